@@ -1,0 +1,42 @@
+import { DateTime, FixedOffsetZone } from 'luxon';
+
+// Jekyll accepts what Ruby's Time.parse accepts; we accept the shapes real front matter uses and reject
+// the rest loudly rather than guessing: date, date + time, an optional zone (`Z`, `UTC`, `+0900`, `+09:00`).
+const DATE_PATTERN =
+  /^(\d{4})-(\d{2})-(\d{2})(?:(?:T|\s+)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2}))?)?$/i;
+
+/**
+ * Parses a front matter or config date such as `2026-09-24`, `2026-09-24 18:30`,
+ * `2026-09-24 18:30:00 +0900` or `2026-09-24T18:30:00+09:00`.
+ *
+ * A value without a zone is read as wall-clock time in `zone` (an IANA zone name), the way Jekyll reads
+ * it in the site's `timezone`. Returns `undefined` when the value is not one of those shapes or names a
+ * day or time that does not exist (e.g. `2026-02-30`), so the caller can report it with file and field.
+ */
+export function parseDateValue(value: string, zone: string): Date | undefined {
+  const m = DATE_PATTERN.exec(value.trim());
+  if (!m) return undefined;
+  const [, year, month, day, hour, minute, second, fraction, offset] = m;
+  const parts = {
+    year: Number(year),
+    month: Number(month),
+    day: Number(day),
+    hour: hour === undefined ? 0 : Number(hour),
+    minute: minute === undefined ? 0 : Number(minute),
+    second: second === undefined ? 0 : Number(second),
+    millisecond: fraction === undefined ? 0 : Math.floor(Number(`0.${fraction}`) * 1000),
+  };
+  const dt = DateTime.fromObject(parts, { zone: offset === undefined ? zone : fixedZone(offset) });
+  // A wall-clock time inside a DST gap is moved forward by luxon, as Ruby's Time does; only impossible
+  // calendar values (month 13, February 30, hour 25) are invalid.
+  return dt.isValid ? dt.toJSDate() : undefined;
+}
+
+function fixedZone(offset: string): FixedOffsetZone {
+  const upper = offset.toUpperCase();
+  if (upper === 'Z' || upper === 'UTC' || upper === 'GMT') return FixedOffsetZone.utcInstance;
+  const sign = offset.startsWith('-') ? -1 : 1;
+  const digits = offset.slice(1).replace(':', '');
+  const minutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4));
+  return FixedOffsetZone.instance(sign * minutes);
+}

@@ -1,0 +1,72 @@
+import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+
+/** A YAML document parsed with the YAML 1.2 core schema, able to say on which line a field sits. */
+export interface YamlSource {
+  /** Plain JavaScript value of the document (dates stay strings: the core schema has no timestamps). */
+  data: unknown;
+  /**
+   * 1-based line of the key at `path` (e.g. `['newsletter', 'from_address']` or `['tags', 2]`), or of the
+   * nearest enclosing key that exists when the field itself is missing; `undefined` if nothing matches.
+   */
+  lineOf(path: readonly PropertyKey[]): number | undefined;
+}
+
+/** The YAML text is not well-formed; `line` is 1-based within the text given to {@link readYaml}. */
+export class YamlSyntaxError extends Error {
+  override name = 'YamlSyntaxError';
+  readonly line: number | undefined;
+
+  constructor(message: string, line: number | undefined, options?: { cause?: unknown }) {
+    super(message, options);
+    this.line = line;
+  }
+}
+
+/**
+ * Parses YAML text for validation with line-accurate messages.
+ *
+ * Uses the core schema so `2026-09-24` and `no` stay strings (YAML 1.1 would turn them into a Date and
+ * `false`), and rejects duplicate keys, which a forgiving parser would silently resolve to the last one.
+ *
+ * @throws {YamlSyntaxError} on the first syntax error, with its line.
+ */
+export function readYaml(text: string): YamlSource {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { schema: 'core', lineCounter, uniqueKeys: true, prettyErrors: true });
+  const first = doc.errors[0];
+  if (first) {
+    // prettyErrors appends a source excerpt after the first line; the caller prints its own location.
+    const message = (first.message.split('\n')[0] ?? first.message).replace(
+      / at line \d+, column \d+:?$/,
+      '',
+    );
+    throw new YamlSyntaxError(message, first.linePos?.[0].line, { cause: first });
+  }
+  const lineAt = (offset: number): number => lineCounter.linePos(offset).line;
+  return {
+    data: doc.toJS({ maxAliasCount: 100 }),
+    lineOf(path) {
+      let node: unknown = doc.contents;
+      let line: number | undefined;
+      for (const segment of path) {
+        if (isMap(node)) {
+          const pair = node.items.find(
+            (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment),
+          );
+          if (!pair) break;
+          const key = pair.key as Node;
+          if (key.range) line = lineAt(key.range[0]);
+          node = pair.value;
+        } else if (isSeq(node) && typeof segment === 'number') {
+          const item = node.items[segment] as Node | undefined;
+          if (!item) break;
+          if (item.range) line = lineAt(item.range[0]);
+          node = item;
+        } else {
+          break;
+        }
+      }
+      return line;
+    },
+  };
+}
