@@ -1,0 +1,414 @@
+import { Feed, type Author as FeedAuthor, type Item } from 'feed';
+import type { Author, RenderedPost, SiteConfig } from './model.ts';
+import { tagSlug } from './tag-slug.ts';
+import { stripXmlInvalid } from './xml-safe.ts';
+
+/** The three feeds of one scope (the whole site or one tag), as file contents. */
+export interface FeedSet {
+  /** RSS 2.0, served as `feed.xml`. */
+  rss: string;
+  /** Atom 1.0, served as `atom.xml`. */
+  atom: string;
+  /** JSON Feed 1.1, served as `feed.json`. */
+  json: string;
+}
+
+/** Narrows the feeds to one tag. */
+export interface FeedOptions {
+  /** Only posts carrying this tag (compared by {@link tagSlug}); self links under `/tags/<slug>/`. */
+  tag?: string;
+}
+
+/** Thrown when a post cannot appear in a feed, e.g. its URL is not absolute. */
+export class FeedError extends Error {
+  override name = 'FeedError';
+}
+
+/**
+ * The `updated` instant of a feed without posts. Feeds must carry one and two builds must be
+ * byte-identical, so it cannot be the clock; the W3C validator calls dates before 1970 implausible,
+ * so we stay well clear of the Unix epoch.
+ */
+export const EMPTY_FEED_UPDATED = new Date('2000-01-01T00:00:00Z');
+
+const GENERATOR = 'Herald';
+const DC_NAMESPACE = 'http://purl.org/dc/elements/1.1/';
+const JSON_FEED_VERSION = 'https://jsonfeed.org/version/1.1';
+
+/** Image types we can name with confidence; other images are left out of enclosures. */
+const IMAGE_TYPES: Record<string, string> = {
+  avif: 'image/avif',
+  gif: 'image/gif',
+  jpeg: 'image/jpeg',
+  jpg: 'image/jpeg',
+  png: 'image/png',
+  svg: 'image/svg+xml',
+  webp: 'image/webp',
+};
+
+/**
+ * Builds RSS 2.0, Atom 1.0 and JSON Feed 1.1 for the site, or for one tag.
+ *
+ * Items are the newest `site.feed.limit` posts that are not drafts (by `post.date`, newest first;
+ * ties broken by guid so input order never matters), with full portable HTML, absolute URLs,
+ * `post.guid` as id, `post.date` as published and `post.updated` as updated. The feed-level
+ * updated / lastBuildDate is the latest `post.updated` among the items, or
+ * {@link EMPTY_FEED_UPDATED} when there are none: never the clock, so rebuilding the same posts
+ * gives byte-identical files.
+ *
+ * The `feed` package lays the documents out; Herald fills in every text itself because `feed`
+ * 6.0.0 breaks on a second `]]>`, on XML-forbidden characters and on `<` in attributes, writes
+ * RSS `<author>` without an email, and emits JSON Feed 1.0. Plain text in the XML feeds is
+ * encoded with hexadecimal character references, as the RSS Best Practices Profile asks.
+ */
+export function buildFeeds(site: SiteConfig, posts: RenderedPost[], options: FeedOptions = {}): FeedSet {
+  const scope = feedScope(site, options);
+  const items = selectPosts(posts, site.feed.limit, scope.tagSlug).map((rendered) => toEntry(rendered));
+  const updated = items.reduce<Date | undefined>(
+    (latest, item) => (latest === undefined || item.updated > latest ? item.updated : latest),
+    undefined,
+  );
+  const ctx: FeedContext = { site, scope, items, updated: updated ?? EMPTY_FEED_UPDATED };
+  return { rss: buildRss(ctx), atom: buildAtom(ctx), json: buildJson(ctx) };
+}
+
+interface FeedScope {
+  title: string;
+  /** The page the feed stands for: site root or tag page, with trailing slash. */
+  home: string;
+  rss: string;
+  atom: string;
+  json: string;
+  tagSlug?: string;
+}
+
+/** Everything a feed item needs, validated and cleaned once for all three formats. */
+interface Entry {
+  title: string;
+  url: string;
+  guid: string;
+  atomId: string;
+  published: Date;
+  updated: Date;
+  summary?: string;
+  content: string;
+  image?: { url: string; type: string };
+  authors: Author[];
+  tags: string[];
+}
+
+interface FeedContext {
+  site: SiteConfig;
+  scope: FeedScope;
+  items: Entry[];
+  updated: Date;
+}
+
+function feedScope(site: SiteConfig, options: FeedOptions): FeedScope {
+  const root = `${site.url}${site.baseurl}`;
+  if (options.tag === undefined) {
+    return {
+      title: site.title,
+      home: `${root}/`,
+      rss: `${root}/feed.xml`,
+      atom: `${root}/atom.xml`,
+      json: `${root}/feed.json`,
+    };
+  }
+  const slug = tagSlug(options.tag);
+  if (slug === '') throw new FeedError(`feed tag: "${options.tag}" has no letters or digits to name a page`);
+  const dir = `${root}/tags/${slug}/`;
+  return {
+    title: `${site.title}: ${options.tag}`,
+    home: dir,
+    rss: `${dir}feed.xml`,
+    atom: `${dir}atom.xml`,
+    json: `${dir}feed.json`,
+    tagSlug: slug,
+  };
+}
+
+function selectPosts(posts: RenderedPost[], limit: number, slug: string | undefined): RenderedPost[] {
+  return posts
+    .filter(({ post }) => !post.draft)
+    .filter(({ post }) => slug === undefined || post.tags.some((tag) => tagSlug(tag) === slug))
+    .sort((a, b) => b.post.date.getTime() - a.post.date.getTime() || compare(a.post.guid, b.post.guid))
+    .slice(0, Math.max(0, limit));
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function toEntry({ post, portableHtml }: RenderedPost): Entry {
+  const url = absoluteHttpUrl(post.url);
+  if (url === undefined) {
+    throw new FeedError(`${post.sourcePath}: url: "${post.url}" is not an absolute http(s) URL`);
+  }
+  const guid = stripXmlInvalid(post.guid).trim();
+  if (guid === '') throw new FeedError(`${post.sourcePath}: guid: must not be empty`);
+  const image = post.image === undefined ? undefined : imageEnclosure(post.image);
+  return {
+    title: stripXmlInvalid(post.title),
+    url,
+    guid,
+    atomId: atomId(guid, url, post.date),
+    published: post.date,
+    updated: post.updated,
+    ...(post.summary ? { summary: stripXmlInvalid(post.summary) } : {}),
+    content: stripXmlInvalid(portableHtml),
+    ...(image ? { image } : {}),
+    authors: post.authors.map((a) => {
+      const authorUrl = a.url === undefined ? undefined : absoluteHttpUrl(a.url);
+      return { name: stripXmlInvalid(a.name), ...(authorUrl ? { url: authorUrl } : {}) };
+    }),
+    tags: post.tags.map(stripXmlInvalid).filter((tag) => tag.trim() !== ''),
+  };
+}
+
+function absoluteHttpUrl(value: string): string | undefined {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Atom ids must be absolute IRIs. A guid that already is one (the jekyll-feed style URL) is used
+ * as is; a bare id from front matter becomes a tag URI (RFC 4151) on the post's host and date,
+ * which stays stable as long as the guid, host and date do.
+ */
+function atomId(guid: string, url: string, date: Date): string {
+  if (/^[a-z][a-z0-9+.-]*:\S+$/i.test(guid)) {
+    try {
+      return new URL(guid).href;
+    } catch {
+      // Not parseable after all: fall through to a tag URI.
+    }
+  }
+  const host = new URL(url).hostname;
+  return `tag:${host},${date.toISOString().slice(0, 10)}:${encodeURIComponent(guid)}`;
+}
+
+function imageEnclosure(image: string): { url: string; type: string } | undefined {
+  const url = absoluteHttpUrl(image);
+  if (url === undefined) return undefined;
+  const extension = new URL(url).pathname.split('.').pop()?.toLowerCase() ?? '';
+  const type = IMAGE_TYPES[extension];
+  return type === undefined ? undefined : { url, type };
+}
+
+function siteAuthor(site: SiteConfig): Author {
+  return site.author ?? { name: site.title };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text slots: `feed` gets an opaque token for every piece of text and we write the text ourselves.
+
+/** U+FFFF never survives stripXmlInvalid, so tokens cannot collide with content. */
+const MARK = '\uFFFF';
+const SLOT = /<!\[CDATA\[\uFFFF(\d+)\uFFFF\]\]>|\uFFFF(\d+)\uFFFF/g;
+
+class TextSlots {
+  private readonly values: { value: string; html: boolean }[] = [];
+
+  /** Plain text: written with hexadecimal references for `&`, `<`, `>`, `"`. */
+  text(value: string): string {
+    return this.add(value, false);
+  }
+
+  /** HTML: written as CDATA (split around any `]]>`) where `feed` used CDATA, else escaped. */
+  html(value: string): string {
+    return this.add(value, true);
+  }
+
+  fill(xml: string): string {
+    return xml.replace(SLOT, (_match, inCdata: string | undefined, bare: string | undefined) => {
+      const slot = this.values[Number(inCdata ?? bare)];
+      if (slot === undefined) throw new FeedError(`internal: unknown feed text slot ${inCdata ?? bare}`);
+      return inCdata !== undefined && slot.html ? cdata(slot.value) : escapeXml(slot.value);
+    });
+  }
+
+  private add(value: string, html: boolean): string {
+    this.values.push({ value: stripXmlInvalid(value), html });
+    return `${MARK}${this.values.length - 1}${MARK}`;
+  }
+}
+
+function cdata(value: string): string {
+  return `<![CDATA[${value.replaceAll(']]>', ']]]]><![CDATA[>')}]]>`;
+}
+
+function escapeXml(value: string): string {
+  return value.replace(/[&<>"]/g, (ch) => `&#x${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase()};`);
+}
+
+function escapeHtml(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+// ---------------------------------------------------------------------------------------------
+// RSS 2.0
+
+function buildRss({ site, scope, items, updated }: FeedContext): string {
+  const slots = new TextSlots();
+  const feed = new Feed({
+    title: slots.text(scope.title),
+    description: slots.text(site.description || scope.title),
+    link: scope.home,
+    language: slots.text(site.language),
+    updated,
+    generator: GENERATOR,
+    feedLinks: { rss: scope.rss },
+  });
+  for (const entry of items) {
+    const item: Item = {
+      title: slots.text(entry.title),
+      link: entry.url,
+      date: entry.published,
+      // Readers show description when there is no content:encoded, and the validator wants a
+      // description before content:encoded: summary + full content, or the full content alone.
+      description: slots.html(entry.summary === undefined ? entry.content : escapeHtml(entry.summary)),
+      ...(entry.summary === undefined ? {} : { content: slots.html(entry.content) }),
+      // Without guid/id, `feed` writes the link as a permalink guid.
+      ...(entry.guid === entry.url ? {} : { guid: slots.text(entry.guid) }),
+      category: entry.tags.map((tag) => ({ name: slots.text(tag) })),
+      ...(entry.image ? { image: { url: entry.image.url, type: entry.image.type, length: 0 } } : {}),
+      // RSS <author> must be an email address; names go to Dublin Core instead.
+      extensions: entry.authors.length
+        ? [{ name: 'dc:creator', objects: dcCreators(entry.authors, slots) }]
+        : [],
+    };
+    feed.addItem(item);
+  }
+  let xml = slots.fill(feed.rss2());
+  if (!xml.includes('xmlns:dc=')) {
+    xml = xml.replace('<rss version="2.0"', `<rss version="2.0" xmlns:dc="${DC_NAMESPACE}"`);
+  }
+  return `${xml}\n`;
+}
+
+/** One `<dc:creator>` per author: xml-js writes an array value as repeated elements. */
+function dcCreators(authors: Author[], slots: TextSlots): Record<string, unknown> {
+  return authors.map((a) => ({ _text: slots.text(a.name) })) as unknown as Record<string, unknown>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Atom 1.0
+
+function buildAtom({ site, scope, items, updated }: FeedContext): string {
+  const slots = new TextSlots();
+  const fallbackAuthor = siteAuthor(site);
+  const feed = new Feed({
+    id: scope.home,
+    title: slots.text(scope.title),
+    ...(site.description ? { description: slots.text(site.description) } : {}),
+    link: scope.home,
+    updated,
+    generator: GENERATOR,
+    feedLinks: { atom: scope.atom },
+    author: atomAuthor(fallbackAuthor, slots),
+  });
+  const enclosureTypes = new Map<string, string>();
+  for (const entry of items) {
+    const authors = entry.authors.length ? entry.authors : [fallbackAuthor];
+    feed.addItem({
+      // Atom titles are written with type="html", so the text is escaped once for HTML.
+      title: slots.html(escapeHtml(entry.title)),
+      id: entry.atomId,
+      link: entry.url,
+      date: entry.updated,
+      published: entry.published,
+      ...(entry.summary === undefined ? {} : { description: slots.html(escapeHtml(entry.summary)) }),
+      content: slots.html(entry.content),
+      author: authors.map((a) => atomAuthor(a, slots)),
+      category: entry.tags.map((tag) => ({ term: slots.text(tag) })),
+      ...(entry.image ? { image: entry.image.url } : {}),
+    });
+    if (entry.image) enclosureTypes.set(xmlAttributeUrl(entry.image.url), entry.image.type);
+  }
+  let xml = slots.fill(feed.atom1());
+  xml = xml.replace(
+    '<feed xmlns="http://www.w3.org/2005/Atom">',
+    `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${escapeXml(stripXmlInvalid(site.language))}">`,
+  );
+  // `feed` names the enclosure type after the file extension (image/jpg, image/svg); say it right.
+  xml = xml.replace(
+    /(<link rel="enclosure" href="([^"]*)" type=")[^"]*"/g,
+    (match, head: string, href: string) => {
+      const type = enclosureTypes.get(href);
+      return type === undefined ? match : `${head}${type}"`;
+    },
+  );
+  return `${xml}\n`;
+}
+
+/** How `feed` writes a URL into an attribute: normalised by URL, `&` escaped. */
+function xmlAttributeUrl(url: string): string {
+  return new URL(url).href.replace(/&/g, '&amp;');
+}
+
+function atomAuthor(author: Author, slots: TextSlots): FeedAuthor {
+  return { name: slots.text(author.name), ...(author.url ? { link: author.url } : {}) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON Feed 1.1
+
+interface JsonFeedAuthor {
+  name: string;
+  url?: string;
+}
+
+function buildJson({ site, scope, items }: FeedContext): string {
+  // `feed` writes JSON Feed 1.0 with a single `author`; we keep its layout and bring it to 1.1.
+  const feed = new Feed({
+    title: stripXmlInvalid(scope.title),
+    description: stripXmlInvalid(site.description),
+    link: scope.home,
+    generator: GENERATOR,
+    feedLinks: { json: scope.json },
+  });
+  for (const entry of items) {
+    feed.addItem({
+      id: entry.guid,
+      title: entry.title,
+      link: entry.url,
+      date: entry.updated,
+      published: entry.published,
+      ...(entry.summary === undefined ? {} : { description: entry.summary }),
+      content: entry.content,
+      ...(entry.image ? { image: entry.image.url } : {}),
+      category: entry.tags.map((tag) => ({ name: tag })),
+    });
+  }
+  const base = JSON.parse(feed.json1()) as { items: Record<string, unknown>[] };
+  const author = siteAuthor(site);
+  const json = {
+    version: JSON_FEED_VERSION,
+    title: stripXmlInvalid(scope.title),
+    home_page_url: scope.home,
+    feed_url: scope.json,
+    description: stripXmlInvalid(site.description),
+    language: site.language,
+    authors: [jsonAuthor({ name: stripXmlInvalid(author.name), ...(author.url ? { url: author.url } : {}) })],
+    items: base.items.map((item, index) => {
+      const entry = items[index];
+      if (entry === undefined) throw new FeedError(`internal: JSON Feed item ${index} has no post`);
+      return {
+        ...item,
+        ...(entry.authors.length ? { authors: entry.authors.map(jsonAuthor) } : {}),
+        language: site.language,
+      };
+    }),
+  };
+  return `${JSON.stringify(json, null, 2)}\n`;
+}
+
+function jsonAuthor(author: Author): JsonFeedAuthor {
+  const url = author.url === undefined ? undefined : absoluteHttpUrl(author.url);
+  return { name: author.name, ...(url ? { url } : {}) };
+}

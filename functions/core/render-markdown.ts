@@ -1,0 +1,99 @@
+import { Marked, type Tokens } from 'marked';
+import markedAlert from 'marked-alert';
+
+/** Schemes that run code or smuggle documents when a reader clicks a link the author wrote in Markdown. */
+const SCRIPTABLE_URL = /^(?:javascript|vbscript|data):/i;
+
+/**
+ * Renders a post body (GitHub-flavoured Markdown) to the HTML of its page on the site.
+ *
+ * GFM tables, task lists, strikethrough, autolinks and fenced code (`class="language-xxx"`) come
+ * from marked; GFM alerts (`> [!NOTE]` … `> [!CAUTION]`) from marked-alert. Raw HTML blocks are
+ * kept exactly as written: authors rely on them for centred `<picture>` images, and the site is
+ * their own page. Headings get GitHub-style ids (`## Next time` → `id="next-time"`, repeats get
+ * `-1`, `-2` …) so anchors written for GitHub previews keep working.
+ *
+ * Markdown links and images whose URL is `javascript:`, `vbscript:` or `data:` lose their URL
+ * (the text stays); nothing else is sanitised here: HTML that leaves the site goes through
+ * {@link toPortableHtml}.
+ *
+ * Pure: a fresh marked instance per call, so ids never leak between posts.
+ */
+export function renderMarkdown(markdown: string): string {
+  const slugs = new HeadingSlugs();
+  const marked = new Marked(
+    {
+      gfm: true,
+      breaks: false,
+      renderer: {
+        heading({ tokens, depth }) {
+          const plain = this.parser.parseInline(tokens, this.parser.textRenderer);
+          const id = slugs.next(plain);
+          return `<h${depth} id="${id}">${this.parser.parseInline(tokens)}</h${depth}>\n`;
+        },
+        link(token: Tokens.Link) {
+          if (isScriptable(token.href)) return this.parser.parseInline(token.tokens);
+          return false;
+        },
+        image(token: Tokens.Image) {
+          if (isScriptable(token.href)) return escapeText(token.text);
+          return false;
+        },
+      },
+    },
+    markedAlert(),
+  );
+  return marked.parse(markdown, { async: false });
+}
+
+function isScriptable(href: string): boolean {
+  // Browsers ignore ASCII whitespace and controls inside a scheme (`java\tscript:`), so must we.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching controls is the point here.
+  return SCRIPTABLE_URL.test(href.replace(/[\u0000-\u0020\u007F]+/g, ''));
+}
+
+function escapeText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** GitHub's heading-anchor rules (as in github-slugger), scoped to one document. */
+class HeadingSlugs {
+  private readonly seen = new Map<string, number>();
+
+  next(headingText: string): string {
+    const base = slugify(headingText) || 'section';
+    let slug = base;
+    let count = this.seen.get(base) ?? 0;
+    while (this.seen.has(slug)) {
+      count += 1;
+      slug = `${base}-${count}`;
+    }
+    this.seen.set(base, count);
+    this.seen.set(slug, 0);
+    return slug;
+  }
+}
+
+function slugify(text: string): string {
+  return decodeBasicEntities(text.replace(/<[^>]*>/g, ''))
+    .toLowerCase()
+    .trim()
+    .replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '')
+    .replace(/ /g, '-');
+}
+
+/** The entities marked leaves in heading text; enough for slugs, which drop punctuation anyway. */
+function decodeBasicEntities(text: string): string {
+  return text
+    .replace(/&#(\d+);/g, (_, dec: string) => safeCodePoint(Number.parseInt(dec, 10)))
+    .replace(/&#x([0-9a-f]+);/gi, (_, hex: string) => safeCodePoint(Number.parseInt(hex, 16)))
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;|&apos;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
+function safeCodePoint(code: number): string {
+  return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : '';
+}

@@ -1,0 +1,20 @@
+/**
+ * Turns a tag as authors write it into the path segment of its pages and feeds: `/tags/<slug>/`.
+ *
+ * Lower case, accents folded (`Café` → `cafe`), every run of characters other than letters and
+ * digits collapsed to one hyphen, so `KV Cache`, `kv-cache` and `KV_cache` share one page. Letters
+ * of any script are kept. A tag with no letter or digit at all (`++`) gets `tag-` plus the hex code
+ * points of its characters, so it still has a stable, non-empty address.
+ */
+export function tagSlug(tag: string): string {
+  const slug = tag
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, '-')
+    .replace(/^-+|-+$/g, '');
+  if (slug !== '') return slug;
+  const trimmed = tag.trim();
+  if (trimmed === '') return '';
+  return `tag-${Array.from(trimmed, (ch) => (ch.codePointAt(0) ?? 0).toString(16)).join('-')}`;
+}

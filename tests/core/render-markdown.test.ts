@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { renderMarkdown } from '../../functions/core/render-markdown.ts';
+
+describe('renderMarkdown', () => {
+  it('renders GFM tables with column alignment', () => {
+    // Prepare
+    const markdown = '| Scheduler | p50 |\n| --- | ---: |\n| static | 410 ms |\n';
+
+    // Act
+    const html = renderMarkdown(markdown);
+
+    // Assert
+    expect(html).toContain('<table>');
+    expect(html).toContain('<th align="right">p50</th>');
+    expect(html).toContain('<td align="right">410 ms</td>');
+  });
+
+  it('marks fenced code with its language class', () => {
+    const html = renderMarkdown('```bash\nserve --model ./weights\n```\n');
+
+    expect(html).toContain('<pre><code class="language-bash">serve --model ./weights\n</code></pre>');
+  });
+
+  it('renders task lists, strikethrough and bare URLs', () => {
+    const html = renderMarkdown(
+      '- [x] slides\n- [ ] video\n\n~~Tuesday~~ https://recaps.test/x and www.example.org\n',
+    );
+
+    expect(html).toContain('<input checked="" disabled="" type="checkbox"> slides');
+    expect(html).toContain('<input disabled="" type="checkbox"> video');
+    expect(html).toContain('<del>Tuesday</del>');
+    expect(html).toContain('<a href="https://recaps.test/x">https://recaps.test/x</a>');
+    expect(html).toContain('<a href="http://www.example.org">www.example.org</a>');
+  });
+
+  it.each([
+    ['NOTE', 'note'],
+    ['TIP', 'tip'],
+    ['IMPORTANT', 'important'],
+    ['WARNING', 'warning'],
+    ['CAUTION', 'caution'],
+  ])('renders a GFM %s alert', (marker, variant) => {
+    const html = renderMarkdown(`> [!${marker}]\n> Measure with real prompts.\n`);
+
+    expect(html).toContain(`<div class="markdown-alert markdown-alert-${variant}">`);
+    expect(html).toContain('<p>Measure with real prompts.</p>');
+    expect(html).not.toContain('<blockquote>');
+  });
+
+  it('keeps raw HTML blocks exactly as written', () => {
+    const block =
+      '<p align="center">\n<picture>\n<img src="/assets/recaps/stage.png" width="100%">\n</picture><br>\n</p>';
+
+    const html = renderMarkdown(`${block}\n\nAfter the picture.\n`);
+
+    expect(html).toContain(block);
+    expect(html).toContain('<p>After the picture.</p>');
+  });
+
+  it('gives headings GitHub-style ids, numbering repeats', () => {
+    const markdown = '## Next time\n\n## Q&amp;A: *KV* caches!\n\n## Next time\n\n## Next time\n';
+
+    const html = renderMarkdown(markdown);
+
+    expect(html).toContain('<h2 id="next-time">Next time</h2>');
+    expect(html).toContain('<h2 id="qa-kv-caches">Q&amp;A: <em>KV</em> caches!</h2>');
+    expect(html).toContain('<h2 id="next-time-1">Next time</h2>');
+    expect(html).toContain('<h2 id="next-time-2">Next time</h2>');
+  });
+
+  it('keeps non-Latin heading text in ids and falls back for symbol-only headings', () => {
+    const html = renderMarkdown('# Café Über\n\n# 🎉\n');
+
+    expect(html).toContain('<h1 id="café-über">Café Über</h1>');
+    expect(html).toContain('<h1 id="section">🎉</h1>');
+  });
+
+  it('does not carry heading ids from one call to the next', () => {
+    const first = renderMarkdown('## Talks\n');
+
+    const second = renderMarkdown('## Talks\n');
+
+    expect(first).toBe('<h2 id="talks">Talks</h2>\n');
+    expect(second).toBe(first);
+  });
+
+  it('drops scriptable URLs from Markdown links and images but keeps their text', () => {
+    const html = renderMarkdown(
+      '[slides](javascript:alert(1)) and ![stage](data:image/png;base64,AAAA) [ok](/a.html)\n',
+    );
+
+    expect(html).toBe('<p>slides and stage <a href="/a.html">ok</a></p>\n');
+  });
+
+  it('keeps root-relative and relative links as the author wrote them', () => {
+    const html = renderMarkdown('[event](/2026/09/24/berlin.html) ![stage](img/stage.png)\n');
+
+    expect(html).toContain('<a href="/2026/09/24/berlin.html">event</a>');
+    expect(html).toContain('<img src="img/stage.png" alt="stage">');
+  });
+});
