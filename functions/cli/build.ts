@@ -1,0 +1,213 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Content, loadContent } from '../adapters/content-fs.ts';
+import { createEmailRenderer } from '../adapters/mjml-email-renderer.ts';
+import { type OutputFile, writeOutput } from '../adapters/output-fs.ts';
+import { loadSiteTemplates } from '../adapters/templates-fs.ts';
+import { buildSite, type SiteFile } from '../core/build-site.ts';
+import { contentTypeFor } from '../core/content-type.ts';
+import type { Post, RenderedPost, SiteConfig } from '../core/model.ts';
+import { toPortableHtml } from '../core/portable-html.ts';
+import { buildPreviewMessage } from '../core/preview-message.ts';
+import { renderMarkdown } from '../core/render-markdown.ts';
+
+/** The repository's own `templates/` folder: site templates in `site/`, the newsletter MJML at the top. */
+export const DEFAULT_TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
+
+/** Gmail clips messages above about 102 KB; the email renderer switches to an excerpt past this. */
+const EMAIL_SIZE_LIMIT = 102_400;
+
+export interface BuildOptions {
+  contentDir: string;
+  outDir: string;
+  /** Folder holding `site/*.html` and `newsletter.mjml`. Default: the repository's `templates/`. */
+  templatesDir?: string;
+  /**
+   * Render preview emails for at most this many of the newest mailable posts (default: all).
+   * The benchmark uses it; a normal build previews every email.
+   */
+  maxEmails?: number;
+}
+
+/** One preview email written by the build. */
+export interface EmailReport {
+  postId: string;
+  /** File name stem under `email/`: the post slug, or the post id when two mailed posts share a slug. */
+  name: string;
+  subject: string;
+  htmlBytes: number;
+  excerpted: boolean;
+}
+
+/** What a build produced, for the CLI summary, the benchmark and tests. */
+export interface BuildReport {
+  /** The site's baseurl, so the dev server can serve the site where production will. */
+  baseurl: string;
+  /** Published (non-draft) posts on the site. */
+  posts: number;
+  drafts: number;
+  /** HTML pages in the site. */
+  pages: number;
+  /** RSS, Atom and JSON feed files, site-wide and per tag. */
+  feeds: number;
+  assets: number;
+  /** Every file under `site/`. */
+  siteFiles: number;
+  emails: EmailReport[];
+  /** Mailable posts whose preview email was not rendered because of `maxEmails`. */
+  emailsSkipped: number;
+  warnings: string[];
+  /** Total bytes written (0 for `check`). */
+  bytes: number;
+  durationMs: number;
+  /** Milliseconds per phase, for the benchmark: load, render (Markdown), site (pages + feeds), emails, write. */
+  phases: Record<'load' | 'render' | 'site' | 'emails' | 'write', number>;
+}
+
+/** Everything a build would write, held in memory: what `check` validates and `build` writes. */
+export interface PreparedBuild {
+  content: Content;
+  siteFiles: SiteFile[];
+  emailFiles: OutputFile[];
+  report: BuildReport;
+}
+
+/**
+ * Same result as `renderPost`, but the portable (email/feed) HTML is computed on first use: feeds
+ * carry only the newest posts and only mailed posts get emails, and sanitising is about half the
+ * rendering cost of a large archive.
+ */
+export function renderPostLazily(post: Post, site: SiteConfig): RenderedPost {
+  const html = renderMarkdown(post.body);
+  let portable: string | undefined;
+  return {
+    post,
+    html,
+    get portableHtml() {
+      portable ??= toPortableHtml(html, post.url, site.url + site.baseurl);
+      return portable;
+    },
+  };
+}
+
+/** A post gets a newsletter unless it is a draft or says `email: false`. */
+export function wouldBeMailed(post: Post): boolean {
+  return !post.draft && post.email !== false;
+}
+
+/**
+ * Loads, renders and builds everything in memory without writing: the site files and, for every
+ * post that would be mailed, its preview email as `.html`, `.txt` and `.eml`.
+ *
+ * @throws ContentError for invalid content (every problem), TemplateError for a broken template.
+ */
+export async function prepareBuild(options: Omit<BuildOptions, 'outDir'>): Promise<PreparedBuild> {
+  const started = performance.now();
+  const templatesDir = resolve(options.templatesDir ?? DEFAULT_TEMPLATES_DIR);
+  const [content, templates] = await Promise.all([
+    loadContent(options.contentDir),
+    loadSiteTemplates(resolve(templatesDir, 'site')),
+  ]);
+  const { site } = content;
+  const phases = { load: performance.now() - started, render: 0, site: 0, emails: 0, write: 0 };
+  let mark = performance.now();
+  const lap = () => {
+    const now = performance.now();
+    const ms = now - mark;
+    mark = now;
+    return ms;
+  };
+
+  const published = content.posts.filter((p) => !p.draft);
+  const rendered: RenderedPost[] = published.map((post) => renderPostLazily(post, site));
+  const assets: SiteFile[] = await Promise.all(
+    content.assets.map(async (asset) => ({
+      path: asset.sitePath,
+      body: await readFile(asset.file),
+      contentType: contentTypeFor(asset.sitePath),
+    })),
+  );
+  phases.render = lap();
+  const siteFiles = buildSite(site, rendered, templates, assets);
+  phases.site = lap();
+
+  const mailable = rendered
+    .filter((r) => wouldBeMailed(r.post))
+    .sort((a, b) => b.post.date.getTime() - a.post.date.getTime());
+  const toMail = options.maxEmails === undefined ? mailable : mailable.slice(0, options.maxEmails);
+  const slugCount = new Map<string, number>();
+  for (const r of mailable) slugCount.set(r.post.slug, (slugCount.get(r.post.slug) ?? 0) + 1);
+
+  const emailRenderer = createEmailRenderer({ templatesDir });
+  const emails: EmailReport[] = [];
+  const emailFiles: OutputFile[] = [];
+  for (const r of toMail) {
+    const email = await emailRenderer.render(r, site);
+    // The post's own date keeps the preview's Date header stable between builds.
+    const preview = await buildPreviewMessage(email, site, { date: r.post.date });
+    const name = (slugCount.get(r.post.slug) ?? 0) > 1 ? r.post.id : r.post.slug;
+    emailFiles.push(
+      { path: `email/${name}.html`, body: preview.html },
+      { path: `email/${name}.txt`, body: preview.text },
+      { path: `email/${name}.eml`, body: preview.eml },
+    );
+    emails.push({
+      postId: r.post.id,
+      name,
+      subject: email.subject,
+      htmlBytes: email.htmlBytes,
+      excerpted: email.excerpted,
+    });
+  }
+
+  phases.emails = lap();
+
+  const warnings = [...(content.warnings ?? [])];
+  // The loader already warns about a Jekyll site without one; say it once.
+  if (!site.newsletter.postalAddress.trim() && !warnings.some((w) => /postal.address/i.test(w))) {
+    warnings.push(
+      'site config: newsletter.postal_address is empty; every newsletter must show the sender’s postal address (CAN-SPAM)',
+    );
+  }
+  for (const e of emails.filter((x) => x.excerpted)) {
+    warnings.push(
+      `email for ${e.postId} is over ${EMAIL_SIZE_LIMIT / 1024} KB in full, so it is sent as an excerpt (${e.htmlBytes} bytes) with a link to the full recap`,
+    );
+  }
+
+  const isFeed = (path: string) => /\/(feed\.xml|atom\.xml|feed\.json)$/.test(path);
+  const report: BuildReport = {
+    baseurl: site.baseurl,
+    posts: published.length,
+    drafts: content.posts.length - published.length,
+    pages: siteFiles.filter((f) => f.path.endsWith('.html')).length,
+    feeds: siteFiles.filter((f) => isFeed(f.path)).length,
+    assets: assets.length,
+    siteFiles: siteFiles.length,
+    emails,
+    emailsSkipped: mailable.length - toMail.length,
+    warnings,
+    bytes: 0,
+    durationMs: performance.now() - started,
+    phases,
+  };
+  return { content, siteFiles, emailFiles, report };
+}
+
+/**
+ * `herald build`: builds the site into `OUT/site/` and the preview emails into `OUT/email/`,
+ * replacing OUT only when everything succeeded (a failed build leaves the previous output alone).
+ */
+export async function runBuild(options: BuildOptions): Promise<BuildReport> {
+  const started = performance.now();
+  const prepared = await prepareBuild(options);
+  const files: OutputFile[] = [
+    ...prepared.siteFiles.map((f) => ({ path: `site${f.path}`, body: f.body })),
+    ...prepared.emailFiles,
+  ];
+  const writeStarted = performance.now();
+  const written = await writeOutput(options.outDir, files);
+  const phases = { ...prepared.report.phases, write: performance.now() - writeStarted };
+  return { ...prepared.report, bytes: written.bytes, durationMs: performance.now() - started, phases };
+}

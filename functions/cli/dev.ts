@@ -1,0 +1,130 @@
+import { type FSWatcher, watch } from 'node:fs';
+import type { Server } from 'node:http';
+import { resolve } from 'node:path';
+import { EmailTemplateError } from '../adapters/mjml-email-renderer.ts';
+import { TemplateError } from '../adapters/templates-fs.ts';
+import { ContentError, formatProblem } from '../core/errors.ts';
+import { type BuildReport, DEFAULT_TEMPLATES_DIR, runBuild } from './build.ts';
+import { createDevServer, listen } from './dev-server.ts';
+
+export interface DevOptions {
+  contentDir: string;
+  port: number;
+  templatesDir?: string;
+  /** Where previews are built. Default `.herald/preview`. */
+  outDir?: string;
+  /** Quiet period after the last change before rebuilding. */
+  debounceMs?: number;
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+/** A running `herald dev`. */
+export interface DevSession {
+  server: Server;
+  port: number;
+  /** Resolves when the rebuild in flight (if any) is done; tests use it. */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Prints a failed build the way `herald build` does, without a stack for known failures. */
+export function describeBuildError(error: unknown): string[] {
+  if (error instanceof ContentError) return error.problems.map(formatProblem);
+  if (error instanceof TemplateError || error instanceof EmailTemplateError) return [error.message];
+  return [error instanceof Error ? (error.stack ?? error.message) : String(error)];
+}
+
+/**
+ * `herald dev`: builds into `.herald/preview/`, serves it on localhost, and rebuilds (debounced)
+ * when the content or the templates change. A failed rebuild keeps the last good preview online.
+ *
+ * @throws PortInUseError when the port is taken.
+ */
+export async function runDev(options: DevOptions): Promise<DevSession> {
+  const contentDir = resolve(options.contentDir);
+  const templatesDir = resolve(options.templatesDir ?? DEFAULT_TEMPLATES_DIR);
+  const outDir = resolve(options.outDir ?? '.herald/preview');
+  let baseurl = '';
+
+  const build = async (): Promise<BuildReport | undefined> => {
+    try {
+      const report = await runBuild({ contentDir, outDir, templatesDir });
+      baseurl = report.baseurl;
+      options.out(
+        `built ${report.posts} posts, ${report.pages} pages, ${report.emails.length} emails in ${Math.round(report.durationMs)} ms`,
+      );
+      for (const warning of report.warnings) options.err(`warning: ${warning}`);
+      return report;
+    } catch (error) {
+      options.err('build failed; still serving the last good preview:');
+      for (const line of describeBuildError(error)) options.err(`  ${line}`);
+      return undefined;
+    }
+  };
+
+  // Claim the port before the first build, so a busy port fails fast.
+  const server = createDevServer({ root: outDir, baseurl: () => baseurl });
+  const port = await listen(server, options.port);
+  const first = await build();
+
+  const origin = `http://localhost:${port}`;
+  const site = `${origin}${baseurl}/`;
+  options.out('');
+  options.out(`  Site             ${site}`);
+  options.out(`  Subscribe page   ${site}subscribe.html`);
+  options.out(`  Feeds            ${site}feed.xml  ${site}atom.xml  ${site}feed.json`);
+  options.out(`  Email previews   ${origin}/_email/${first ? ` (${first.emails.length})` : ''}`);
+  options.out('');
+  options.out(`watching ${contentDir} and ${templatesDir} for changes; press Ctrl+C to stop`);
+
+  let timer: NodeJS.Timeout | undefined;
+  let scheduled = false;
+  let running: Promise<void> | undefined;
+  let again = false;
+  const rebuild = () => {
+    scheduled = false;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        await build();
+      } while (again);
+    })().finally(() => {
+      running = undefined;
+    });
+  };
+  const onChange = () => {
+    clearTimeout(timer);
+    scheduled = true;
+    timer = setTimeout(rebuild, options.debounceMs ?? 150);
+  };
+  const watchers: FSWatcher[] = [contentDir, templatesDir].map((dir) =>
+    watch(dir, { recursive: true }, onChange).on('error', (error) =>
+      options.err(`watch ${dir}: ${error.message}`),
+    ),
+  );
+
+  return {
+    server,
+    port,
+    async idle() {
+      while (scheduled || running) {
+        if (running) await running;
+        else await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    async close() {
+      clearTimeout(timer);
+      scheduled = false;
+      for (const w of watchers) w.close();
+      await running;
+      const closed = new Promise<void>((done) => server.close(() => done()));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}

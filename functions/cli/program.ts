@@ -1,0 +1,154 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { type BuildReport, runBuild } from './build.ts';
+import { runCheck } from './check.ts';
+import { describeBuildError, runDev } from './dev.ts';
+import { PortInUseError } from './dev-server.ts';
+
+/** Where the CLI writes; tests capture it instead of the process streams. */
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  /** Records the exit code instead of exiting, so buffered output is flushed. */
+  setExitCode: (code: number) => void;
+}
+
+const processIo: CliIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  setExitCode: (code) => {
+    process.exitCode = code;
+  },
+};
+
+function packageVersion(): string {
+  const raw = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(raw) as { version: string }).version;
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new InvalidArgumentError(`"${value}" is not a port number (0-65535).`);
+  }
+  return port;
+}
+
+function formatSeconds(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
+}
+
+function formatSummary(report: BuildReport, outDir: string): string[] {
+  const lines = [
+    `Built ${report.posts} post${report.posts === 1 ? '' : 's'}${report.drafts ? ` (${report.drafts} draft${report.drafts === 1 ? '' : 's'} left out)` : ''} in ${formatSeconds(report.durationMs)}`,
+    `  site    ${join(outDir, 'site')}: ${report.pages} pages, ${report.feeds} feeds, ${report.assets} assets (${report.siteFiles} files)`,
+    `  email   ${join(outDir, 'email')}: ${report.emails.length} preview email${report.emails.length === 1 ? '' : 's'} (.html, .txt, .eml)`,
+  ];
+  if (report.emailsSkipped > 0)
+    lines.push(`          ${report.emailsSkipped} more mailable posts not previewed`);
+  for (const email of report.emails.filter((e) => e.excerpted)) {
+    lines.push(`  excerpt ${email.name}: too large in full, mailed as an excerpt (${email.htmlBytes} bytes)`);
+  }
+  return lines;
+}
+
+/**
+ * The `herald` command line: `build`, `check` and `dev`. Returned unparsed so `main.ts` can add
+ * commands from other modules (e.g. subscribers) and tests can run it in-process.
+ */
+export function createProgram(io: CliIo = processIo): Command {
+  const println = (line = '') => io.out(`${line}\n`);
+  const eprintln = (line = '') => io.err(`${line}\n`);
+
+  const program = new Command()
+    .name('herald')
+    .description('Publish meetup recaps by commit: newsletter email, feeds and an archive site.')
+    .version(packageVersion(), '-v, --version', 'print the Herald version')
+    .showHelpAfterError()
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
+
+  program
+    .command('build')
+    .description('Build the archive site, feeds and preview emails into OUT (replaced only on success).')
+    .option('-c, --content <dir>', 'content folder (site.yml or _config.yml, posts, assets)', 'content')
+    .option(
+      '-o, --out <dir>',
+      'output folder; the site goes to OUT/site, preview emails to OUT/email',
+      'dist',
+    )
+    .option('-t, --templates <dir>', 'templates folder (site/*.html, newsletter.mjml); default: Herald’s own')
+    .action(async (opts: { content: string; out: string; templates?: string }) => {
+      try {
+        const report = await runBuild({
+          contentDir: opts.content,
+          outDir: opts.out,
+          templatesDir: opts.templates,
+        });
+        for (const line of formatSummary(report, opts.out)) println(line);
+        for (const warning of report.warnings) eprintln(`warning: ${warning}`);
+      } catch (error) {
+        eprintln(`herald build: nothing was written to ${opts.out}; fix these problems:`);
+        for (const line of describeBuildError(error)) eprintln(line);
+        io.setExitCode(1);
+      }
+    });
+
+  program
+    .command('check')
+    .description('Validate content, pages, feeds and emails without writing anything.')
+    .option('-c, --content <dir>', 'content folder', 'content')
+    .option('-t, --templates <dir>', 'templates folder; default: Herald’s own')
+    .action(async (opts: { content: string; templates?: string }) => {
+      try {
+        const result = await runCheck({ contentDir: opts.content, templatesDir: opts.templates });
+        for (const line of result.errors) eprintln(line);
+        for (const warning of result.warnings) eprintln(`warning: ${warning}`);
+        if (result.ok && result.report) {
+          const r = result.report;
+          println(
+            `ok: ${r.posts} posts, ${r.pages} pages, ${r.feeds} feeds, ${r.emails.length} emails` +
+              (result.warnings.length ? `, ${result.warnings.length} warning(s)` : ''),
+          );
+        } else {
+          eprintln(`${result.errors.length} problem(s) found`);
+          io.setExitCode(1);
+        }
+      } catch (error) {
+        for (const line of describeBuildError(error)) eprintln(line);
+        io.setExitCode(1);
+      }
+    });
+
+  program
+    .command('dev')
+    .description('Build into .herald/preview, serve it on localhost and rebuild when content changes.')
+    .option('-c, --content <dir>', 'content folder', 'content')
+    .option('-p, --port <port>', 'port to serve on', parsePort, 3000)
+    .option('-t, --templates <dir>', 'templates folder; default: Herald’s own')
+    .action(async (opts: { content: string; port: number; templates?: string }) => {
+      try {
+        const session = await runDev({
+          contentDir: opts.content,
+          port: opts.port,
+          templatesDir: opts.templates,
+          out: println,
+          err: eprintln,
+        });
+        const stop = () => {
+          void session.close();
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      } catch (error) {
+        if (error instanceof PortInUseError) {
+          eprintln(`herald dev: ${error.message}`);
+        } else {
+          for (const line of describeBuildError(error)) eprintln(line);
+        }
+        io.setExitCode(1);
+      }
+    });
+
+  return program;
+}

@@ -1,0 +1,125 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { OutputError, writeOutput } from '../../functions/adapters/output-fs.ts';
+
+let parent: string;
+
+beforeEach(async () => {
+  parent = await mkdtemp(join(tmpdir(), 'herald-output-'));
+});
+
+afterEach(async () => {
+  await rm(parent, { recursive: true, force: true });
+});
+
+async function listTree(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
+    .sort();
+}
+
+async function previousOutput(out: string): Promise<void> {
+  await mkdir(join(out, 'site'), { recursive: true });
+  await writeFile(join(out, 'site', 'index.html'), 'old index');
+  await writeFile(join(out, 'site', 'stale.html'), 'old page');
+}
+
+describe('writeOutput', () => {
+  it('writes every file, creating folders, and leaves no temp folder behind', async () => {
+    // Prepare
+    const out = join(parent, 'dist');
+    const files = [
+      { path: 'site/index.html', body: '<!doctype html>' },
+      { path: 'site/2026/09/24/x/index.html', body: 'post' },
+      { path: 'email/x.eml', body: new Uint8Array([1, 2, 3]) },
+    ];
+
+    // Act
+    const result = await writeOutput(out, files);
+
+    // Assert
+    expect(result).toEqual({ files: 3, bytes: 15 + 4 + 3 });
+    expect(await listTree(out)).toEqual(['email/x.eml', 'site/2026/09/24/x/index.html', 'site/index.html']);
+    expect(await readFile(join(out, 'email', 'x.eml'))).toEqual(Buffer.from([1, 2, 3]));
+    expect(await readdir(parent)).toEqual(['dist']);
+    expect((await stat(out)).mode & 0o777).toBe(0o755);
+  });
+
+  it('replaces the previous output completely, so deleted pages disappear', async () => {
+    // Prepare
+    const out = join(parent, 'dist');
+    await previousOutput(out);
+
+    // Act
+    await writeOutput(out, [{ path: 'site/index.html', body: 'new index' }]);
+
+    // Assert
+    expect(await listTree(out)).toEqual(['site/index.html']);
+    expect(await readFile(join(out, 'site', 'index.html'), 'utf8')).toBe('new index');
+    expect(await readdir(parent)).toEqual(['dist']);
+  });
+
+  it('leaves the previous output untouched when a write fails midway', async () => {
+    // Prepare
+    const out = join(parent, 'dist');
+    await previousOutput(out);
+    // `site/a` is a file, so `site/a/b.html` cannot be written: a real file-system failure.
+    const files = [
+      { path: 'site/index.html', body: 'new index' },
+      { path: 'site/a', body: 'file' },
+      ...Array.from({ length: 50 }, (_, i) => ({ path: `site/p${i}.html`, body: `page ${i}` })),
+      { path: 'site/a/b.html', body: 'cannot be written' },
+    ];
+
+    // Act
+    const act = writeOutput(out, files, { concurrency: 1 });
+
+    // Assert
+    await expect(act).rejects.toThrow(OutputError);
+    await expect(act).rejects.toMatchObject({ file: 'site/a/b.html', outDir: out });
+    expect(await listTree(out)).toEqual(['site/index.html', 'site/stale.html']);
+    expect(await readFile(join(out, 'site', 'index.html'), 'utf8')).toBe('old index');
+    expect(await readdir(parent)).toEqual(['dist']);
+  });
+
+  it('refuses paths that could escape the output folder and writes nothing', async () => {
+    // Prepare
+    const out = join(parent, 'dist');
+    await previousOutput(out);
+
+    // Act
+    const escapes = ['../evil.html', 'site/../../evil.html', 'site//x.html', 'site\\..\\evil.html', ''];
+    const errors: unknown[] = [];
+    for (const path of escapes) {
+      await writeOutput(out, [
+        { path: 'site/ok.html', body: 'ok' },
+        { path, body: 'x' },
+      ]).catch((e) => errors.push(e));
+    }
+
+    // Assert
+    expect(errors).toHaveLength(escapes.length);
+    for (const error of errors) expect(String(error)).toMatch(/OutputError: refusing to write/);
+    expect(await listTree(out)).toEqual(['site/index.html', 'site/stale.html']);
+    expect((await readdir(parent)).sort()).toEqual(['dist']);
+  });
+
+  it('refuses two files with the same path instead of silently keeping one', async () => {
+    // Prepare
+    const out = join(parent, 'dist');
+
+    // Act
+    const act = writeOutput(out, [
+      { path: 'site/index.html', body: 'a' },
+      { path: '/site/index.html', body: 'b' },
+    ]);
+
+    // Assert
+    await expect(act).rejects.toThrow('two files want the same path "/site/index.html"');
+    expect(await readdir(parent)).toEqual([]);
+  });
+});

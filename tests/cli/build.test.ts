@@ -1,0 +1,247 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadContent } from '../../functions/adapters/content-fs.ts';
+import { renderPostLazily, runBuild } from '../../functions/cli/build.ts';
+import { type CliIo, createProgram } from '../../functions/cli/program.ts';
+import { ContentError } from '../../functions/core/errors.ts';
+import { renderPost } from '../../functions/core/render-post.ts';
+
+const SAMPLE_CONTENT = new URL('../../content/', import.meta.url).pathname;
+
+const SITE_YML = `title: CLI Test Meetups
+description: Recaps for CLI tests.
+url: https://cli.test
+baseurl: ""
+timezone: UTC
+newsletter:
+  from_address: news@cli.test
+  from_name: CLI Test Meetups
+  postal_address: Test Street 1, 12345 Testtown
+`;
+
+let work: string;
+
+beforeEach(async () => {
+  work = await mkdtemp(join(tmpdir(), 'herald-cli-build-'));
+});
+
+afterEach(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+async function writeContent(dir: string, posts: Record<string, string>): Promise<string> {
+  await mkdir(join(dir, 'posts'), { recursive: true });
+  await writeFile(join(dir, 'site.yml'), SITE_YML);
+  for (const [name, text] of Object.entries(posts)) await writeFile(join(dir, 'posts', name), text);
+  return dir;
+}
+
+async function tree(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
+    .sort();
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+function captureIo() {
+  const io = { out: '', err: '', code: 0 };
+  const cli: CliIo = {
+    out: (t) => {
+      io.out += t;
+    },
+    err: (t) => {
+      io.err += t;
+    },
+    setExitCode: (c) => {
+      io.code = c;
+    },
+  };
+  return { io, cli };
+}
+
+describe('herald build', () => {
+  it('builds the sample content into site pages, feeds and preview emails', async () => {
+    // Prepare
+    const out = join(work, 'dist');
+
+    // Act
+    const report = await runBuild({ contentDir: SAMPLE_CONTENT, outDir: out });
+
+    // Assert
+    const files = await tree(out);
+    for (const path of [
+      'site/index.html',
+      'site/2026/09/24/berlin-serving-night.html',
+      'site/2026/11/12/lisbon-quantization-workshop.html',
+      'site/2026/06/03/hello-herald.html',
+      'site/tags/index.html',
+      'site/tags/berlin/index.html',
+      'site/tags/berlin/feed.xml',
+      'site/subscribe.html',
+      'site/404.html',
+      'site/feed.xml',
+      'site/atom.xml',
+      'site/feed.json',
+      'site/sitemap.xml',
+      'site/style.css',
+      'site/subscribe.js',
+      'site/assets/recaps/2026-berlin/stage.png',
+      'email/berlin-serving-night.html',
+      'email/berlin-serving-night.txt',
+      'email/berlin-serving-night.eml',
+    ]) {
+      expect(files).toContain(path);
+    }
+    // `email: false` in its front matter: on the site, never mailed.
+    expect(files.some((f) => f.startsWith('email/hello-herald'))).toBe(false);
+    expect(report.posts).toBe(3);
+    expect(report.emails.map((e) => e.name).sort()).toEqual([
+      'berlin-serving-night',
+      'lisbon-quantization-workshop',
+    ]);
+    expect(report.pages).toBe(files.filter((f) => f.startsWith('site/') && f.endsWith('.html')).length);
+  });
+
+  it('writes a complete preview .eml: List-Unsubscribe headers and a text part before the HTML part', async () => {
+    // Prepare
+    const out = join(work, 'dist');
+
+    // Act
+    await runBuild({ contentDir: SAMPLE_CONTENT, outDir: out });
+
+    // Assert
+    const raw = await readFile(join(out, 'email', 'berlin-serving-night.eml'));
+    const mail = await simpleParser(raw);
+    expect(mail.to && !Array.isArray(mail.to) ? mail.to.text : '').toBe('reader@example.com');
+    expect(mail.subject).toBe('Serving Night Berlin: Batching, Caches and a Full House');
+    // mailparser folds List-* headers into a `list` object; the raw lines are what mailbox providers read.
+    const header = (key: string) =>
+      (mail.headerLines.find((h) => h.key === key)?.line ?? '').replace(/\r?\n\s+/g, ' ');
+    expect(header('list-unsubscribe')).toBe(
+      'List-Unsubscribe: <https://recaps.example.org/api/unsubscribe?token=sample-token>',
+    );
+    expect(header('list-unsubscribe-post')).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
+    expect(mail.text).toContain('converted tram depot in Friedrichshain');
+    expect(mail.html).toContain('converted tram depot in Friedrichshain');
+    const source = raw.toString('utf8');
+    expect(source).toMatch(/Content-Type: multipart\/alternative/i);
+    expect(source.search(/Content-Type: text\/plain/i)).toBeGreaterThan(0);
+    expect(source.search(/Content-Type: text\/plain/i)).toBeLessThan(
+      source.search(/Content-Type: text\/html/i),
+    );
+    expect(await readFile(join(out, 'email', 'berlin-serving-night.html'), 'utf8')).toBe(mail.html);
+  });
+
+  it('writes byte-identical site files when the same content is built twice', async () => {
+    // Prepare
+    const first = join(work, 'one');
+    const second = join(work, 'two');
+
+    // Act
+    await runBuild({ contentDir: SAMPLE_CONTENT, outDir: first });
+    await runBuild({ contentDir: SAMPLE_CONTENT, outDir: second });
+
+    // Assert
+    const files = (await tree(join(first, 'site'))).sort();
+    expect(await tree(join(second, 'site'))).toEqual(files);
+    for (const file of files) {
+      const [a, b] = await Promise.all([
+        readFile(join(first, 'site', file)),
+        readFile(join(second, 'site', file)),
+      ]);
+      expect(a.equals(b), file).toBe(true);
+    }
+  });
+
+  it('exits 1 on broken content, naming file, line and field, and writes nothing', async () => {
+    // Prepare
+    const content = await writeContent(join(work, 'content'), {
+      '2026-01-10-no-title.md': '---\nlayout: post\nsummary: Forgot the title.\n---\n\nBody.\n',
+      '2026-01-11-bad-tags.md': '---\ntitle: Bad Tags\ntags: 5\n---\n\nBody.\n',
+      '2026-01-12-good.md': '---\ntitle: Good\n---\n\nBody.\n',
+    });
+    const out = join(work, 'dist');
+    const { io, cli } = captureIo();
+
+    // Act
+    await createProgram(cli).parseAsync(['node', 'herald', 'build', '--content', content, '--out', out]);
+
+    // Assert
+    expect(io.code).toBe(1);
+    expect(io.err).toContain(`herald build: nothing was written to ${out}`);
+    expect(io.err).toMatch(/2026-01-10-no-title\.md:\d+: title: /);
+    expect(io.err).toMatch(/2026-01-11-bad-tags\.md:3: tags: /);
+    expect(io.err).not.toMatch(/\n\s+at /); // no stack trace
+    expect(await exists(out)).toBe(false);
+    expect(await readdir(work)).toEqual(['content']);
+  });
+
+  it('keeps the previous good output when a later build fails', async () => {
+    // Prepare
+    const content = await writeContent(join(work, 'content'), {
+      '2026-01-12-good.md': '---\ntitle: Good\n---\n\nBody.\n',
+    });
+    const out = join(work, 'dist');
+    await runBuild({ contentDir: content, outDir: out });
+    const before = await tree(out);
+    await writeFile(join(content, 'posts', '2026-01-13-broken.md'), '---\ntitle: "unclosed\n---\n');
+
+    // Act
+    const act = runBuild({ contentDir: content, outDir: out });
+
+    // Assert
+    await expect(act).rejects.toBeInstanceOf(ContentError);
+    expect(await tree(out)).toEqual(before);
+    expect(before).toContain('site/2026/01/12/good.html');
+  });
+
+  it('reports an email that had to be excerpted because of its size', async () => {
+    // Prepare
+    const paragraph = `${'Serving engines batch requests and page their caches. '.repeat(20)}\n\n`;
+    const content = await writeContent(join(work, 'content'), {
+      '2026-01-12-huge.md': `---\ntitle: A Very Long Recap\n---\n\n${paragraph.repeat(150)}`,
+    });
+    const out = join(work, 'dist');
+    const { io, cli } = captureIo();
+
+    // Act
+    await createProgram(cli).parseAsync(['node', 'herald', 'build', '--content', content, '--out', out]);
+
+    // Assert
+    expect(io.code).toBe(0);
+    expect(io.out).toMatch(/^Built 1 post in /);
+    expect(io.out).toMatch(/excerpt huge: too large in full, mailed as an excerpt \(\d+ bytes\)/);
+    expect(io.err).toMatch(
+      /warning: email for 2026-01-12-huge is over 100 KB in full, so it is sent as an excerpt/,
+    );
+    const html = await readFile(join(out, 'email', 'huge.html'), 'utf8');
+    expect(Buffer.byteLength(html)).toBeLessThan(102_400);
+  });
+
+  it('renders posts lazily with exactly the output of renderPost', async () => {
+    // Prepare
+    const { site, posts } = await loadContent(SAMPLE_CONTENT);
+
+    // Act
+    const lazy = posts.map((post) => renderPostLazily(post, site));
+
+    // Assert
+    expect(lazy).toHaveLength(3);
+    for (const [i, post] of posts.entries()) {
+      const eager = renderPost(post, site);
+      expect(lazy[i]?.html).toBe(eager.html);
+      expect(lazy[i]?.portableHtml).toBe(eager.portableHtml);
+    }
+  });
+});

@@ -1,0 +1,146 @@
+import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCheck } from '../../functions/cli/check.ts';
+import { type CliIo, createProgram } from '../../functions/cli/program.ts';
+
+const SAMPLE_CONTENT = new URL('../../content/', import.meta.url).pathname;
+
+let work: string;
+
+beforeEach(async () => {
+  work = await mkdtemp(join(tmpdir(), 'herald-cli-check-'));
+});
+
+afterEach(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+function captureIo() {
+  const io = { out: '', err: '', code: 0 };
+  const cli: CliIo = {
+    out: (t) => {
+      io.out += t;
+    },
+    err: (t) => {
+      io.err += t;
+    },
+    setExitCode: (c) => {
+      io.code = c;
+    },
+  };
+  return { io, cli };
+}
+
+async function heraldContent(posts: Record<string, string>): Promise<string> {
+  const dir = join(work, 'content');
+  await mkdir(join(dir, 'posts'), { recursive: true });
+  await writeFile(
+    join(dir, 'site.yml'),
+    'title: Check Meetups\ndescription: d\nurl: https://check.test\nnewsletter:\n  from_address: n@check.test\n  from_name: Check\n  postal_address: Street 1, Town\n',
+  );
+  for (const [name, text] of Object.entries(posts)) await writeFile(join(dir, 'posts', name), text);
+  return dir;
+}
+
+describe('herald check', () => {
+  it('passes the sample content with exit code 0 and writes nothing', async () => {
+    // Prepare
+    const { io, cli } = captureIo();
+    const before = await readdir(work);
+
+    // Act
+    await createProgram(cli).parseAsync(['node', 'herald', 'check', '--content', SAMPLE_CONTENT]);
+
+    // Assert
+    expect(io.err).toBe('');
+    expect(io.code).toBe(0);
+    expect(io.out).toMatch(/^ok: 3 posts, \d+ pages, \d+ feeds, 2 emails\n$/);
+    expect(await readdir(work)).toEqual(before);
+  });
+
+  it('prints every content problem as file:line: field: message and exits 1', async () => {
+    // Prepare
+    const content = await heraldContent({
+      '2026-01-10-no-title.md': '---\nlayout: post\n---\n\nBody.\n',
+      '2026-01-11-bad-email.md': '---\ntitle: Bad Flag\nemail: "no"\n---\n\nBody.\n',
+    });
+    const { io, cli } = captureIo();
+
+    // Act
+    await createProgram(cli).parseAsync(['node', 'herald', 'check', '--content', content]);
+
+    // Assert
+    expect(io.code).toBe(1);
+    expect(io.err).toMatch(/posts\/2026-01-10-no-title\.md:\d+: title: .+\n/);
+    expect(io.err).toMatch(/posts\/2026-01-11-bad-email\.md:3: email: .+\n/);
+    expect(io.err).toMatch(/2 problem\(s\) found\n$/);
+    expect(io.out).toBe('');
+  });
+
+  it('warns about an email excerpted for size but still passes', async () => {
+    // Prepare
+    const paragraph = `${'Caches grow, batches shrink, and the scheduler decides. '.repeat(20)}\n\n`;
+    const content = await heraldContent({
+      '2026-01-12-huge.md': `---\ntitle: Huge\n---\n\n${paragraph.repeat(150)}`,
+    });
+
+    // Act
+    const result = await runCheck({ contentDir: content });
+
+    // Assert
+    expect(result.ok).toBe(true);
+    expect(result.errors).toEqual([]);
+    expect(result.warnings).toEqual([
+      expect.stringMatching(
+        /^email for 2026-01-12-huge is over 100 KB in full, so it is sent as an excerpt \(\d+ bytes\)/,
+      ),
+    ]);
+  });
+
+  it('warns about a missing postal address in a Jekyll site', async () => {
+    // Prepare
+    const site = join(work, 'jekyll');
+    await mkdir(join(site, '_posts'), { recursive: true });
+    await writeFile(join(site, '_config.yml'), 'title: Jekyll Meetups\nurl: https://jekyll.test\n');
+    await writeFile(
+      join(site, '_posts', '2026-02-01-first.md'),
+      '---\nlayout: post\ntitle: First\n---\n\nHello.\n',
+    );
+    const { io, cli } = captureIo();
+
+    // Act
+    await createProgram(cli).parseAsync(['node', 'herald', 'check', '--content', site]);
+
+    // Assert
+    expect(io.code).toBe(0);
+    expect(io.err).toMatch(/warning: .*postal.address/i);
+    expect(io.out).toMatch(/^ok: 1 posts, .*warning\(s\)\n$/);
+  });
+
+  it('names the site template that is not valid Mustache', async () => {
+    // Prepare
+    const templates = join(work, 'templates');
+    await cp(new URL('../../templates/', import.meta.url), templates, { recursive: true });
+    await writeFile(join(templates, 'site', 'tag.html'), '<h1>{{tag}}</h1>\n{{#posts}}<li>{{title}}</li>\n');
+    const { io, cli } = captureIo();
+
+    // Act
+    await createProgram(cli).parseAsync([
+      'node',
+      'herald',
+      'check',
+      '--content',
+      SAMPLE_CONTENT,
+      '--templates',
+      templates,
+    ]);
+
+    // Assert
+    expect(io.code).toBe(1);
+    expect(io.err).toContain(
+      `${join(templates, 'site', 'tag.html')}: not a valid Mustache template: Unclosed section "posts"`,
+    );
+  });
+});
