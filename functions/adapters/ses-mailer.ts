@@ -1,0 +1,83 @@
+/**
+ * Sends transactional email (confirmation links) through SES v1 `SendEmail`.
+ * Structured To/Subject parameters, never hand-built headers, so an address can never smuggle
+ * in extra headers even if validation were bypassed.
+ *
+ * The SES SDK is imported on the first send: most subscription requests (confirm, unsubscribe,
+ * repeat subscribes) never send, so their cold start should not pay for it.
+ */
+import type { SESClient } from '@aws-sdk/client-ses';
+
+/** One simple message: one recipient, HTML and text bodies. */
+export interface OutgoingEmail {
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+}
+
+/** The mail port handlers depend on. */
+export interface Mailer {
+  send(message: OutgoingEmail): Promise<{ messageId: string }>;
+}
+
+/** Thrown when SES refuses or cannot be reached. */
+export class MailerError extends Error {
+  override name = 'MailerError';
+}
+
+/** Builds a mailer over an SES client. `from` is `Name <address>` or a bare address. */
+export function createSesMailer(options: {
+  /** A client, or a factory called once on the first send (lets the SDK load lazily). */
+  client: SESClient | (() => SESClient | Promise<SESClient>);
+  from: string;
+  replyTo?: string;
+  configurationSet?: string;
+}): Mailer {
+  let client: Promise<SESClient> | undefined;
+  const getClient = () => {
+    const given = options.client;
+    client ??= Promise.resolve(typeof given === 'function' ? given() : given);
+    return client;
+  };
+  return {
+    async send(message) {
+      if (/[\r\n]/.test(message.to) || /[\r\n]/.test(message.subject)) {
+        throw new MailerError(
+          `refusing to send: line break in recipient or subject for "${message.to.trim()}"`,
+        );
+      }
+      try {
+        const [ses, { SendEmailCommand }] = await Promise.all([getClient(), import('@aws-sdk/client-ses')]);
+        const out = await ses.send(
+          new SendEmailCommand({
+            Source: options.from,
+            Destination: { ToAddresses: [message.to] },
+            ReplyToAddresses: options.replyTo ? [options.replyTo] : undefined,
+            ConfigurationSetName: options.configurationSet,
+            Message: {
+              Subject: { Data: message.subject, Charset: 'UTF-8' },
+              Body: {
+                Html: { Data: message.html, Charset: 'UTF-8' },
+                Text: { Data: message.text, Charset: 'UTF-8' },
+              },
+            },
+          }),
+        );
+        return { messageId: out.MessageId ?? '' };
+      } catch (error) {
+        const name = error instanceof Error ? error.name : 'Error';
+        throw new MailerError(`SES SendEmail to one recipient failed (${name})`, { cause: error });
+      }
+    },
+  };
+}
+
+/** Formats `Name <address>` with the name quoted when it needs to be. */
+export function formatFromAddress(address: string, name?: string): string {
+  if (!name) return address;
+  const safe = name.replace(/[\r\n]/g, ' ');
+  return /^[\w .!#$%&'*+/=?^`{|}~-]*$/.test(safe)
+    ? `${safe} <${address}>`
+    : `"${safe.replace(/["\\]/g, '\\$&')}" <${address}>`;
+}

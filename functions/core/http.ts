@@ -1,0 +1,155 @@
+/**
+ * Pure helpers for the subscription HTTP API: decode API Gateway HTTP API (v2) request bodies,
+ * enforce size and content type, and build responses with safe default headers.
+ * Structural types keep this free of `aws-lambda` runtime code.
+ */
+
+/** The parts of an API Gateway v2 event this module reads. */
+export interface HttpRequestLike {
+  headers?: Record<string, string | undefined>;
+  body?: string;
+  isBase64Encoded?: boolean;
+  queryStringParameters?: Record<string, string | undefined>;
+  requestContext?: { http?: { sourceIp?: string; userAgent?: string; method?: string } };
+}
+
+/** The response shape API Gateway v2 accepts. */
+export interface HttpResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Bodies above this are rejected with 413 before parsing. */
+export const MAX_BODY_BYTES = 10 * 1024;
+
+/** A parsed body: JSON requests get JSON answers, form posts get HTML pages. */
+export type ParsedBody =
+  | { ok: true; kind: 'json' | 'form'; fields: Record<string, string> }
+  | {
+      ok: false;
+      status: 400 | 413 | 415;
+      problem: 'malformed-json' | 'not-an-object' | 'too-large' | 'content-type';
+    };
+
+/** Reads a header case-insensitively (API Gateway lower-cases them, local adapters may not). */
+export function header(request: HttpRequestLike, name: string): string | undefined {
+  const headers = request.headers ?? {};
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() === wanted) return value;
+  }
+  return undefined;
+}
+
+/** Media type without parameters, lower-cased; `''` if absent. */
+export function mediaType(request: HttpRequestLike): string {
+  return (header(request, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+/** Whether the client wants JSON back (a JSON body or an explicit Accept). */
+export function wantsJson(request: HttpRequestLike): boolean {
+  if (mediaType(request) === 'application/json') return true;
+  const accept = header(request, 'accept') ?? '';
+  return accept.includes('application/json') && !accept.includes('text/html');
+}
+
+/** Decodes the raw body bytes, honouring `isBase64Encoded`. */
+export function rawBody(request: HttpRequestLike): Buffer {
+  const body = request.body ?? '';
+  return request.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
+}
+
+/**
+ * Parses a JSON or form-encoded body into string fields (non-string JSON values are dropped,
+ * so `{ "email": ["a@b"] }` never reaches validation as an array).
+ */
+export function parseBody(request: HttpRequestLike, maxBytes = MAX_BODY_BYTES): ParsedBody {
+  const declared = Number(header(request, 'content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes)
+    return { ok: false, status: 413, problem: 'too-large' };
+  const bytes = rawBody(request);
+  if (bytes.length > maxBytes) return { ok: false, status: 413, problem: 'too-large' };
+  const type = mediaType(request);
+  const text = bytes.toString('utf8');
+  if (type === 'application/json') {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return { ok: false, status: 400, problem: 'malformed-json' };
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      return { ok: false, status: 400, problem: 'not-an-object' };
+    }
+    const fields: Record<string, string> = {};
+    for (const [key, field] of Object.entries(value)) {
+      if (typeof field === 'string') fields[key] = field;
+    }
+    return { ok: true, kind: 'json', fields };
+  }
+  if (type === 'application/x-www-form-urlencoded') {
+    const fields: Record<string, string> = {};
+    for (const [key, field] of new URLSearchParams(text)) {
+      // First value wins: a second `email=` cannot override what the form sent.
+      if (!Object.hasOwn(fields, key)) fields[key] = field;
+    }
+    return { ok: true, kind: 'form', fields };
+  }
+  return { ok: false, status: 415, problem: 'content-type' };
+}
+
+const BASE_HEADERS: Record<string, string> = {
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  // Tokens travel in URLs; never leak them to other sites.
+  'referrer-policy': 'no-referrer',
+};
+
+/** A JSON response with no-store caching. */
+export function jsonResponse(
+  statusCode: number,
+  body: unknown,
+  extra: Record<string, string> = {},
+): HttpResponse {
+  return {
+    statusCode,
+    headers: { ...BASE_HEADERS, 'content-type': 'application/json; charset=utf-8', ...extra },
+    body: JSON.stringify(body),
+  };
+}
+
+/** An HTML page response with a strict CSP that still lets forms post to `formOrigin`. */
+export function htmlResponse(
+  statusCode: number,
+  html: string,
+  options: { formOrigin?: string; extra?: Record<string, string> } = {},
+): HttpResponse {
+  const formAction = options.formOrigin ? `'self' ${options.formOrigin}` : `'self'`;
+  return {
+    statusCode,
+    headers: {
+      ...BASE_HEADERS,
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
+      ...(options.extra ?? {}),
+    },
+    body: html,
+  };
+}
+
+const HTML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/**
+ * Escapes text for HTML content and quoted attributes. Unlike Mustache's default it leaves `/`
+ * and `=` alone, so URLs in pages and emails stay readable (and copyable from the source).
+ */
+export function escapeHtml(value: unknown): string {
+  return String(value).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
+}

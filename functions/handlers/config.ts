@@ -1,0 +1,122 @@
+/**
+ * Environment configuration for the subscription handlers, validated once with zod.
+ * A missing or malformed variable fails the cold start with the variable's name and value.
+ * `zod/mini` on purpose: the classic build is ~800 KB of bundle on every cold start.
+ */
+import * as z from 'zod/mini';
+
+/** Thrown at init when the environment is unusable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const positiveInt = (fallback: number) =>
+  z._default(z.coerce.number().check(z.int(), z.positive('must be a positive integer')), fallback);
+const text = () => z.string().check(z.minLength(1, 'must not be empty'));
+
+const subscriptionEnv = z
+  .object({
+    TABLE_NAME: z.string().check(z.minLength(3, 'must be at least 3 characters')),
+    SITE_URL: z.pipe(
+      z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+      z.transform((url: string) => url.replace(/\/+$/, '')),
+    ),
+    SITE_TITLE: z._default(text(), 'Herald'),
+    FROM_ADDRESS: z.email('must be an email address'),
+    FROM_NAME: z.optional(z.string()),
+    REPLY_TO: z.optional(z.email('must be an email address')),
+    SES_CONFIGURATION_SET: z.optional(text()),
+    TOKEN_KEYS_FILE: z.optional(text()),
+    TOKEN_KEYS_SECRET_ID: z.optional(text()),
+    TEMPLATES_DIR: z._default(text(), 'templates'),
+    CONFIRM_TEMPLATE: z.optional(text()),
+    CONFIRM_TOKEN_MAX_AGE_HOURS: positiveInt(7 * 24),
+    CONFIRMATION_RESEND_MINUTES: positiveInt(15),
+    SUBSCRIBE_IP_LIMIT: positiveInt(20),
+    SUBSCRIBE_IP_WINDOW_SECONDS: positiveInt(3600),
+    CONSENT_TEXT_VERSION: z._default(text(), '1'),
+    TRANSIENT_BOUNCE_THRESHOLD: positiveInt(3),
+  })
+  .check(
+    z.refine((env) => (env.TOKEN_KEYS_FILE === undefined) !== (env.TOKEN_KEYS_SECRET_ID === undefined), {
+      message: 'set exactly one of TOKEN_KEYS_FILE or TOKEN_KEYS_SECRET_ID',
+      path: ['TOKEN_KEYS_SECRET_ID'],
+    }),
+  );
+
+/** Validated configuration for subscribe, confirm and unsubscribe. */
+export interface SubscriptionConfig {
+  tableName: string;
+  /** Site URL including baseurl, no trailing slash; the API lives under `<siteUrl>/api`. */
+  siteUrl: string;
+  siteTitle: string;
+  fromAddress: string;
+  fromName?: string;
+  replyTo?: string;
+  sesConfigurationSet?: string;
+  tokenKeys: { kind: 'file'; path: string } | { kind: 'secret'; secretId: string };
+  templatesDir: string;
+  /** `confirm.mjml`, or HTML precompiled from it so the Lambda never loads mjml. Default `<templatesDir>/confirm.mjml`. */
+  confirmTemplate?: string;
+  confirmTokenMaxAgeMs: number;
+  resendIntervalMs: number;
+  ipLimit: { max: number; windowMs: number };
+  consentTextVersion: string;
+  transientBounceThreshold: number;
+}
+
+function fail(error: z.core.$ZodError, env: Record<string, string | undefined>): never {
+  const problems = error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? '(environment)');
+    const value = env[name];
+    return `${name}=${value === undefined ? '(unset)' : JSON.stringify(value)}: ${issue.message}`;
+  });
+  throw new ConfigError(`invalid environment: ${problems.join('; ')}`, { cause: error });
+}
+
+/** Reads the subscription handlers' configuration from `env` (pass `process.env`). */
+export function loadSubscriptionConfig(env: Record<string, string | undefined>): SubscriptionConfig {
+  const parsed = subscriptionEnv.safeParse(env);
+  if (!parsed.success) fail(parsed.error, env);
+  const e = parsed.data;
+  return {
+    tableName: e.TABLE_NAME,
+    siteUrl: e.SITE_URL,
+    siteTitle: e.SITE_TITLE,
+    fromAddress: e.FROM_ADDRESS,
+    fromName: e.FROM_NAME,
+    replyTo: e.REPLY_TO,
+    sesConfigurationSet: e.SES_CONFIGURATION_SET,
+    tokenKeys: e.TOKEN_KEYS_FILE
+      ? { kind: 'file', path: e.TOKEN_KEYS_FILE }
+      : { kind: 'secret', secretId: e.TOKEN_KEYS_SECRET_ID ?? '' },
+    templatesDir: e.TEMPLATES_DIR,
+    confirmTemplate: e.CONFIRM_TEMPLATE,
+    confirmTokenMaxAgeMs: e.CONFIRM_TOKEN_MAX_AGE_HOURS * 3600_000,
+    resendIntervalMs: e.CONFIRMATION_RESEND_MINUTES * 60_000,
+    ipLimit: { max: e.SUBSCRIBE_IP_LIMIT, windowMs: e.SUBSCRIBE_IP_WINDOW_SECONDS * 1000 },
+    consentTextVersion: e.CONSENT_TEXT_VERSION,
+    transientBounceThreshold: e.TRANSIENT_BOUNCE_THRESHOLD,
+  };
+}
+
+const feedbackEnv = z.object({
+  TABLE_NAME: z.string().check(z.minLength(3, 'must be at least 3 characters')),
+  TRANSIENT_BOUNCE_THRESHOLD: positiveInt(3),
+});
+
+/** Validated configuration for the SES feedback handler. */
+export interface FeedbackConfig {
+  tableName: string;
+  transientBounceThreshold: number;
+}
+
+/** Reads the feedback handler's configuration from `env`. */
+export function loadFeedbackConfig(env: Record<string, string | undefined>): FeedbackConfig {
+  const parsed = feedbackEnv.safeParse(env);
+  if (!parsed.success) fail(parsed.error, env);
+  return {
+    tableName: parsed.data.TABLE_NAME,
+    transientBounceThreshold: parsed.data.TRANSIENT_BOUNCE_THRESHOLD,
+  };
+}

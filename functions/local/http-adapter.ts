@@ -1,0 +1,194 @@
+/**
+ * Turns Node HTTP requests into API Gateway HTTP API (v2) events and routes `/api/*` to handlers,
+ * so the local runtime and browser tests exercise the exact Lambda code. Optionally serves a
+ * static folder (the built site) for everything else.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, resolve, sep } from 'node:path';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+
+/** A Lambda-style HTTP handler. */
+export type HttpApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** Routes like `POST /api/subscribe` to handlers. A route without a method matches any method. */
+export type Routes = Record<string, HttpApiHandler>;
+
+// API Gateway caps payloads at 10 MB; stop reading well before that.
+const MAX_READ_BYTES = 1024 * 1024;
+const TEXT_TYPES = /^(text\/|application\/(json|x-www-form-urlencoded|xml))/;
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_READ_BYTES) break;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Builds the v2 event API Gateway would send for this request. */
+export function toApiGatewayEvent(
+  req: IncomingMessage,
+  body: Buffer,
+  options: { routeKey: string; now?: Date },
+): APIGatewayProxyEventV2 {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const headers: Record<string, string> = {};
+  const cookies: string[] = [];
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    if (name === 'cookie') cookies.push(...String(value).split(/;\s*/));
+    else headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string> = {};
+  for (const [key, value] of url.searchParams) query[key] = key in query ? `${query[key]},${value}` : value;
+  const contentType = headers['content-type'] ?? '';
+  const isText = body.length === 0 || TEXT_TYPES.test(contentType);
+  const now = options.now ?? new Date();
+  const forwarded = headers['x-forwarded-for']?.split(',')[0]?.trim();
+  return {
+    version: '2.0',
+    routeKey: options.routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    cookies: cookies.length > 0 ? cookies : undefined,
+    headers,
+    queryStringParameters: Object.keys(query).length > 0 ? query : undefined,
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'local',
+      http: {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: forwarded ?? req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: `local-${now.getTime().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
+      routeKey: options.routeKey,
+      stage: '$default',
+      time: now.toISOString(),
+      timeEpoch: now.getTime(),
+    },
+    body: body.length === 0 ? undefined : isText ? body.toString('utf8') : body.toString('base64'),
+    isBase64Encoded: body.length > 0 && !isText,
+  };
+}
+
+function writeResult(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
+  const headers: Record<string, string | number | boolean> = { ...(result.headers ?? {}) };
+  res.writeHead(result.statusCode ?? 200, headers as Record<string, string>);
+  const body = result.body ?? '';
+  res.end(result.isBase64Encoded ? Buffer.from(body, 'base64') : body);
+}
+
+function findRoute(
+  routes: Routes,
+  method: string,
+  path: string,
+): { key: string; handler: HttpApiHandler } | undefined {
+  const exact = `${method} ${path}`;
+  if (routes[exact]) return { key: exact, handler: routes[exact] };
+  const any = `ANY ${path}`;
+  if (routes[any]) return { key: any, handler: routes[any] };
+  return undefined;
+}
+
+const STATIC_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.xml': 'application/xml; charset=utf-8',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.svg': 'image/svg+xml',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+async function serveStatic(dir: string, urlPath: string, res: ServerResponse): Promise<void> {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(urlPath);
+  } catch {
+    decoded = '\0';
+  }
+  const base = resolve(dir);
+  let file = resolve(base, `.${decoded}`);
+  if (decoded.includes('\0') || (file !== base && !file.startsWith(base + sep))) {
+    res.writeHead(400).end();
+    return;
+  }
+  const info = await stat(file).catch(() => undefined);
+  if (info?.isDirectory()) file = join(file, 'index.html');
+  const found = info?.isDirectory() ? await stat(file).catch(() => undefined) : info;
+  if (!found?.isFile()) {
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found');
+    return;
+  }
+  res.writeHead(200, { 'content-type': STATIC_TYPES[extname(file)] ?? 'application/octet-stream' });
+  createReadStream(file).pipe(res);
+}
+
+/** Handles one Node request: `/api/*` through `routes`, the rest from `staticDir` (if any). */
+export function createRequestListener(options: { routes: Routes; staticDir?: string; apiPrefix?: string }) {
+  const prefix = options.apiPrefix ?? '/api/';
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const method = (req.method ?? 'GET').toUpperCase();
+      if (url.pathname.startsWith(prefix)) {
+        const route = findRoute(options.routes, method, url.pathname);
+        if (!route) {
+          res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"Not Found"}');
+          return;
+        }
+        const body = await readBody(req);
+        writeResult(res, await route.handler(toApiGatewayEvent(req, body, { routeKey: route.key })));
+        return;
+      }
+      if (options.staticDir && (method === 'GET' || method === 'HEAD')) {
+        await serveStatic(options.staticDir, url.pathname, res);
+        return;
+      }
+      res.writeHead(404).end();
+    } catch (error) {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(`local adapter error: ${(error as Error).message}`);
+    }
+  };
+}
+
+/** Starts an HTTP server on a free port (or `port`) and returns its origin. */
+export async function startHttpServer(options: {
+  routes: Routes;
+  staticDir?: string;
+  port?: number;
+  host?: string;
+}): Promise<{ origin: string; server: Server; stop(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    void createRequestListener(options)(req, res);
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolveListen());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://${host}:${port}`,
+    server,
+    stop: () =>
+      new Promise((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * Wires the subscription handlers to the local stand-ins: the same factories the Lambdas use,
+ * with clients pointed at dynalite and aws-ses-v2-local. Tests, the bench and `npm start` use this.
+ */
+import { randomUUID } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { createConfirmationEmailRenderer } from '../adapters/confirmation-email.ts';
+import { loadPageTemplates } from '../adapters/page-templates.ts';
+import { createSesMailer, formatFromAddress } from '../adapters/ses-mailer.ts';
+import { createSubscriberStore } from '../adapters/subscriber-store.ts';
+import { DEFAULT_POLICY, type SubscriptionPolicy } from '../core/subscriber.ts';
+import type { TokenKeys } from '../core/tokens.ts';
+import { createConfirmHandler } from '../handlers/confirm.ts';
+import { createSubscribeHandler } from '../handlers/subscribe.ts';
+import type { LoggerLike, SubscriptionDeps } from '../handlers/subscription-deps.ts';
+import { createUnsubscribeHandler } from '../handlers/unsubscribe.ts';
+import type { Routes } from './http-adapter.ts';
+import { localDynamoClient, localSesClient } from './services.ts';
+
+/** Options for {@link createLocalSubscriptionDeps}; everything but endpoints, table, site and keys has a default. */
+export interface LocalSubscriptionOptions {
+  dynamoEndpoint: string;
+  sesEndpoint: string;
+  tableName: string;
+  siteUrl: string;
+  keys: TokenKeys;
+  siteTitle?: string;
+  fromAddress?: string;
+  fromName?: string;
+  templatesDir?: string;
+  policy?: Partial<SubscriptionPolicy>;
+  ipLimit?: { max: number; windowMs: number };
+  consentTextVersion?: string;
+  now?: () => Date;
+  newId?: () => string;
+  logger?: LoggerLike;
+}
+
+/** A Powertools logger that prints nothing (tests). */
+export function silentLogger(): LoggerLike {
+  return new Logger({ serviceName: 'herald-local', logLevel: 'SILENT' });
+}
+
+/** Builds handler deps over local services. */
+export async function createLocalSubscriptionDeps(
+  options: LocalSubscriptionOptions,
+): Promise<SubscriptionDeps> {
+  const templatesDir = resolve(options.templatesDir ?? 'templates');
+  const policy = { ...DEFAULT_POLICY, ...options.policy };
+  const siteUrl = options.siteUrl.replace(/\/+$/, '');
+  const siteTitle = options.siteTitle ?? 'Herald Local';
+  return {
+    store: createSubscriberStore({
+      client: localDynamoClient(options.dynamoEndpoint),
+      tableName: options.tableName,
+    }),
+    mailer: createSesMailer({
+      client: localSesClient(options.sesEndpoint),
+      from: formatFromAddress(options.fromAddress ?? 'recaps@herald.test', options.fromName ?? siteTitle),
+    }),
+    renderConfirmation: createConfirmationEmailRenderer({
+      templatePath: join(templatesDir, 'confirm.mjml'),
+      siteTitle,
+      siteUrl,
+      validDays: Math.round(policy.confirmTokenMaxAgeMs / 86_400_000),
+    }),
+    pages: await loadPageTemplates(join(templatesDir, 'pages')),
+    keys: options.keys,
+    siteUrl,
+    siteTitle,
+    policy,
+    ipLimit: options.ipLimit ?? { max: 20, windowMs: 3600_000 },
+    consentTextVersion: options.consentTextVersion ?? '1',
+    now: options.now ?? (() => new Date()),
+    newId: options.newId ?? randomUUID,
+    logger: options.logger ?? silentLogger(),
+  };
+}
+
+/** The HTTP API routes, as API Gateway would map them. */
+export function subscriptionRoutes(deps: SubscriptionDeps): Routes {
+  const subscribe = createSubscribeHandler(deps);
+  const confirm = createConfirmHandler(deps);
+  const unsubscribe = createUnsubscribeHandler(deps);
+  return {
+    'POST /api/subscribe': subscribe,
+    'GET /api/confirm': confirm,
+    'POST /api/confirm': confirm,
+    'POST /api/resend': confirm,
+    'GET /api/unsubscribe': unsubscribe,
+    'POST /api/unsubscribe': unsubscribe,
+  };
+}

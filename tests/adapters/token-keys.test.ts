@@ -1,0 +1,70 @@
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadTokenKeysFile, TokenKeysError } from '../../functions/adapters/token-keys.ts';
+import { signToken, verifyToken } from '../../functions/core/tokens.ts';
+
+async function tempDir() {
+  return mkdtemp(join(tmpdir(), 'herald-keys-'));
+}
+
+describe('loadTokenKeysFile', () => {
+  it('generates a private key file on first use and reads the same keys afterwards', async () => {
+    // Prepare
+    const file = join(await tempDir(), 'nested', 'token-keys.json');
+
+    // Act
+    const created = await loadTokenKeysFile(file, { create: true });
+    const again = await loadTokenKeysFile(file);
+
+    // Assert
+    expect(again).toEqual(created);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    const token = signToken(created, {
+      purpose: 'confirm',
+      subscriberId: 's1',
+      issuedAt: new Date('2026-01-01Z'),
+    });
+    expect(verifyToken(again, token, { purpose: 'confirm', now: new Date('2026-01-01Z') }).ok).toBe(true);
+    expect(JSON.parse(await readFile(file, 'utf8')).currentKeyId).toBe('k1');
+  });
+
+  it('rejects a short key, naming the file and the field', async () => {
+    // Prepare
+    const file = join(await tempDir(), 'keys.json');
+    await writeFile(
+      file,
+      JSON.stringify({ currentKeyId: 'k1', keys: { k1: Buffer.alloc(8).toString('base64') } }),
+    );
+
+    // Act
+    const load = loadTokenKeysFile(file);
+
+    // Assert
+    await expect(load).rejects.toThrow(TokenKeysError);
+    await expect(load).rejects.toThrow(
+      `${file}: invalid token keys: keys.k1: must decode to at least 32 bytes`,
+    );
+  });
+
+  it('rejects a current key id that is not in the key set', async () => {
+    // Prepare
+    const file = join(await tempDir(), 'keys.json');
+    await writeFile(
+      file,
+      JSON.stringify({ currentKeyId: 'k2', keys: { k1: Buffer.alloc(32).toString('base64') } }),
+    );
+
+    // Act / Assert
+    await expect(loadTokenKeysFile(file)).rejects.toThrow('currentKeyId must name one of keys');
+  });
+
+  it('reports a missing file without creating it unless asked', async () => {
+    // Prepare
+    const file = join(await tempDir(), 'absent.json');
+
+    // Act / Assert
+    await expect(loadTokenKeysFile(file)).rejects.toThrow(`${file}: cannot read token keys`);
+  });
+});

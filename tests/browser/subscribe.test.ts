@@ -1,0 +1,135 @@
+/**
+ * The whole double opt-in in real Chromium: the site's own subscribe page, the local HTTP adapter
+ * in front of the real handlers, dynalite and the local SES.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { isSubscriber } from '../../functions/adapters/subscriber-store.ts';
+import { generateTokenKeys } from '../../functions/adapters/token-keys.ts';
+import { runBuild } from '../../functions/cli/build.ts';
+import { addressHash } from '../../functions/core/email-address.ts';
+import type { SubscriptionDeps } from '../../functions/handlers/subscription-deps.ts';
+import { type Routes, startHttpServer } from '../../functions/local/http-adapter.ts';
+import { createSubscriberTable, localDynamoClient, readSesStore } from '../../functions/local/services.ts';
+import { createLocalSubscriptionDeps, subscriptionRoutes } from '../../functions/local/subscriptions.ts';
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+let browser: Browser;
+let origin: string;
+let deps: SubscriptionDeps;
+let stopServer: () => Promise<void>;
+let outDir: string;
+
+beforeAll(async () => {
+  outDir = await mkdtemp(join(tmpdir(), 'herald-browser-'));
+  await runBuild({ contentDir: 'content', outDir });
+  const routes: Routes = {};
+  const server = await startHttpServer({ routes, staticDir: join(outDir, 'site') });
+  origin = server.origin;
+  stopServer = server.stop;
+  const tableName = `browser-${randomUUID()}`;
+  await createSubscriberTable(localDynamoClient(inject('dynamoEndpoint')), tableName);
+  deps = await createLocalSubscriptionDeps({
+    dynamoEndpoint: inject('dynamoEndpoint'),
+    sesEndpoint: inject('sesEndpoint'),
+    tableName,
+    siteUrl: origin,
+    keys: generateTokenKeys(),
+  });
+  Object.assign(routes, subscriptionRoutes(deps));
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+  await mkdir('test-output', { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stopServer?.();
+  if (outDir) await rm(outDir, { recursive: true, force: true });
+});
+
+async function confirmLinkFor(email: string): Promise<string> {
+  for (let i = 0; i < 50; i++) {
+    const mail = (await readSesStore(inject('sesEndpoint'))).find((e) => e.destination.to.includes(email));
+    const link = /https?:\/\/[^\s\]]+\/api\/confirm\?token=[A-Za-z0-9._%-]+/.exec(mail?.body.text ?? '')?.[0];
+    if (link) return link;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no confirmation email for ${email}`);
+}
+
+async function stored(email: string) {
+  const record = await deps.store.findByAddressHash(addressHash(email));
+  return isSubscriber(record) ? record : undefined;
+}
+
+async function statusOf(email: string) {
+  return (await stored(email))?.status;
+}
+
+describe('subscribe in Chromium', () => {
+  it('subscribes on the site page, follows the emailed link, presses Confirm: confirmed in the table', async () => {
+    // Prepare
+    const email = `browser-${randomUUID().slice(0, 8)}@example.test`;
+    const page = await browser.newPage();
+
+    // Act: subscribe with JavaScript, result shown inline
+    await page.goto(`${origin}/subscribe.html`);
+    await page.fill('input[name="email"]', email);
+    await page.click('button:has-text("Subscribe")');
+    const status = page.locator('[data-subscribe-result]');
+    await status.filter({ hasText: 'check your inbox' }).waitFor();
+    await page.screenshot({ path: 'test-output/subscribe-1-form.png', fullPage: true });
+    const link = await confirmLinkFor(email);
+    await page.goto(link);
+    const pendingAfterGet = await statusOf(email);
+    await page.screenshot({ path: 'test-output/subscribe-2-confirm-page.png', fullPage: true });
+    await page.click('button:has-text("Confirm")');
+    await page.locator('h1', { hasText: 'You are subscribed' }).waitFor();
+    await page.screenshot({ path: 'test-output/subscribe-3-confirmed.png', fullPage: true });
+
+    // Assert
+    expect(link.startsWith(`${origin}/api/confirm?token=`)).toBe(true);
+    expect(pendingAfterGet).toBe('pending');
+    const sub = await stored(email);
+    expect(sub?.status).toBe('confirmed');
+    expect(sub?.consent.source).toBe(`${origin}/subscribe.html`);
+    expect(sub?.consent.userAgent).toContain('Chrome');
+    await page.close();
+  });
+
+  it('works without JavaScript: the form post answers with a page', async () => {
+    // Prepare
+    const email = `nojs-${randomUUID().slice(0, 8)}@example.test`;
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+
+    // Act
+    await page.goto(`${origin}/subscribe.html`);
+    await page.fill('input[name="email"]', email);
+    await page.click('button:has-text("Subscribe")');
+    await page.locator('[role="status"]', { hasText: 'check your inbox' }).waitFor();
+    await page.screenshot({ path: 'test-output/subscribe-nojs-result.png', fullPage: true });
+
+    // Assert
+    expect(new URL(page.url()).pathname).toBe('/api/subscribe');
+    expect(await statusOf(email)).toBe('pending');
+    await context.close();
+  });
+});

@@ -1,0 +1,142 @@
+import { GetItemCommand, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { describe, expect, inject, it } from 'vitest';
+import { addressHash } from '../../../functions/core/email-address.ts';
+import { createSubscribeHandler } from '../../../functions/handlers/subscribe.ts';
+import { localDynamoClient } from '../../../functions/local/services.ts';
+import { apiEvent, freshAddress, type Result, startHarness } from './harness.ts';
+
+describe('subscribe: bad input and abuse', () => {
+  it('rejects malformed JSON with 400', async () => {
+    // Prepare
+    const h = await startHarness();
+
+    // Act
+    const response = await h.subscribe({ body: '{"email": "ada@example.test"' });
+
+    // Assert
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body).ok).toBe(false);
+  });
+
+  it('rejects a JSON body that is not an object with 400', async () => {
+    // Prepare
+    const h = await startHarness();
+
+    // Act
+    const response = await h.subscribe({ body: '["ada@example.test"]' });
+
+    // Assert
+    expect(response.statusCode).toBe(400);
+  });
+
+  it('rejects a wrong content type with 415', async () => {
+    // Prepare
+    const h = await startHarness();
+    const email = freshAddress('type');
+
+    // Act
+    const response = await h.subscribe({ contentType: 'text/plain', body: `email=${email}` });
+
+    // Assert
+    expect(response.statusCode).toBe(415);
+    expect(await h.emailsTo(email)).toHaveLength(0);
+  });
+
+  it('rejects bodies over 10 KB with 413', async () => {
+    // Prepare
+    const h = await startHarness();
+    const email = freshAddress('big');
+
+    // Act
+    const response = await h.subscribe({ body: JSON.stringify({ email, padding: 'x'.repeat(10 * 1024) }) });
+
+    // Assert
+    expect(response.statusCode).toBe(413);
+    expect(await h.emailsTo(email)).toHaveLength(0);
+  });
+
+  it.each([
+    ['zero-width space', `ada\u200b-${Date.now()}@example.test`],
+    ['right-to-left override', `ada\u202e-${Date.now()}@example.test`],
+    ['Cyrillic lookalike local part', `\u0430da-${Date.now()}@example.test`],
+    ['display name', `"Ada" <ada-${Date.now()}@example.test>`],
+    ['angle brackets only', `<ada-${Date.now()}@example.test>`],
+    ['two addresses', `ada-${Date.now()}@example.test, eve@example.test`],
+    ['comment', `ada-${Date.now()}(work)@example.test`],
+    ['fullwidth at sign', `ada-${Date.now()}\uff20example.test`],
+  ])('rejects unicode and display-name tricks: %s', async (_label, email) => {
+    // Prepare
+    const h = await startHarness();
+
+    // Act
+    const response = await h.subscribe({ email });
+
+    // Assert
+    expect(response.statusCode).toBe(400);
+  });
+
+  it('rejects header injection via newlines and mails nobody', async () => {
+    // Prepare
+    const h = await startHarness();
+    const victim = freshAddress('victim');
+    const email = `${freshAddress('ada')}\r\nBcc: ${victim}`;
+
+    // Act
+    const response = await h.subscribe({ email });
+
+    // Assert
+    expect(response.statusCode).toBe(400);
+    expect(await h.emailsTo(victim)).toHaveLength(0);
+    expect(await h.emailsTo(email.split('\r')[0] ?? '')).toHaveLength(0);
+  });
+
+  it('fails cleanly when DynamoDB throttles the write: 503, no email, nothing stored', async () => {
+    // Prepare: reads and the rate counter reach dynalite; the subscriber write is throttled.
+    const h = await startHarness();
+    const email = freshAddress('throttle');
+    const realSend = DynamoDBDocumentClient.prototype.send as (
+      this: unknown,
+      command: unknown,
+    ) => Promise<unknown>;
+    const mock = mockClient(DynamoDBDocumentClient);
+    mock
+      .on(PutCommand)
+      .rejects(new ProvisionedThroughputExceededException({ message: 'Rate exceeded', $metadata: {} }));
+    mock.on(GetCommand).callsFake((input, getClient) => realSend.call(getClient(), new GetCommand(input)));
+    mock
+      .on(UpdateCommand)
+      .callsFake((input, getClient) => realSend.call(getClient(), new UpdateCommand(input)));
+    const handler = createSubscribeHandler(h.deps);
+
+    // Act
+    let response: Result;
+    try {
+      response = (await handler(
+        apiEvent({
+          path: '/api/subscribe',
+          contentType: 'application/json',
+          body: JSON.stringify({ email }),
+        }),
+      )) as Result;
+    } finally {
+      mock.restore();
+    }
+
+    // Assert
+    expect(mock.commandCalls(PutCommand)).toHaveLength(1);
+    expect(response.statusCode).toBe(503);
+    expect(response.headers?.['retry-after']).toBe('30');
+    expect(JSON.parse(response.body).ok).toBe(false);
+    expect(await h.emailsTo(email)).toHaveLength(0);
+    const raw = await localDynamoClient(inject('dynamoEndpoint')).send(
+      new GetItemCommand({
+        TableName: h.tableName,
+        Key: { pk: { S: `ADDRESS#${addressHash(email)}` }, sk: { S: 'SUBSCRIBER' } },
+        ConsistentRead: true,
+      }),
+    );
+    expect(raw.Item).toBeUndefined();
+  });
+});
