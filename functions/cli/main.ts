@@ -1,5 +1,7 @@
 import { createProgram } from './program.ts';
+import { registerSubscriberCommands } from './subscribers.ts';
 
 // Entry point of the `herald` command (bin/herald.mjs loads this through tsx).
 const program = createProgram();
+registerSubscriberCommands(program);
 await program.parseAsync(process.argv);
