@@ -1,0 +1,68 @@
+/**
+ * The subscriber side of delivery, over the subscriber store (`subscriber-store.ts`): counting and
+ * paging the confirmed subscribers for fan-out, and the send-time re-check of one recipient.
+ */
+import { type AttributeValue, type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import type { AudienceMember, ConfirmedSubscribers } from '../core/fan-out.ts';
+import type { RecipientCheck } from '../core/send-batch.ts';
+import { isSubscriber, SUBSCRIBER_TABLE_KEYS, type SubscriberStore } from './subscriber-store.ts';
+
+/** The audience ports delivery needs. */
+export interface DeliveryAudience extends ConfirmedSubscribers {
+  /** Confirmed subscribers whose confirmation is at or before `at`. */
+  countConfirmed(at: Date): Promise<number>;
+  check: RecipientCheck;
+}
+
+/**
+ * Builds the audience. Counting reads the sparse `confirmed` index with `Select: COUNT` (no items
+ * are returned): its sort key is `<confirmedAt ISO>#<id>`, so `<= "<at ISO>#~"` is exactly "confirmed
+ * at or before `at`" (`~` sorts after every id character).
+ */
+export function createDeliveryAudience(options: {
+  client: DynamoDBClient;
+  tableName: string;
+  store: SubscriberStore;
+}): DeliveryAudience {
+  return {
+    async countConfirmed(at) {
+      let count = 0;
+      let start: Record<string, AttributeValue> | undefined;
+      do {
+        const out = await options.client.send(
+          new QueryCommand({
+            TableName: options.tableName,
+            IndexName: SUBSCRIBER_TABLE_KEYS.confirmedIndex,
+            KeyConditionExpression: 'gsi1pk = :c AND gsi1sk <= :at',
+            ExpressionAttributeValues: { ':c': { S: 'CONFIRMED' }, ':at': { S: `${at.toISOString()}#~` } },
+            Select: 'COUNT',
+            ExclusiveStartKey: start,
+          }),
+        );
+        count += out.Count ?? 0;
+        start = out.LastEvaluatedKey;
+      } while (start);
+      return count;
+    },
+
+    async page({ cursor, limit }) {
+      const page = await options.store.listConfirmed({ limit, ...(cursor !== undefined ? { cursor } : {}) });
+      const items: AudienceMember[] = page.subscribers.map((s) => ({
+        id: s.id,
+        addressHash: s.addressHash,
+        ...(s.confirmedAt ? { confirmedAt: s.confirmedAt } : {}),
+      }));
+      return { items, ...(page.cursor !== undefined ? { cursor: page.cursor } : {}) };
+    },
+
+    // One strongly consistent read by address hash: an unsubscribe a moment ago is seen.
+    async check(message) {
+      const record = await options.store.findByAddressHash(message.addressHash);
+      if (!isSubscriber(record)) return { ok: false, reason: record ? 'suppressed' : 'subscriber removed' };
+      if (record.id !== message.subscriberId)
+        return { ok: false, reason: 'address now belongs to another subscriber' };
+      if (record.status !== 'confirmed') return { ok: false, reason: record.status };
+      return { ok: true, email: record.email };
+    },
+  };
+}

@@ -1,0 +1,258 @@
+/**
+ * `herald campaigns`, `herald campaign POST [--follow]` and `herald send-test POST --to ADDRESS`.
+ * Talks to DynamoDB and SES directly (table from `--table` or `CAMPAIGN_TABLE_NAME`; endpoints from
+ * the AWS SDK's usual environment, e.g. `AWS_ENDPOINT_URL_DYNAMODB` for the local stand-ins).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { type CampaignStore, createCampaignStore } from '../adapters/campaign-store.ts';
+import { loadContent } from '../adapters/content-fs.ts';
+import { createEmailRenderer } from '../adapters/mjml-email-renderer.ts';
+import { createSesRawSender, createSesSendClient } from '../adapters/ses-raw-sender.ts';
+import { loadTokenKeysFile } from '../adapters/token-keys.ts';
+import { type CampaignProgress, type CampaignRecord, summarizeCampaign } from '../core/campaign.ts';
+import { compilePersonalizer, type RenderedEmail } from '../core/personalize.ts';
+import { renderPost } from '../core/render-post.ts';
+import { composeNewsletter, type RawSender } from '../core/send-batch.ts';
+import { campaignDelivery } from '../core/start-campaign.ts';
+import type { TokenKeys } from '../core/tokens.ts';
+import { DEFAULT_TEMPLATES_DIR } from './build.ts';
+
+/** Seams for tests and the local runtime; each defaults to the real thing. */
+export interface CampaignCommandContext {
+  store?: (table: string | undefined) => CampaignStore;
+  sender?: () => RawSender;
+  tokenKeys?: () => Promise<TokenKeys>;
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+  print?: (line: string) => void;
+  /** Where the progress bar draws (default stderr). */
+  stream?: NodeJS.WritableStream;
+}
+
+/** Something the operator must fix (missing table, unknown post). */
+export class CampaignCommandError extends Error {
+  override name = 'CampaignCommandError';
+}
+
+function defaultStore(table: string | undefined): CampaignStore {
+  const tableName = table ?? process.env.CAMPAIGN_TABLE_NAME;
+  if (!tableName)
+    throw new CampaignCommandError('no campaign table: pass --table or set CAMPAIGN_TABLE_NAME');
+  return createCampaignStore({ client: new DynamoDBClient({}), tableName });
+}
+
+/** One line per campaign: post, phase, counts per state. */
+export function formatProgress(p: CampaignProgress): string {
+  const c = p.counts;
+  return `${p.postId}  ${p.phase}  ${p.terminal}/${p.recipients}  sent ${c.sent}  suppressed ${c.suppressed + p.departed}  failed ${c.failed}  unknown ${c.unknown}  pending ${p.pending}`;
+}
+
+async function progressOf(
+  store: CampaignStore,
+  record: CampaignRecord,
+  now: Date,
+): Promise<CampaignProgress | undefined> {
+  if (record.kind !== 'campaign') return undefined;
+  return summarizeCampaign(record, await store.countStates(record.postId), now);
+}
+
+/** Lists campaigns (and not-to-mail records) with counts per state. */
+export async function listCampaigns(store: CampaignStore, now: Date): Promise<string[]> {
+  const lines: string[] = [];
+  for (const record of await store.list()) {
+    const progress = await progressOf(store, record, now);
+    lines.push(
+      progress
+        ? formatProgress(progress)
+        : `${record.postId}  not mailed  (${record.kind === 'not-to-mail' ? record.reason : ''})`,
+    );
+  }
+  return lines.length > 0 ? lines : ['no campaigns yet'];
+}
+
+/**
+ * Shows one campaign; with `follow`, redraws a progress bar every `intervalMs` until the campaign is
+ * complete or halted.
+ */
+export async function showCampaign(
+  store: CampaignStore,
+  postId: string,
+  options: {
+    follow: boolean;
+    intervalMs: number;
+    now: () => Date;
+    sleep: (ms: number) => Promise<void>;
+    stream: NodeJS.WritableStream;
+  },
+): Promise<CampaignProgress> {
+  const read = async () => {
+    const record = await store.get(postId);
+    if (!record) throw new CampaignCommandError(`no campaign for post "${postId}"`);
+    const progress = await progressOf(store, record, options.now());
+    if (!progress) throw new CampaignCommandError(`post "${postId}" is recorded as not to be mailed`);
+    return progress;
+  };
+  let progress = await read();
+  if (!options.follow) return progress;
+  const bar = new SingleBar({
+    format:
+      '{bar} {percentage}% | {value}/{total} | sent {sent} | suppressed {suppressed} | failed {failed} | unknown {unknown} | {phase}',
+    stream: options.stream,
+    hideCursor: true,
+  });
+  const payload = (p: CampaignProgress) => ({
+    sent: p.counts.sent,
+    suppressed: p.counts.suppressed + p.departed,
+    failed: p.counts.failed,
+    unknown: p.counts.unknown,
+    phase: p.phase,
+  });
+  bar.start(progress.recipients, progress.terminal, payload(progress));
+  while (progress.phase !== 'complete' && progress.phase !== 'halted') {
+    await options.sleep(options.intervalMs);
+    progress = await read();
+    bar.setTotal(progress.recipients);
+    bar.update(progress.terminal, payload(progress));
+  }
+  bar.stop();
+  return progress;
+}
+
+/** Sends one preview of a post, marked as a test; touches no campaign or ledger. */
+export async function sendTest(input: {
+  postId: string;
+  to: string;
+  contentDir: string;
+  templatesDir: string;
+  store?: CampaignStore;
+  sender: RawSender;
+  tokenKeys: TokenKeys;
+  now: Date;
+}): Promise<{ messageId: string }> {
+  const content = await loadContent(input.contentDir);
+  const post = content.posts.find((p) => p.id === input.postId || p.slug === input.postId);
+  if (!post) throw new CampaignCommandError(`no post "${input.postId}" in ${input.contentDir}`);
+  // Prefer the email the campaign stored, so the preview is exactly what subscribers got.
+  const stored = input.store ? await input.store.loadWithEmail(post.id).catch(() => undefined) : undefined;
+  const email: RenderedEmail =
+    stored?.email ??
+    (await createEmailRenderer({ templatesDir: input.templatesDir }).render(
+      renderPost(post, content.site),
+      content.site,
+    ));
+  const delivery = stored?.delivery ?? campaignDelivery(post, content.site);
+  const raw = await composeNewsletter({
+    postId: post.id,
+    delivery,
+    personalize: compilePersonalizer(email),
+    recipient: { subscriberId: 'send-test', email: input.to },
+    tokenKeys: input.tokenKeys,
+    now: input.now,
+    test: true,
+  });
+  return input.sender.send({ raw, from: delivery.from.address, to: input.to });
+}
+
+/** Adds the campaign commands to the `herald` program. */
+export function registerCampaignCommands(program: Command, context: CampaignCommandContext = {}): void {
+  const print = context.print ?? ((line: string) => console.log(line));
+  const store = context.store ?? defaultStore;
+  const now = context.now ?? (() => new Date());
+  const sleep = context.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const fail = (error: unknown) => {
+    console.error(error instanceof CampaignCommandError ? `herald: ${error.message}` : error);
+    process.exitCode = 1;
+  };
+
+  program
+    .command('campaigns')
+    .description('List newsletter campaigns with counts per recipient state.')
+    .option('--table <name>', 'campaign table (default CAMPAIGN_TABLE_NAME)')
+    .action(async (opts: { table?: string }) => {
+      try {
+        for (const line of await listCampaigns(store(opts.table), now())) print(line);
+      } catch (error) {
+        fail(error);
+      }
+    });
+
+  program
+    .command('campaign')
+    .description('Show one campaign; --follow draws live progress until it completes.')
+    .argument('<post>', 'post id')
+    .option('--table <name>', 'campaign table (default CAMPAIGN_TABLE_NAME)')
+    .option('-f, --follow', 'keep watching with a progress bar', false)
+    .option('--interval <ms>', 'refresh interval for --follow', (v) => Number.parseInt(v, 10), 1000)
+    .option('--resume', 'clear a pause or halt so sending continues', false)
+    .action(
+      async (
+        postId: string,
+        opts: { table?: string; follow: boolean; interval: number; resume: boolean },
+      ) => {
+        try {
+          const s = store(opts.table);
+          if (opts.resume) await s.resume(postId, now());
+          const progress = await showCampaign(s, postId, {
+            follow: opts.follow,
+            intervalMs: opts.interval,
+            now,
+            sleep,
+            stream: context.stream ?? process.stderr,
+          });
+          print(formatProgress(progress));
+        } catch (error) {
+          fail(error);
+        }
+      },
+    );
+
+  program
+    .command('send-test')
+    .description(
+      'Send one preview of a post, marked as a test ([TEST] subject, X-Herald-Test); no ledger is touched.',
+    )
+    .argument('<post>', 'post id or slug')
+    .requiredOption('--to <address>', 'where to send the preview')
+    .option('-c, --content <dir>', 'content folder', 'content')
+    .option('-t, --templates <dir>', 'templates folder; default: Herald’s own')
+    .option('--table <name>', 'campaign table, to preview the stored email if the post was mailed')
+    .option('--keys <file>', 'token keys file (default TOKEN_KEYS_FILE or .herald/token-keys.json)')
+    .action(
+      async (
+        postId: string,
+        opts: { to: string; content: string; templates?: string; table?: string; keys?: string },
+      ) => {
+        try {
+          const keys = context.tokenKeys
+            ? await context.tokenKeys()
+            : await loadTokenKeysFile(opts.keys ?? process.env.TOKEN_KEYS_FILE ?? '.herald/token-keys.json', {
+                create: true,
+              });
+          const sender =
+            context.sender?.() ??
+            createSesRawSender({
+              client: createSesSendClient(),
+              ...(process.env.SES_CONFIGURATION_SET
+                ? { configurationSetName: process.env.SES_CONFIGURATION_SET }
+                : {}),
+            });
+          const tableName = opts.table ?? process.env.CAMPAIGN_TABLE_NAME;
+          const result = await sendTest({
+            postId,
+            to: opts.to,
+            contentDir: opts.content,
+            templatesDir: opts.templates ?? DEFAULT_TEMPLATES_DIR,
+            ...(tableName ? { store: store(tableName) } : {}),
+            sender,
+            tokenKeys: keys,
+            now: now(),
+          });
+          print(`test email for ${postId} sent to ${opts.to} (SES message id ${result.messageId})`);
+        } catch (error) {
+          fail(error);
+        }
+      },
+    );
+}

@@ -1,0 +1,382 @@
+/**
+ * The per-recipient send algorithm, over ports: claim in the ledger, re-check the subscriber, build
+ * the personal message, wait for a global rate slot, mark `sending`, call SES, record the outcome.
+ * The crash policy it implements is written down in `campaign.ts`.
+ *
+ * Errors from the ledger, the campaign store and the subscriber check are NOT caught: they mean
+ * "this worker cannot go on", the queue redelivers the message, and the ledger tells the next
+ * worker what happened. Only errors from the SES call are classified and handled here.
+ */
+import { z } from 'zod';
+import { buildMime } from './build-mime.ts';
+import {
+  type Campaign,
+  type CampaignDelivery,
+  type CampaignRecord,
+  type CampaignWithEmail,
+  type LedgerEntry,
+  type LedgerState,
+  recoveryAction,
+  sendGate,
+} from './campaign.ts';
+import { backoffDelay, dailyQuotaResumeAt, queueDelaySeconds } from './pacing.ts';
+import { compilePersonalizer, type PersonalEmail, type Recipient } from './personalize.ts';
+import type { RateGate } from './rate-gate.ts';
+import { classifySesError } from './ses-errors.ts';
+import { signToken, type TokenKeys } from './tokens.ts';
+
+/** One queue message: one recipient of one campaign. */
+export const deliveryMessageSchema = z.object({
+  v: z.literal(1),
+  postId: z.string().min(1).max(512),
+  subscriberId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  /** The subscriber table key, so the send-time check is one strongly consistent read. */
+  addressHash: z.string().min(1).max(128),
+});
+
+/** One queue message: one recipient of one campaign. */
+export type DeliveryMessage = z.infer<typeof deliveryMessageSchema>;
+
+/** The ledger, with conditional writes. Every method returns false when its condition failed. */
+export interface LedgerPort {
+  /** Creates the record in `claimed` if none exists. */
+  claim(message: DeliveryMessage, claimId: string, now: Date): Promise<boolean>;
+  /** Strongly consistent read. */
+  get(postId: string, subscriberId: string): Promise<LedgerEntry | undefined>;
+  /** Moves the record if it is in one of `from` and owned by `claimId`. */
+  move(
+    postId: string,
+    subscriberId: string,
+    change: {
+      from: readonly LedgerState[];
+      claimId: string;
+      to: LedgerState;
+      /** Take-over: the new owner (also counts an attempt). */
+      newClaimId?: string;
+      messageId?: string;
+      reason?: string;
+      now: Date;
+    },
+  ): Promise<boolean>;
+}
+
+/** Campaign records, as the send step uses them. */
+export interface CampaignPort {
+  /** The campaign with its rendered email (read once per worker and cached). */
+  loadWithEmail(postId: string): Promise<CampaignWithEmail | undefined>;
+  /** The record without the email (cheap; re-read to notice pauses and halts by other workers). */
+  get(postId: string): Promise<CampaignRecord | undefined>;
+  pause(postId: string, until: Date, reason: string, now: Date): Promise<void>;
+  halt(postId: string, reason: string, now: Date): Promise<void>;
+}
+
+/** Send-time check of the subscriber: still confirmed and not suppressed? */
+export type RecipientCheck = (
+  message: DeliveryMessage,
+) => Promise<{ ok: true; email: string; name?: string } | { ok: false; reason: string }>;
+
+/** SES `SendRawEmail`. Throws SES errors as the SDK does. */
+export interface RawSender {
+  send(message: { raw: Buffer; from: string; to: string }): Promise<{ messageId: string }>;
+}
+
+/** Minimal structured logger. */
+export interface DeliveryLog {
+  warn(message: string, context: Record<string, unknown>): void;
+  error(message: string, context: Record<string, unknown>): void;
+}
+
+/** Everything {@link createSendBatch} needs. */
+export interface SendDeps {
+  campaigns: CampaignPort;
+  ledger: LedgerPort;
+  recipients: RecipientCheck;
+  sender: RawSender;
+  rate: RateGate;
+  /** Puts a message back on the queue with a delay (pauses). */
+  requeue(message: DeliveryMessage, delaySeconds: number): Promise<void>;
+  tokenKeys: TokenKeys;
+  now: () => Date;
+  newId: () => string;
+  random: () => number;
+  sleep: (ms: number) => Promise<void>;
+  log: DeliveryLog;
+  /** In-process retries after throttling before the message goes back to the queue. Default 5. */
+  maxThrottleRetries?: number;
+  backoffBaseMs?: number;
+  backoffCapMs?: number;
+  /** Recipients of one batch handled at once. Default 10. */
+  concurrency?: number;
+  /** How long a worker trusts its cached campaign status. Default 5 s. */
+  campaignTtlMs?: number;
+  /** Pause after "Daily message quota exceeded". Default one hour. */
+  dailyQuotaRetryMs?: number;
+}
+
+/**
+ * What happened to one message. `retry` asks the queue to redeliver it (batch item failure);
+ * everything else is acknowledged.
+ */
+export type SendOutcome =
+  | { status: 'sent'; messageId: string }
+  | { status: 'suppressed' | 'failed' | 'unknown'; reason: string }
+  | { status: 'duplicate'; state: LedgerState }
+  | { status: 'lost-race' | 'deferred' | 'halted' | 'orphan' }
+  | { status: 'retry'; reason: string };
+
+interface CachedCampaign {
+  campaign: Campaign;
+  email: CampaignWithEmail['email'];
+  personalize: (recipient: Recipient) => PersonalEmail;
+  checkedAt: number;
+}
+
+/** Characters a Message-ID left part may carry; anything else becomes `-`. */
+function idPart(value: string): string {
+  return value.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 120) || 'x';
+}
+
+/** The unsubscribe URL for one recipient (the subscription API contract). */
+export function unsubscribeUrl(siteUrl: string, token: string): string {
+  return `${siteUrl.replace(/\/+$/, '')}/api/unsubscribe?token=${encodeURIComponent(token)}`;
+}
+
+/**
+ * Builds the raw MIME for one recipient: personalised parts, a fresh unsubscribe token, one-click
+ * `List-Unsubscribe` headers. `test` marks a preview (`[TEST]` subject prefix, `X-Herald-Test`).
+ */
+export async function composeNewsletter(input: {
+  postId: string;
+  delivery: CampaignDelivery;
+  personalize: (recipient: Recipient) => PersonalEmail;
+  recipient: { subscriberId: string; email: string; name?: string };
+  tokenKeys: TokenKeys;
+  now: Date;
+  test?: boolean;
+}): Promise<Buffer> {
+  const { delivery, recipient } = input;
+  const token = signToken(input.tokenKeys, {
+    purpose: 'unsubscribe',
+    subscriberId: recipient.subscriberId,
+    issuedAt: input.now,
+  });
+  const unsubscribe = unsubscribeUrl(delivery.siteUrl, token);
+  const personal = input.personalize({
+    email: recipient.email,
+    ...(recipient.name ? { name: recipient.name } : {}),
+    unsubscribeUrl: unsubscribe,
+    viewUrl: delivery.postUrl,
+  });
+  const host = delivery.from.address.split('@')[1] ?? 'herald.invalid';
+  const headers: Record<string, string> = { 'X-Herald-Post': idPart(input.postId) };
+  if (input.test) headers['X-Herald-Test'] = 'true';
+  return buildMime({
+    from: delivery.from,
+    to: recipient.email,
+    ...(delivery.replyTo ? { replyTo: delivery.replyTo } : {}),
+    subject: input.test ? `[TEST] ${personal.subject}` : personal.subject,
+    html: personal.html,
+    text: personal.text,
+    messageId: input.test
+      ? `<test.${idPart(input.postId)}.${input.now.getTime()}@${host}>`
+      : `<${idPart(input.postId)}.${recipient.subscriberId}@${host}>`,
+    date: input.now,
+    listUnsubscribe: {
+      url: unsubscribe,
+      ...(delivery.unsubscribeMailto ? { mailto: delivery.unsubscribeMailto } : {}),
+    },
+    headers,
+  });
+}
+
+/** Runs `work` over `items` with at most `limit` at a time, keeping order in the result. */
+async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index] as T);
+    }
+  });
+  await Promise.all(runners);
+  return results;
+}
+
+/**
+ * Builds the batch sender for one worker. The returned function settles each message and
+ * returns one outcome (or the error that stopped it) per message, in order.
+ */
+export function createSendBatch(
+  deps: SendDeps,
+): (messages: readonly DeliveryMessage[]) => Promise<(SendOutcome | { status: 'error'; error: unknown })[]> {
+  const maxThrottleRetries = deps.maxThrottleRetries ?? 5;
+  const campaignTtlMs = deps.campaignTtlMs ?? 5000;
+  const cache = new Map<string, Promise<CachedCampaign | undefined>>();
+
+  async function campaignFor(postId: string): Promise<CachedCampaign | undefined> {
+    let entry = cache.get(postId);
+    if (!entry) {
+      entry = deps.campaigns.loadWithEmail(postId).then((loaded) => {
+        if (!loaded) return undefined;
+        const { email, ...campaign } = loaded;
+        return { campaign, email, personalize: compilePersonalizer(email), checkedAt: deps.now().getTime() };
+      });
+      cache.set(postId, entry);
+      entry.catch(() => cache.delete(postId));
+    }
+    const cached = await entry;
+    if (!cached) {
+      cache.delete(postId);
+      return undefined;
+    }
+    const nowMs = deps.now().getTime();
+    if (nowMs - cached.checkedAt > campaignTtlMs) {
+      cached.checkedAt = nowMs;
+      const fresh = await deps.campaigns.get(postId);
+      if (fresh?.kind === 'campaign') cached.campaign = fresh;
+    }
+    return cached;
+  }
+
+  async function settle(message: DeliveryMessage, cached: CachedCampaign): Promise<SendOutcome | undefined> {
+    const gate = sendGate(cached.campaign, deps.now());
+    if (gate.go) return undefined;
+    if (gate.wait === 'halted') return { status: 'halted' };
+    await deps.requeue(message, queueDelaySeconds(deps.now(), gate.until));
+    return { status: 'deferred' };
+  }
+
+  async function deliver(message: DeliveryMessage): Promise<SendOutcome> {
+    const { postId, subscriberId } = message;
+    const cached = await campaignFor(postId);
+    if (!cached) {
+      deps.log.warn('message for unknown campaign', { postId, subscriberId });
+      return { status: 'orphan' };
+    }
+    const held = await settle(message, cached);
+    if (held) return held;
+
+    const move = (from: readonly LedgerState[], claimId: string, to: LedgerState, extra: object = {}) =>
+      deps.ledger.move(postId, subscriberId, { from, claimId, to, now: deps.now(), ...extra });
+
+    // Claim first: the common case is one conditional put; only a redelivery needs a read.
+    let claimId = deps.newId();
+    if (!(await deps.ledger.claim(message, claimId, deps.now()))) {
+      const action = recoveryAction(await deps.ledger.get(postId, subscriberId));
+      switch (action.action) {
+        case 'skip':
+          return { status: 'duplicate', state: action.state };
+        case 'mark-unknown': {
+          const reason = 'worker stopped during the SES call; SES may have accepted the message';
+          if (await move(['sending'], action.claimId, 'unknown', { reason })) {
+            deps.log.warn('recipient outcome unknown', { postId, subscriberId });
+            return { status: 'unknown', reason };
+          }
+          return { status: 'lost-race' };
+        }
+        case 'take-over': {
+          const next = deps.newId();
+          if (!(await move(['claimed'], action.claimId, 'claimed', { newClaimId: next }))) {
+            return { status: 'lost-race' };
+          }
+          claimId = next;
+          break;
+        }
+        case 'claim':
+          // The record vanished between put and get: let the queue try again.
+          return { status: 'retry', reason: 'ledger record changed under us' };
+      }
+    }
+
+    const check = await deps.recipients(message);
+    if (!check.ok) {
+      if (await move(['claimed'], claimId, 'suppressed', { reason: check.reason })) {
+        return { status: 'suppressed', reason: check.reason };
+      }
+      return { status: 'lost-race' };
+    }
+
+    const raw = await composeNewsletter({
+      postId,
+      delivery: cached.campaign.delivery,
+      personalize: cached.personalize,
+      recipient: { subscriberId, email: check.email, ...(check.name ? { name: check.name } : {}) },
+      tokenKeys: deps.tokenKeys,
+      now: deps.now(),
+    });
+
+    for (let attempt = 0; ; attempt++) {
+      await deps.rate.acquire();
+      // A pause or halt by another recipient of this batch applies before the next SES call.
+      const stop = await settle(message, cached);
+      if (stop) return stop;
+      if (!(await move(['claimed'], claimId, 'sending'))) return { status: 'lost-race' };
+      let messageId: string;
+      try {
+        ({ messageId } = await deps.sender.send({
+          raw,
+          from: cached.campaign.delivery.from.address,
+          to: check.email,
+        }));
+      } catch (error) {
+        const kind = classifySesError(error);
+        const reason = `${kind.code}: ${kind.message}`;
+        switch (kind.kind) {
+          case 'rejected':
+            await move(['sending'], claimId, 'failed', { reason });
+            return { status: 'failed', reason };
+          case 'unknown-outcome':
+            await move(['sending'], claimId, 'unknown', { reason });
+            deps.log.warn('recipient outcome unknown', { postId, subscriberId, reason });
+            return { status: 'unknown', reason };
+        }
+        // SES answered "no": nothing was sent, so the record goes back to a retryable claim.
+        await move(['sending'], claimId, 'claimed');
+        if (kind.kind === 'throttled') {
+          if (attempt < maxThrottleRetries) {
+            await deps.sleep(
+              backoffDelay(attempt, {
+                random: deps.random,
+                ...(deps.backoffBaseMs !== undefined ? { baseMs: deps.backoffBaseMs } : {}),
+                ...(deps.backoffCapMs !== undefined ? { capMs: deps.backoffCapMs } : {}),
+              }),
+            );
+            continue;
+          }
+          return { status: 'retry', reason };
+        }
+        if (kind.kind === 'daily-quota') {
+          const until = dailyQuotaResumeAt(deps.now(), {
+            ...(deps.dailyQuotaRetryMs !== undefined ? { retryMs: deps.dailyQuotaRetryMs } : {}),
+          });
+          cached.campaign = { ...cached.campaign, status: 'paused', pausedUntil: until };
+          await deps.campaigns.pause(postId, until, reason, deps.now());
+          deps.log.warn('campaign paused: daily quota exceeded', { postId, until: until.toISOString() });
+          await deps.requeue(message, queueDelaySeconds(deps.now(), until));
+          return { status: 'deferred' };
+        }
+        if (kind.kind === 'halt') {
+          cached.campaign = { ...cached.campaign, status: 'halted', haltReason: reason };
+          await deps.campaigns.halt(postId, reason, deps.now());
+          // Alarmable: a metric filter on this message pages the operator.
+          deps.log.error('campaign halted', { postId, code: kind.code, reason });
+          return { status: 'halted' };
+        }
+        return { status: 'retry', reason };
+      }
+      // `unknown` too: a reconciler may have given up on us while SES was answering.
+      await move(['sending', 'unknown'], claimId, 'sent', { messageId });
+      return { status: 'sent', messageId };
+    }
+  }
+
+  return (messages) =>
+    mapLimit(messages, deps.concurrency ?? 10, (message) =>
+      deliver(message).catch((error: unknown) => ({ status: 'error' as const, error })),
+    );
+}

@@ -1,0 +1,55 @@
+/**
+ * The `fanout` Lambda: messages `{ postId }` on the fan-out queue (batch size 1). Pages through the
+ * confirmed subscribers, enqueues delivery messages and saves the cursor after each page; when the
+ * invocation runs low on time it puts `{ postId }` back on the fan-out queue and returns, so a
+ * mailing of any size never hits the Lambda timeout.
+ */
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { FanoutDeps, FanoutResult } from '../core/fan-out.ts';
+import { runFanout } from '../core/fan-out.ts';
+import type { DeliveryLog } from '../core/send-batch.ts';
+import { fanoutMessageSchema, lazyDeliveryHandler } from './delivery-deps.ts';
+
+/** Builds the handler; `deps(remainingMs)` builds fan-out ports around the invocation's clock. */
+export function createFanoutHandler(options: {
+  deps: (remainingMs: () => number) => FanoutDeps;
+  log: DeliveryLog & { info?(message: string, context: Record<string, unknown>): void };
+}): (event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<SQSBatchResponse> {
+  return async (event, context) => {
+    const remaining = () => context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
+    const failures: string[] = [];
+    for (const record of event.Records) {
+      let body: unknown;
+      try {
+        body = JSON.parse(record.body);
+      } catch {
+        body = undefined;
+      }
+      const parsed = fanoutMessageSchema.safeParse(body);
+      if (!parsed.success) {
+        options.log.error('invalid fan-out message', {
+          messageId: record.messageId,
+          body: record.body.slice(0, 200),
+        });
+        failures.push(record.messageId);
+        continue;
+      }
+      try {
+        const result: FanoutResult = await runFanout(options.deps(remaining), parsed.data.postId);
+        options.log.info?.('fan-out run', { postId: parsed.data.postId, ...result });
+      } catch (error) {
+        options.log.error('fan-out failed', {
+          postId: parsed.data.postId,
+          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        });
+        failures.push(record.messageId);
+      }
+    }
+    return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
+  };
+}
+
+/** The Lambda entry point. */
+export const handler = lazyDeliveryHandler((wiring, log) =>
+  createFanoutHandler({ deps: (remainingMs) => wiring.fanoutDeps(remainingMs), log }),
+);

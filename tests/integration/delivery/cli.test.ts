@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import { Command } from 'commander';
+import { simpleParser } from 'mailparser';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createCampaignStore } from '../../../functions/adapters/campaign-store.ts';
+import { createSesRawSender, createSesSendClient } from '../../../functions/adapters/ses-raw-sender.ts';
+import { registerCampaignCommands } from '../../../functions/cli/campaigns.ts';
+import { startCampaign } from '../../../functions/core/start-campaign.ts';
+import { localDynamoClient } from '../../../functions/local/services.ts';
+import { startThrottlingSes, type ThrottlingSes } from '../../support/throttling-ses.ts';
+import { freshTables, makeDelivery, makeRenderedEmail, TOKEN_KEYS } from './harness.ts';
+
+let ses: ThrottlingSes;
+beforeAll(async () => {
+  ses = await startThrottlingSes();
+});
+afterAll(async () => {
+  await ses.stop();
+});
+
+async function setup() {
+  const dynamo = localDynamoClient(inject('dynamoEndpoint'));
+  const { campaignTable } = await freshTables(dynamo);
+  const store = createCampaignStore({ client: dynamo, tableName: campaignTable });
+  const lines: string[] = [];
+  const program = new Command().exitOverride();
+  registerCampaignCommands(program, {
+    store: () => store,
+    sender: () =>
+      createSesRawSender({
+        client: createSesSendClient({
+          endpoint: ses.endpoint,
+          region: 'eu-central-1',
+          credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+        }),
+      }),
+    tokenKeys: async () => TOKEN_KEYS,
+    print: (line) => lines.push(line),
+    sleep: async () => {},
+    stream: new PassThrough(),
+  });
+  return { store, program, lines };
+}
+
+describe('herald campaign commands', () => {
+  it('send-test sends one preview marked as a test and touches no ledger', async () => {
+    const { program, lines, store } = await setup();
+    await program.parseAsync(
+      ['node', 'herald', 'send-test', '2026-06-03-hello-herald', '--to', 'editor@example.com'],
+      {
+        from: 'node',
+      },
+    );
+    const message = ses.accepted.find((m) => m.to === 'editor@example.com');
+    const mail = await simpleParser(message?.raw as Buffer);
+    expect(mail.subject).toMatch(/^\[TEST\] /);
+    expect(mail.headers.get('x-herald-test')).toBe('true');
+    expect(lines[0]).toMatch(/^test email for 2026-06-03-hello-herald sent to editor@example.com/);
+    expect(await store.list()).toEqual([]);
+  });
+
+  it('lists campaigns with counts and follows one to completion', async () => {
+    const { program, lines, store } = await setup();
+    const postId = `cli-${randomUUID().slice(0, 8)}`;
+    await startCampaign(
+      { campaigns: store, countConfirmed: async () => 1, startFanout: async () => {} },
+      { postId, email: makeRenderedEmail(postId), delivery: makeDelivery(postId), now: new Date() },
+    );
+    await store.saveFanout(postId, 0, { done: true, page: 1, enqueued: 1 }, new Date());
+    await store.claim({ v: 1, postId, subscriberId: 's1', addressHash: 'h1' }, 'c', new Date());
+    await store.move(postId, 's1', {
+      from: ['claimed'],
+      claimId: 'c',
+      to: 'suppressed',
+      reason: 'unsubscribed',
+      now: new Date(),
+    });
+    await program.parseAsync(['node', 'herald', 'campaigns'], { from: 'node' });
+    await program.parseAsync(['node', 'herald', 'campaign', postId, '--follow'], { from: 'node' });
+    expect(lines[0]).toContain(`${postId}  complete  1/1  sent 0  suppressed 1`);
+    expect(lines[1]).toContain('complete');
+  });
+});
