@@ -32,6 +32,22 @@ export type ParsedBody =
       problem: 'malformed-json' | 'not-an-object' | 'too-large' | 'content-type';
     };
 
+/**
+ * The reader's IP address. Behind CloudFront the API sees an edge address, so the viewer's address
+ * comes from the `CloudFront-Viewer-Address` header (`ip:port`) that the distribution forwards.
+ * A caller who bypasses CloudFront can forge that header; that only changes which per-IP rate
+ * counter it spends, and the API stage throttle still bounds the total.
+ */
+export function clientIp(request: HttpRequestLike): string | undefined {
+  const viewer = header(request, 'cloudfront-viewer-address')?.trim();
+  if (viewer) {
+    const colon = viewer.lastIndexOf(':');
+    const ip = (colon > 0 ? viewer.slice(0, colon) : viewer).replace(/^\[|\]$/g, '');
+    if (ip) return ip;
+  }
+  return request.requestContext?.http?.sourceIp;
+}
+
 /** Reads a header case-insensitively (API Gateway lower-cases them, local adapters may not). */
 export function header(request: HttpRequestLike, name: string): string | undefined {
   const headers = request.headers ?? {};

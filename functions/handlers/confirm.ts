@@ -4,7 +4,7 @@
  * (field `token`, from the expired-link page) sends a fresh link to a still-pending subscriber.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { header, parseBody } from '../core/http.ts';
+import { clientIp, header, parseBody } from '../core/http.ts';
 import { decideConfirm, decideResend } from '../core/subscriber.ts';
 import { verifyToken } from '../core/tokens.ts';
 import { sendConfirmation } from './subscribe.ts';
@@ -56,7 +56,7 @@ export function createConfirmHandler(deps: SubscriptionDeps) {
       const outcome = decideConfirm(sub, {
         tokenIssuedAt: check.issuedAt,
         now,
-        ip: event.requestContext?.http?.sourceIp,
+        ip: clientIp(event),
         userAgent: (event.requestContext?.http?.userAgent ?? header(event, 'user-agent'))?.slice(0, 512),
       });
       if (outcome.kind === 'stale') return invalid(event);

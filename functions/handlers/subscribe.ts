@@ -6,7 +6,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { SubscriberStoreError } from '../adapters/subscriber-store.ts';
 import { addressHash, normalizeEmailAddress } from '../core/email-address.ts';
-import { header, parseBody } from '../core/http.ts';
+import { clientIp, header, parseBody } from '../core/http.ts';
 import { type ConsentRecord, decideSubscribe, type Subscriber } from '../core/subscriber.ts';
 import { signToken } from '../core/tokens.ts';
 import { lazyHandler, RETRY_LATER, reply, type SubscriptionDeps } from './subscription-deps.ts';
@@ -82,7 +82,7 @@ export function createSubscribeHandler(deps: SubscriptionDeps) {
       return reply(deps, event, body.status, 'error', { title: 'We could not read that', message });
     }
     const now = deps.now();
-    const ip = event.requestContext?.http?.sourceIp ?? 'unknown';
+    const ip = clientIp(event) ?? 'unknown';
     try {
       const hits = await deps.store.hit('subscribe-ip', addressHash(ip), now, deps.ipLimit.windowMs);
       if (hits > deps.ipLimit.max) {

@@ -210,4 +210,28 @@ describe('POST /api/subscribe', () => {
     expect(await h.emailsTo(victims[3] ?? '')).toHaveLength(0);
     expect(otherIp.statusCode).toBe(200);
   });
+
+  it('counts the viewer address CloudFront forwards, not the edge address the API sees', async () => {
+    // Prepare
+    const h = await startHarness({ ipLimit: { max: 2, windowMs: 3600_000 } });
+    const edge = '130.176.0.10';
+    const viaEdge = (viewer: string) => ({
+      email: freshAddress('viewer'),
+      ip: edge,
+      headers: { 'cloudfront-viewer-address': viewer },
+    });
+
+    // Act
+    const first = [
+      await h.subscribe(viaEdge('192.0.2.10:50123')),
+      await h.subscribe(viaEdge('192.0.2.10:50124')),
+    ];
+    const sameViewer = await h.subscribe(viaEdge('192.0.2.10:50125'));
+    const otherViewer = await h.subscribe(viaEdge('2001:db8::7:443'));
+
+    // Assert
+    expect(first.map((r) => r.statusCode)).toEqual([200, 200]);
+    expect(sameViewer.statusCode).toBe(429);
+    expect(otherViewer.statusCode).toBe(200);
+  });
 });
