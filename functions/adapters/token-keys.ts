@@ -34,9 +34,19 @@ const tokenKeysSchema = z
     z.refine((k) => Object.hasOwn(k.keys, k.currentKeyId), { message: 'currentKeyId must name one of keys' }),
   );
 
+/**
+ * CloudFormation can only generate flat secrets (`{ "currentKeyId": "k1", "k1": "<random>" }`), so
+ * the flat form is accepted too and read as `{ currentKeyId, keys: { k1 } }`.
+ */
+function nestKeys(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || 'keys' in value) return value;
+  const { currentKeyId, ...keys } = value as Record<string, unknown>;
+  return { currentKeyId, keys };
+}
+
 /** Validates a parsed key document; `where` names its origin in errors. */
 export function parseTokenKeys(value: unknown, where: string): TokenKeys {
-  const result = tokenKeysSchema.safeParse(value);
+  const result = tokenKeysSchema.safeParse(nestKeys(value));
   if (!result.success) {
     const problems = result.error.issues
       .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)

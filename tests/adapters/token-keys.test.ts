@@ -2,7 +2,7 @@ import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadTokenKeysFile, TokenKeysError } from '../../functions/adapters/token-keys.ts';
+import { loadTokenKeysFile, parseTokenKeys, TokenKeysError } from '../../functions/adapters/token-keys.ts';
 import { signToken, verifyToken } from '../../functions/core/tokens.ts';
 
 async function tempDir() {
@@ -66,5 +66,21 @@ describe('loadTokenKeysFile', () => {
 
     // Act / Assert
     await expect(loadTokenKeysFile(file)).rejects.toThrow(`${file}: cannot read token keys`);
+  });
+});
+
+describe('parseTokenKeys', () => {
+  it('reads the flat secret CloudFormation generates as one key set', () => {
+    // Prepare: what generateSecretString with generateStringKey 'k1' produces (64 alphanumerics).
+    const flat = { currentKeyId: 'k1', k1: 'Ab3'.repeat(21).concat('x') };
+
+    // Act
+    const keys = parseTokenKeys(flat, 'secret herald-token-keys');
+
+    // Assert
+    expect(keys).toEqual({ currentKeyId: 'k1', keys: { k1: flat.k1 } });
+    expect(() => parseTokenKeys({ currentKeyId: 'k2', k1: flat.k1 }, 'secret x')).toThrow(
+      /secret x: invalid token keys: .*currentKeyId must name one of keys/,
+    );
   });
 });
