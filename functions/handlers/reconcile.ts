@@ -3,15 +3,16 @@
  * campaign not yet complete, re-enqueues anyone counted at start who has no terminal state, marks
  * stale `sending` records `unknown`, and restarts a stalled fan-out. Rethrows so failures alarm.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { CampaignRecord } from '../core/campaign.ts';
 import { type ReconcileDeps, type ReconcileResult, reconcileCampaign } from '../core/reconcile.ts';
 import type { DeliveryLog } from '../core/send-batch.ts';
 import { lazyDeliveryHandler } from './delivery-deps.ts';
 
-const reconcileEvent = z
-  .object({ postId: z.string().min(1).optional(), staleAfterMinutes: z.number().positive().optional() })
-  .passthrough();
+const reconcileEvent = z.looseObject({
+  postId: z.optional(z.string().check(z.minLength(1))),
+  staleAfterMinutes: z.optional(z.number().check(z.positive())),
+});
 
 /** Builds the handler. Without `postId` in the event, every unfinished campaign is reconciled. */
 export function createReconcileHandler(options: {
