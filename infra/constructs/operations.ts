@@ -1,0 +1,155 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { acknowledge } from '../nag.ts';
+import type { HeraldFunction } from './herald-function.ts';
+
+export interface OperationsProps {
+  alarmEmail?: string;
+  functions: HeraldFunction[];
+  deadLetterQueues: sqs.IQueue[];
+  /** The queue whose oldest message tells a campaign is stuck. */
+  sendQueue: sqs.IQueue;
+}
+
+/** SES reputation thresholds AWS reviews accounts at (bounce 5%, complaint 0.1%), with margin. */
+export const BOUNCE_RATE_ALARM = 0.04;
+export const COMPLAINT_RATE_ALARM = 0.0008;
+
+/**
+ * Operations: alarms to one SNS topic (optionally e-mailed) and a dashboard of subscribers,
+ * campaigns and sends.
+ */
+export class Operations extends Construct {
+  readonly topic: sns.Topic;
+  readonly alarms: cloudwatch.Alarm[] = [];
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: OperationsProps) {
+    super(scope, id);
+    this.topic = new sns.Topic(this, 'Alarms', { enforceSSL: true, displayName: 'Herald alarms' });
+    if (props.alarmEmail) {
+      const email = this.topic.addSubscription(new subs.EmailSubscription(props.alarmEmail));
+      acknowledge(
+        email,
+        'Serverless::Serverless-SNSRedrivePolicy',
+        'E-mail delivery of alarms is retried by SNS; the alarm state itself stays in CloudWatch',
+      );
+    }
+    const action = new cwActions.SnsAction(this.topic);
+    const alarm = (alarmId: string, a: cloudwatch.AlarmProps) => {
+      const created = new cloudwatch.Alarm(this, alarmId, a);
+      created.addAlarmAction(action);
+      this.alarms.push(created);
+      return created;
+    };
+
+    props.deadLetterQueues.forEach((dlq, i) => {
+      alarm(`DeadLetters${i}`, {
+        alarmDescription: 'Messages gave up after retries and wait in a dead-letter queue',
+        metric: dlq.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(1),
+          statistic: 'Maximum',
+        }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    });
+    for (const fn of props.functions) {
+      alarm(`${fn.node.id}Errors`, {
+        alarmDescription: `The ${fn.node.id} function failed`,
+        metric: fn.fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+    const bounceRate = new cloudwatch.Metric({
+      namespace: 'AWS/SES',
+      metricName: 'Reputation.BounceRate',
+      period: Duration.hours(1),
+      statistic: 'Maximum',
+    });
+    const complaintRate = new cloudwatch.Metric({
+      namespace: 'AWS/SES',
+      metricName: 'Reputation.ComplaintRate',
+      period: Duration.hours(1),
+      statistic: 'Maximum',
+    });
+    alarm('BounceRate', {
+      alarmDescription: 'SES bounce rate over 4% (AWS reviews accounts at 5%)',
+      metric: bounceRate,
+      threshold: BOUNCE_RATE_ALARM,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm('ComplaintRate', {
+      alarmDescription: 'SES complaint rate over 0.08% (AWS reviews accounts at 0.1%)',
+      metric: complaintRate,
+      threshold: COMPLAINT_RATE_ALARM,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const oldestSend = props.sendQueue.metricApproximateAgeOfOldestMessage({
+      period: Duration.minutes(5),
+      statistic: 'Maximum',
+    });
+    alarm('CampaignStuck', {
+      alarmDescription: 'A send message has waited over an hour: a campaign is stuck or paused',
+      metric: oldestSend,
+      threshold: 3600,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    const herald = (metricName: string) =>
+      new cloudwatch.Metric({
+        namespace: 'Herald',
+        metricName,
+        period: Duration.minutes(5),
+        statistic: 'Sum',
+      });
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      widgets: [
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Subscribers',
+            left: [
+              herald('SubscribeRequested'),
+              herald('SubscriberConfirmed'),
+              herald('SubscriberUnsubscribed'),
+            ],
+            width: 12,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Campaigns',
+            left: [herald('CampaignStarted'), herald('MessagesSent'), herald('MessagesFailed')],
+            width: 12,
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Send queue',
+            left: [props.sendQueue.metricApproximateNumberOfMessagesVisible(), oldestSend],
+            width: 12,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'SES reputation',
+            left: [bounceRate, complaintRate],
+            width: 12,
+          }),
+        ],
+      ],
+    });
+  }
+}

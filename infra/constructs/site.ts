@@ -1,0 +1,169 @@
+import { Duration, Fn } from 'aws-cdk-lib';
+import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { acknowledge } from '../nag.ts';
+import { privateBucketProps } from './storage.ts';
+
+export interface SiteProps {
+  accessLogs: s3.IBucket;
+  /** Routes `/api/*` here. */
+  api: apigwv2.IHttpApi;
+  domain?: { name: string; certificateArn: string };
+}
+
+// Jekyll-style permalinks may end in '/', which S3 does not resolve to index.html on its own.
+// Herald keeps its own state under /_herald/ in the bucket; readers never see it.
+const indexRewrite = `function handler(event) {
+  var request = event.request;
+  var uri = request.uri;
+  if (uri.indexOf('/_herald/') === 0) {
+    return { statusCode: 404, statusDescription: 'Not Found' };
+  }
+  if (uri.endsWith('/')) {
+    request.uri = uri + 'index.html';
+  } else if (!uri.split('/').pop().includes('.')) {
+    request.uri = uri + '/index.html';
+  }
+  return request;
+}`;
+
+/**
+ * The public site: a private bucket behind CloudFront (origin access control, HTTPS only,
+ * security headers, compression). Feeds get a short cache so readers see new posts quickly;
+ * `/api/*` goes to the subscription API uncached.
+ */
+export class Site extends Construct {
+  readonly bucket: s3.Bucket;
+  readonly distribution: cloudfront.Distribution;
+
+  constructor(scope: Construct, id: string, props: SiteProps) {
+    super(scope, id);
+    this.bucket = new s3.Bucket(this, 'Bucket', privateBucketProps(props.accessLogs, 'site/'));
+    const origin = origins.S3BucketOrigin.withOriginAccessControl(this.bucket);
+    const headers = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
+      securityHeadersBehavior: {
+        contentSecurityPolicy: {
+          contentSecurityPolicy:
+            "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+          override: true,
+        },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
+        referrerPolicy: {
+          referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
+          override: true,
+        },
+        strictTransportSecurity: {
+          accessControlMaxAge: Duration.days(365),
+          includeSubdomains: true,
+          override: true,
+        },
+      },
+    });
+    const feedCache = new cloudfront.CachePolicy(this, 'FeedCache', {
+      comment: 'Feeds: five minutes, so new posts reach feed readers quickly',
+      defaultTtl: Duration.minutes(5),
+      maxTtl: Duration.minutes(5),
+      minTtl: Duration.seconds(0),
+      enableAcceptEncodingGzip: true,
+      enableAcceptEncodingBrotli: true,
+    });
+    const apiRequests = new cloudfront.OriginRequestPolicy(this, 'ApiRequests', {
+      comment: 'Subscription API: forward what the handlers read, never the Host header',
+      headerBehavior: cloudfront.OriginRequestHeaderBehavior.allowList(
+        'CloudFront-Viewer-Address',
+        'User-Agent',
+        'Referer',
+        'Content-Type',
+        'Accept',
+        'Origin',
+      ),
+      queryStringBehavior: cloudfront.OriginRequestQueryStringBehavior.all(),
+      cookieBehavior: cloudfront.OriginRequestCookieBehavior.none(),
+    });
+    const rewrite = new cloudfront.Function(this, 'IndexRewrite', {
+      code: cloudfront.FunctionCode.fromInline(indexRewrite),
+      runtime: cloudfront.FunctionRuntime.JS_2_0,
+    });
+    const apiDomain = Fn.select(2, Fn.split('/', props.api.apiEndpoint));
+    const feedBehavior: cloudfront.BehaviorOptions = {
+      origin,
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      cachePolicy: feedCache,
+      responseHeadersPolicy: headers,
+      compress: true,
+    };
+    this.distribution = new cloudfront.Distribution(this, 'Distribution', {
+      comment: 'Herald site, feeds and subscription API',
+      defaultRootObject: 'index.html',
+      minimumProtocolVersion: props.domain ? cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 : undefined,
+      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
+      enableLogging: true,
+      logBucket: props.accessLogs,
+      logFilePrefix: 'cloudfront/',
+      domainNames: props.domain ? [props.domain.name] : undefined,
+      certificate: props.domain
+        ? acm.Certificate.fromCertificateArn(this, 'Certificate', props.domain.certificateArn)
+        : undefined,
+      // Without s3:ListBucket, S3 answers 403 for a missing key; readers should see the 404 page.
+      errorResponses: [
+        { httpStatus: 403, responseHttpStatus: 404, responsePagePath: '/404.html', ttl: Duration.minutes(1) },
+        { httpStatus: 404, responseHttpStatus: 404, responsePagePath: '/404.html', ttl: Duration.minutes(1) },
+      ],
+      defaultBehavior: {
+        origin,
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+        responseHeadersPolicy: headers,
+        compress: true,
+        functionAssociations: [{ function: rewrite, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }],
+      },
+      additionalBehaviors: {
+        '*.xml': feedBehavior,
+        '*.json': feedBehavior,
+        '/api/*': {
+          origin: new origins.HttpOrigin(apiDomain, {
+            protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+          }),
+          viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+          allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+          cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+          originRequestPolicy: apiRequests,
+          responseHeadersPolicy: headers,
+        },
+      },
+    });
+    this.acknowledgeFindings(props.domain !== undefined);
+  }
+
+  private acknowledgeFindings(customDomain: boolean): void {
+    const d = this.distribution;
+    acknowledge(
+      d,
+      'AwsSolutions::AwsSolutions-CFR1',
+      'A public newsletter archive is meant for readers in every country',
+    );
+    acknowledge(
+      d,
+      'AwsSolutions::AwsSolutions-CFR2',
+      'Static pages and feeds; the only dynamic path (/api/*) is throttled per stage and rate-limited per IP in the handler. Add WAF via config if abuse appears',
+    );
+    if (!customDomain) {
+      acknowledge(
+        d,
+        'AwsSolutions::AwsSolutions-CFR4',
+        'Without a custom domain CloudFront serves its default certificate, whose TLS policy cannot be set; with herald:siteDomain the policy is TLSv1.2_2021',
+      );
+    }
+  }
+
+  /** The site's public origin, e.g. `https://d123.cloudfront.net`. */
+  get origin(): string {
+    return `https://${this.distribution.distributionDomainName}`;
+  }
+}

@@ -1,0 +1,140 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { SUBSCRIBER_TABLE_KEYS } from '../../functions/adapters/subscriber-store.ts';
+import { acknowledge, acknowledgeTableIndexes } from '../nag.ts';
+import { HeraldFunction } from './herald-function.ts';
+
+export interface SubscribersProps {
+  /** Public site origin (CORS is limited to it). */
+  siteOrigin: string;
+  /** Environment every subscription function needs (site URL, sender, configuration set…). */
+  environment: Record<string, string>;
+}
+
+/**
+ * Subscribers: one DynamoDB table (on-demand, point-in-time recovery, deletion protection,
+ * sparse index of confirmed subscribers, TTL for stale records), the token-signing secret,
+ * and the HTTP API with the subscribe / confirm / unsubscribe handlers.
+ */
+export class Subscribers extends Construct {
+  readonly table: dynamodb.TableV2;
+  readonly tokenKeys: secretsmanager.Secret;
+  readonly api: apigwv2.HttpApi;
+  readonly functions: HeraldFunction[] = [];
+
+  constructor(scope: Construct, id: string, props: SubscribersProps) {
+    super(scope, id);
+    const k = SUBSCRIBER_TABLE_KEYS;
+    this.table = new dynamodb.TableV2(this, 'Table', {
+      partitionKey: { name: k.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: k.sortKey, type: dynamodb.AttributeType.STRING },
+      billing: dynamodb.Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      timeToLiveAttribute: k.ttlAttribute,
+      globalSecondaryIndexes: [
+        {
+          indexName: k.confirmedIndex,
+          partitionKey: { name: 'gsi1pk', type: dynamodb.AttributeType.STRING },
+          sortKey: { name: 'gsi1sk', type: dynamodb.AttributeType.STRING },
+        },
+        {
+          indexName: k.byIdIndex,
+          partitionKey: { name: 'gsi2pk', type: dynamodb.AttributeType.STRING },
+        },
+      ],
+    });
+    this.tokenKeys = new secretsmanager.Secret(this, 'TokenKeys', {
+      description: 'Herald token-signing keys (HMAC-SHA256); rotate by adding a key and moving currentKeyId',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ currentKeyId: 'k1' }),
+        generateStringKey: 'k1',
+        passwordLength: 64,
+        excludePunctuation: true,
+      },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    acknowledge(
+      this.tokenKeys,
+      'AwsSolutions::AwsSolutions-SMG4',
+      'Keys rotate by adding a key id and moving currentKeyId (see README); automatic replacement would break unsubscribe links in newsletters already sent',
+    );
+
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: logs.RetentionDays.ONE_MONTH });
+    this.api = new apigwv2.HttpApi(this, 'Api', {
+      description: 'Herald subscription API (reached through CloudFront at /api/*)',
+      corsPreflight: {
+        allowOrigins: [props.siteOrigin],
+        allowMethods: [apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST],
+        allowHeaders: ['content-type'],
+        maxAge: Duration.hours(1),
+      },
+      createDefaultStage: false,
+    });
+    const stage = new apigwv2.HttpStage(this, 'Stage', {
+      httpApi: this.api,
+      autoDeploy: true,
+      // Backstop against floods; per-IP limits live in the subscribe handler.
+      throttle: { rateLimit: 50, burstLimit: 100 },
+    });
+    const cfnStage = stage.node.defaultChild as apigwv2.CfnStage;
+    cfnStage.accessLogSettings = {
+      destinationArn: accessLogs.logGroupArn,
+      format: JSON.stringify({
+        requestId: '$context.requestId',
+        ip: '$context.identity.sourceIp',
+        method: '$context.httpMethod',
+        path: '$context.path',
+        status: '$context.status',
+        latency: '$context.responseLatency',
+      }),
+    };
+
+    const route = (handler: string, description: string, routes: [apigwv2.HttpMethod, string][]) => {
+      const fn = new HeraldFunction(this, handler, {
+        handler,
+        description,
+        invocation: 'http',
+        sendsConfirmations: handler !== 'unsubscribe',
+        environment: { ...props.environment, TABLE_NAME: this.table.tableName },
+      });
+      this.table.grantReadWriteData(fn.fn);
+      acknowledgeTableIndexes(fn, this.table);
+      this.tokenKeys.grantRead(fn.fn);
+      fn.fn.addEnvironment('TOKEN_KEYS_SECRET_ID', this.tokenKeys.secretArn);
+      const integration = new HttpLambdaIntegration(`${handler}Integration`, fn.fn);
+      for (const [method, path] of routes) {
+        for (const r of this.api.addRoutes({ path, methods: [method], integration })) {
+          acknowledge(
+            r,
+            'AwsSolutions::AwsSolutions-APIG4',
+            'Public by design: anyone may subscribe; confirm and unsubscribe are authorised by signed tokens',
+          );
+        }
+      }
+      this.functions.push(fn);
+      return fn;
+    };
+    this.subscribe = route('subscribe', 'Stores a pending subscriber and mails the confirmation link', [
+      [apigwv2.HttpMethod.POST, '/api/subscribe'],
+      [apigwv2.HttpMethod.POST, '/api/resend'],
+    ]);
+    route('confirm', 'Shows the confirm page (GET) and confirms (POST)', [
+      [apigwv2.HttpMethod.GET, '/api/confirm'],
+      [apigwv2.HttpMethod.POST, '/api/confirm'],
+    ]);
+    route('unsubscribe', 'RFC 8058 one-click unsubscribe (POST) and the unsubscribe page (GET)', [
+      [apigwv2.HttpMethod.GET, '/api/unsubscribe'],
+      [apigwv2.HttpMethod.POST, '/api/unsubscribe'],
+    ]);
+  }
+
+  /** The function that sends confirmation emails (needs SES permissions). */
+  readonly subscribe: HeraldFunction;
+}

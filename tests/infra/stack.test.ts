@@ -1,0 +1,378 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadInfraConfig } from '../../infra/config.ts';
+import { FANOUT_TIMEOUT, SEND_TIMEOUT } from '../../infra/constructs/delivery.ts';
+import { BOUNCE_RATE_ALARM, COMPLAINT_RATE_ALARM } from '../../infra/constructs/operations.ts';
+import { HeraldStack } from '../../infra/herald-stack.ts';
+import { repoRoot } from '../../infra/paths.ts';
+
+const contentDir = join(repoRoot, 'content');
+const context: Record<string, string> = {
+  'herald:alarmEmail': 'ops@recaps.example.org',
+  'herald:sesRateSafetyFactor': '0.8',
+};
+
+let template: Template;
+let assemblyDir: string;
+let stack: HeraldStack;
+
+type Resource = { Type: string; Properties: Record<string, unknown> };
+
+function resources(type: string): [string, Resource][] {
+  return Object.entries(template.findResources(type)) as [string, Resource][];
+}
+
+/** Functions Herald owns (CDK's own helper functions for deployments are excluded). */
+function heraldFunctions(): [string, Resource][] {
+  return resources('AWS::Lambda::Function').filter(([, r]) =>
+    String(
+      (r.Properties.Environment as { Variables?: Record<string, unknown> })?.Variables
+        ?.POWERTOOLS_SERVICE_NAME ?? '',
+    ).startsWith('herald-'),
+  );
+}
+
+function logicalIdOf(construct: { node: { defaultChild?: unknown } }): string {
+  return stack.getLogicalId(construct.node.defaultChild as never);
+}
+
+beforeAll(() => {
+  assemblyDir = mkdtempSync(join(tmpdir(), 'herald-cdk-'));
+  const app = new App({ outdir: assemblyDir, context });
+  const config = loadInfraConfig({ contentDir, context: (key) => app.node.tryGetContext(key) });
+  stack = new HeraldStack(app, 'Herald', {
+    config,
+    contentDir,
+    env: { account: '123456789012', region: 'eu-central-1' },
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+  // Synthesis fails if cdk-nag reports any finding that is not acknowledged with a reason.
+  app.synth();
+  template = Template.fromStack(stack);
+}, 240_000);
+
+describe('Herald stack', () => {
+  it('passes cdk-nag AwsSolutions and Serverless checks with every acknowledgement carrying a reason', () => {
+    const report = join(assemblyDir, 'policy-validation-report.json');
+    if (existsSync(report)) {
+      const text = execFileSync('cat', [report], { encoding: 'utf8' });
+      expect(text).not.toMatch(/"status":\s*"failure"/);
+    }
+    const acknowledged = stack.node
+      .findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
+      .flatMap((m) =>
+        Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ id, reason })),
+      );
+    expect(acknowledged.length).toBeGreaterThan(10);
+    for (const ack of acknowledged) expect(ack.reason.length, ack.id).toBeGreaterThan(20);
+  });
+
+  it('runs every Herald function on Node.js 22, arm64, with tracing and its own log group', () => {
+    const functions = heraldFunctions();
+    expect(
+      functions
+        .map(
+          ([, r]) =>
+            (r.Properties.Environment as { Variables: Record<string, string> }).Variables
+              .POWERTOOLS_SERVICE_NAME,
+        )
+        .sort(),
+    ).toEqual(
+      [
+        'herald-confirm',
+        'herald-fanout',
+        'herald-feedback',
+        'herald-inbound-unsubscribe',
+        'herald-publish',
+        'herald-reconcile',
+        'herald-send',
+        'herald-subscribe',
+        'herald-unsubscribe',
+      ].sort(),
+    );
+    for (const [id, fn] of functions) {
+      expect(fn.Properties.Runtime, id).toBe('nodejs22.x');
+      expect(fn.Properties.Architectures, id).toEqual(['arm64']);
+      expect(fn.Properties.TracingConfig, id).toEqual({ Mode: 'Active' });
+      expect(fn.Properties.LoggingConfig, id).toMatchObject({ LogFormat: 'JSON' });
+    }
+    for (const [, group] of resources('AWS::Logs::LogGroup'))
+      expect(group.Properties.RetentionInDays).toBe(30);
+  });
+
+  it('keeps content in a private, versioned, encrypted, SSL-only bucket that notifies a queue about posts', () => {
+    const content = logicalIdOf(stack.content.bucket);
+    template.hasResource('AWS::S3::Bucket', {
+      Properties: Match.objectLike({
+        VersioningConfiguration: { Status: 'Enabled' },
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+      }),
+      DeletionPolicy: 'Retain',
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: content },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    const notifications = template.findResources('Custom::S3BucketNotifications');
+    const config = Object.values(notifications)
+      .map((n) => (n as Resource).Properties)
+      .find((p) => JSON.stringify(p.BucketName) === JSON.stringify({ Ref: content })) as {
+      NotificationConfiguration: { QueueConfigurations: { Events: string[]; Filter: unknown }[] };
+    };
+    const queueConfigs = config.NotificationConfiguration.QueueConfigurations;
+    expect(queueConfigs.flatMap((q) => q.Events).sort()).toEqual(
+      [...Array(4).fill('s3:ObjectCreated:*'), ...Array(4).fill('s3:ObjectRemoved:*')].sort(),
+    );
+    expect(JSON.stringify(queueConfigs.map((q) => q.Filter))).toContain('"Name":"prefix","Value":"posts/"');
+    expect(JSON.stringify(queueConfigs.map((q) => q.Filter))).toContain('"Name":"suffix","Value":".md"');
+    // Generated output never lands in the content bucket, so publishing cannot trigger itself.
+    expect(logicalIdOf(stack.site.bucket)).not.toBe(content);
+  });
+
+  it('serves the site through CloudFront with origin access control, HTTPS, security headers and /api/*', () => {
+    template.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
+    template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        DefaultRootObject: 'index.html',
+        DefaultCacheBehavior: Match.objectLike({ ViewerProtocolPolicy: 'redirect-to-https', Compress: true }),
+        CacheBehaviors: Match.arrayWith([
+          Match.objectLike({ PathPattern: '*.xml' }),
+          Match.objectLike({
+            PathPattern: '/api/*',
+            ViewerProtocolPolicy: 'https-only',
+            AllowedMethods: Match.arrayWith(['POST']),
+          }),
+        ]),
+        CustomErrorResponses: Match.arrayWith([
+          Match.objectLike({ ErrorCode: 403, ResponseCode: 404, ResponsePagePath: '/404.html' }),
+        ]),
+      }),
+    });
+    template.hasResourceProperties('AWS::CloudFront::CachePolicy', {
+      CachePolicyConfig: Match.objectLike({ DefaultTTL: 300, MaxTTL: 300 }),
+    });
+    template.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
+      ResponseHeadersPolicyConfig: {
+        SecurityHeadersConfig: Match.objectLike({
+          StrictTransportSecurity: Match.objectLike({ AccessControlMaxAgeSec: 31_536_000 }),
+          FrameOptions: Match.objectLike({ FrameOption: 'DENY' }),
+        }),
+      },
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://recaps.example.org'] }),
+    });
+  });
+
+  it('stores subscribers in one on-demand table with recovery, deletion protection, a sparse index and TTL', () => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      GlobalSecondaryIndexes: Match.arrayWith([
+        Match.objectLike({
+          IndexName: 'confirmed',
+          KeySchema: [
+            { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+          ],
+        }),
+      ]),
+      Replicas: [
+        Match.objectLike({
+          DeletionProtectionEnabled: true,
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        }),
+      ],
+    });
+  });
+
+  it('redrives every queue to a dead-letter queue, with visibility at least six times the consumer timeout', () => {
+    const queues = template.findResources('AWS::SQS::Queue') as Record<string, Resource>;
+    const send = queues[logicalIdOf(stack.delivery.sendQueue)];
+    const fanout = queues[logicalIdOf(stack.delivery.fanoutQueue)];
+    const contentEvents = queues[logicalIdOf(stack.content.events)];
+    expect(send?.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(SEND_TIMEOUT.toSeconds() * 6);
+    expect(fanout?.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(FANOUT_TIMEOUT.toSeconds() * 6);
+    for (const queue of [send, fanout, contentEvents]) {
+      expect(queue?.Properties.RedrivePolicy).toMatchObject({
+        deadLetterTargetArn: expect.anything(),
+        maxReceiveCount: expect.any(Number),
+      });
+    }
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 10,
+      ScalingConfig: { MaximumConcurrency: 10 },
+    });
+    const [, sendFn] = heraldFunctions().find(([, r]) =>
+      JSON.stringify(r.Properties.Environment).includes('herald-send'),
+    ) as [string, Resource];
+    expect(sendFn.Properties.Timeout).toBe(SEND_TIMEOUT.toSeconds());
+    expect(sendFn.Properties.ReservedConcurrentExecutions).toBe(10);
+  });
+
+  it('verifies the domain in SES with 2048-bit Easy DKIM, a custom MAIL FROM and event destinations', () => {
+    template.hasResourceProperties('AWS::SES::EmailIdentity', {
+      EmailIdentity: 'recaps.example.org',
+      DkimSigningAttributes: { NextSigningKeyLength: 'RSA_2048_BIT' },
+      MailFromAttributes: {
+        MailFromDomain: 'mail.recaps.example.org',
+        BehaviorOnMxFailure: 'REJECT_MESSAGE',
+      },
+    });
+    template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+      EventDestination: Match.objectLike({
+        Enabled: true,
+        MatchingEventTypes: Match.arrayWith(['bounce', 'complaint', 'reject', 'deliveryDelay']),
+        SnsDestination: Match.anyValue(),
+      }),
+    });
+    template.hasResourceProperties('AWS::SES::ReceiptRule', {
+      Rule: Match.objectLike({ Recipients: ['unsubscribe@recaps.example.org'], ScanEnabled: true }),
+    });
+  });
+
+  it('scopes IAM to named resources: sending names the identity and the configuration set', () => {
+    const policies = resources('AWS::IAM::Policy');
+    const sendStatements = policies.flatMap(([, p]) =>
+      (
+        (p.Properties.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] }).Statement ??
+        []
+      ).filter((s) => JSON.stringify(s.Action).includes('ses:SendRawEmail')),
+    );
+    expect(sendStatements.length).toBeGreaterThanOrEqual(2);
+    for (const statement of sendStatements) {
+      const text = JSON.stringify(statement.Resource);
+      expect(text).toContain(':identity/');
+      expect(text).toContain(':configuration-set/');
+      expect(text).not.toBe('"*"');
+    }
+    // A bare "*" resource only where AWS offers no resource-level permission.
+    for (const [, policy] of policies) {
+      for (const s of (
+        policy.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }
+      ).Statement) {
+        if (s.Resource === '*') {
+          const actions = [s.Action].flat();
+          // X-Ray and GetSendQuota have no resource-level permissions; CloudFront invalidations
+          // come from CDK's BucketDeployment helper.
+          for (const action of actions) {
+            expect(action).toMatch(/^(xray:|ses:GetSendQuota$|cloudfront:(Get|Create)Invalidation$)/);
+          }
+        }
+      }
+    }
+  });
+
+  it('keeps the token-signing key in Secrets Manager and out of every environment', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    const env = JSON.stringify(heraldFunctions().map(([, r]) => r.Properties.Environment));
+    expect(env).toContain('TOKEN_KEYS_SECRET_ID');
+    expect(env).not.toMatch(/TOKEN_KEYS_FILE|SecretString/);
+  });
+
+  it('alarms on dead letters, errors, bounce rate over 4%, complaint rate over 0.08% and stuck campaigns', () => {
+    expect(BOUNCE_RATE_ALARM).toBe(0.04);
+    expect(COMPLAINT_RATE_ALARM).toBe(0.0008);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Reputation.BounceRate',
+      Threshold: 0.04,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: Match.anyValue(),
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Reputation.ComplaintRate',
+      Threshold: 0.0008,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Threshold: 3600,
+    });
+    const dlqAlarms = template.findResources('AWS::CloudWatch::Alarm', {
+      Properties: { MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0 },
+    });
+    expect(Object.keys(dlqAlarms).length).toBe(7);
+    const errorAlarms = template.findResources('AWS::CloudWatch::Alarm', {
+      Properties: { MetricName: 'Errors' },
+    });
+    expect(Object.keys(errorAlarms)).toHaveLength(heraldFunctions().length);
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@recaps.example.org',
+    });
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  it('bundles functions that do not render without mjml, and every bundle loads', () => {
+    const assets = heraldFunctions().map(([, r]) => {
+      const code = r.Properties.Code as { S3Key: string };
+      const hash = code.S3Key.replace(/\.zip$/, '');
+      const service = (r.Properties.Environment as { Variables: Record<string, string> }).Variables
+        .POWERTOOLS_SERVICE_NAME;
+      return { service, dir: join(assemblyDir, `asset.${hash}`) };
+    });
+    for (const { service, dir } of assets) {
+      const loaded = execFileSync(
+        process.execPath,
+        [
+          '-e',
+          `const m = require(${JSON.stringify(join(dir, 'index.js'))}); process.stdout.write(typeof m.handler)`,
+        ],
+        { encoding: 'utf8', env: { PATH: process.env.PATH, NODE_PATH: join(repoRoot, 'node_modules') } },
+      );
+      expect(loaded, service).toBe('function');
+      const source = execFileSync('cat', [join(dir, 'index.js')], {
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      const hasMjml = source.includes('mj-column');
+      expect(hasMjml, service).toBe(service === 'herald-publish');
+    }
+  });
+});
+
+describe('infra configuration', () => {
+  it('fails synth with a message naming a bad context value', () => {
+    expect(() =>
+      loadInfraConfig({
+        contentDir,
+        context: (key) => (key === 'herald:sesRateSafetyFactor' ? '1.5' : undefined),
+      }),
+    ).toThrow(/herald:sesRateSafetyFactor = "1.5"/);
+    expect(() =>
+      loadInfraConfig({ contentDir, context: (key) => (key === 'herald:hostedZoneId' ? 'Z123' : undefined) }),
+    ).toThrow(/herald:hostedZoneId.*together/);
+  });
+
+  it('fails when the sender is not on the SES domain', () => {
+    expect(() =>
+      loadInfraConfig({
+        contentDir,
+        context: (key) => (key === 'herald:mailDomain' ? 'other.example' : undefined),
+      }),
+    ).toThrow(/from_address recaps@recaps\.example\.org is not on the SES domain other\.example/);
+  });
+});
