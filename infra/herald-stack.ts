@@ -116,7 +116,6 @@ export class HeraldStack extends Stack {
       rendersMjml: true,
       environment: {
         SITE_URL: siteUrl,
-        TABLE_NAME: this.subscribers.table.tableName,
         SUBSCRIBER_TABLE_NAME: this.subscribers.table.tableName,
         CONTENT_BUCKET: this.content.bucket.bucketName,
         SITE_BUCKET: this.site.bucket.bucketName,

@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import Mustache from 'mustache';
 import { buildFeeds, type FeedSet } from './build-feeds.ts';
 import { ContentError, type ContentProblem } from './errors.ts';
-import type { RenderedPost, SiteConfig } from './model.ts';
+import type { Author, RenderedPost, SiteConfig } from './model.ts';
 import { buildSitemap, type SitemapEntry } from './sitemap.ts';
 import { tagSlug } from './tag-slug.ts';
 
@@ -67,30 +67,117 @@ interface FeedLink {
   href: string;
 }
 
-interface TagGroup {
+/**
+ * What the pages need to know about a post without its body: listings (index, tag pages), the
+ * sitemap and the neighbours' links. The publish handler keeps one per post in its index, so it
+ * can re-render a listing without reading every post again.
+ */
+export interface PostListing {
+  title: string;
+  /** Path inside the site, without baseurl. */
+  path: string;
+  url: string;
+  date: Date;
+  updated: Date;
+  /** Text under the title in listings and the page description: `summary`, else the first paragraph. */
+  excerpt: string;
+  authors: readonly Author[];
+  tags: readonly string[];
+  image?: string;
+}
+
+/** Posts sharing one tag page: tags that differ only in case or punctuation share a slug. */
+export interface TagGroup<T> {
+  /** The first spelling met in newest-first order. */
   name: string;
   slug: string;
-  posts: RenderedPost[];
+  posts: T[];
+}
+
+/** Derives a post's {@link PostListing} from its rendered form. */
+export function postListing(rendered: RenderedPost): PostListing {
+  const { post } = rendered;
+  return {
+    title: post.title,
+    path: post.path,
+    url: post.url,
+    date: post.date,
+    updated: post.updated,
+    excerpt: post.summary ?? firstParagraphText(rendered.html),
+    authors: post.authors,
+    tags: post.tags,
+    ...(post.image === undefined ? {} : { image: post.image }),
+  };
+}
+
+/** The site's post order: newest first, ties by path so the output never depends on the caller's order. */
+export function compareNewestFirst(a: { date: Date; path: string }, b: { date: Date; path: string }): number {
+  const byDate = b.date.getTime() - a.date.getTime();
+  if (byDate !== 0) return byDate;
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
 
 /**
- * Builds every file of the static archive site: index, post pages, tag pages, the subscribe page,
- * feeds (site-wide and per tag), sitemap, 404 page and the two static files.
- *
- * Pure and deterministic: the same input gives byte-identical output (no clock; dates come from the
- * posts). Drafts are dropped here whatever the caller passes.
- *
- * @param assets files copied into the site as they are (e.g. `/assets/...`); they may not replace a
- *   generated page.
- * @throws ContentError when a post's path or an asset collides with another page or a generated file.
+ * Groups posts (already newest first) by tag slug, so "KV Cache" and "kv-cache" share one page; the
+ * page shows the first spelling met. Groups are sorted by slug for stable output.
  */
-export function buildSite(
-  site: SiteConfig,
-  posts: readonly RenderedPost[],
-  templates: SiteTemplates,
-  assets: readonly SiteFile[] = [],
-): SiteFile[] {
-  const published = posts.filter((p) => !p.post.draft).sort(newestFirst);
+export function groupByTag<T>(posts: readonly T[], tagsOf: (post: T) => readonly string[]): TagGroup<T>[] {
+  const groups = new Map<string, TagGroup<T>>();
+  for (const item of posts) {
+    const seenInPost = new Set<string>();
+    for (const name of tagsOf(item)) {
+      const slug = tagSlug(name);
+      if (!slug || seenInPost.has(slug)) continue;
+      seenInPost.add(slug);
+      const group = groups.get(slug);
+      if (group) group.posts.push(item);
+      else groups.set(slug, { name, slug, posts: [item] });
+    }
+  }
+  return [...groups.values()].sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
+}
+
+/** The directory of a tag's page and feeds, e.g. `/tags/kv-cache/`. */
+export function tagDir(slug: string): string {
+  return `/tags/${slug}/`;
+}
+
+/** The site file a page path is served from: a path ending in `/` is answered with its index.html. */
+export function filePath(urlPath: string): string {
+  return urlPath.endsWith('/') ? `${urlPath}index.html` : urlPath;
+}
+
+/**
+ * Renders the site one page at a time. {@link buildSite} is built from it, and the publish handler
+ * uses it to re-render only the pages a change touches; both therefore write the same bytes.
+ * Every listing argument must be published posts only, newest first ({@link compareNewestFirst}).
+ */
+export interface SitePages {
+  /** `/index.html`: every published post. */
+  index(published: readonly PostListing[]): SiteFile;
+  /** A post's own page, linking to its newer and older neighbours in the site order. */
+  post(post: PostListing, html: string, newer?: PostListing, older?: PostListing): SiteFile;
+  /** `/tags/<slug>/index.html`. */
+  tag(group: TagGroup<PostListing>): SiteFile;
+  /** `/tags/index.html`. */
+  tags(groups: readonly TagGroup<PostListing>[]): SiteFile;
+  /** `/subscribe.html`. */
+  subscribe(): SiteFile;
+  /** `/404.html`. */
+  notFound(): SiteFile;
+  /**
+   * RSS, Atom and JSON feeds in `dir` (`/` or a tag's directory). `posts` must include at least the
+   * newest `site.feed.limit` posts of the scope; older ones are ignored.
+   */
+  feeds(dir: string, posts: RenderedPost[], tag?: string): SiteFile[];
+  /** `/sitemap.xml`. */
+  sitemap(published: readonly PostListing[], groups: readonly TagGroup<PostListing>[]): SiteFile;
+  /** `/style.css` and `/subscribe.js`, copied from the templates. */
+  statics(): SiteFile[];
+}
+
+/** Builds the page renderer for a site and its templates. Pure, like {@link buildSite}. */
+export function createSitePages(site: SiteConfig, templates: SiteTemplates): SitePages {
   const base = site.baseurl;
   const root = `${site.url}${base}`;
   const locale = usableLocale(site.language);
@@ -118,7 +205,7 @@ export function buildSite(
     path: string;
     body: string;
     feeds?: FeedLink[];
-    image?: string;
+    image?: string | undefined;
     type?: 'website' | 'article';
     script?: boolean;
     noindex?: boolean;
@@ -146,236 +233,261 @@ export function buildSite(
     timeZone: site.timezone,
   });
   // A post appears on the index, its own page and each of its tag pages: build its view once.
-  const summaries = new Map<RenderedPost, Link & Record<string, unknown>>();
-  const summaryOf = (rendered: RenderedPost): Link & Record<string, unknown> => {
-    const cached = summaries.get(rendered);
+  const summaries = new WeakMap<PostListing, Link & Record<string, unknown>>();
+  const summaryOf = (post: PostListing): Link & Record<string, unknown> => {
+    const cached = summaries.get(post);
     if (cached) return cached;
-    const { post } = rendered;
     const summary = {
       title: post.title,
       href: link(post.path),
       datetime: isoInZone(post.date, site.timezone),
       date: dateFormat.format(post.date),
-      summary: post.summary ?? firstParagraphText(rendered.html),
+      summary: post.excerpt,
       authors: post.authors.map((a) => a.name).join(', '),
-      tags: post.tags.map((t) => ({ name: t, href: link(`/tags/${tagSlug(t)}/`) })),
+      tags: post.tags.map((t) => ({ name: t, href: link(tagDir(tagSlug(t))) })),
       hasTags: post.tags.length > 0,
     };
-    summaries.set(rendered, summary);
+    summaries.set(post, summary);
     return summary;
   };
+  const html = (path: string, body: string): SiteFile => ({ path, body, contentType: HTML });
+
+  return {
+    index: (published) =>
+      html(
+        '/index.html',
+        page({
+          title: site.title,
+          description: site.description,
+          path: '/',
+          body: render(templates.index, {
+            siteTitle: site.title,
+            siteDescription: site.description,
+            posts: published.map(summaryOf),
+            hasPosts: published.length > 0,
+            ...nav,
+          }),
+        }),
+      ),
+
+    post: (post, postHtml, newer, older) => {
+      const body = render(templates.post, {
+        ...summaryOf(post),
+        html: withBaseurl(postHtml, base),
+        url: post.url,
+        updated:
+          post.updated.getTime() !== post.date.getTime()
+            ? {
+                datetime: isoInZone(post.updated, site.timezone),
+                date: dateFormat.format(post.updated),
+              }
+            : undefined,
+        newer: newer ? { title: newer.title, href: link(newer.path) } : undefined,
+        older: older ? { title: older.title, href: link(older.path) } : undefined,
+        ...nav,
+      });
+      return html(
+        filePath(post.path),
+        page({
+          title: post.title,
+          description: post.excerpt,
+          path: post.path,
+          body,
+          image: post.image,
+          type: 'article',
+        }),
+      );
+    },
+
+    tag: (group) => {
+      const dir = tagDir(group.slug);
+      const tagFeeds: FeedLink[] = [
+        {
+          type: 'application/rss+xml',
+          title: `${site.title}: ${group.name} (RSS)`,
+          href: link(`${dir}feed.xml`),
+        },
+        {
+          type: 'application/atom+xml',
+          title: `${site.title}: ${group.name} (Atom)`,
+          href: link(`${dir}atom.xml`),
+        },
+        {
+          type: 'application/feed+json',
+          title: `${site.title}: ${group.name} (JSON Feed)`,
+          href: link(`${dir}feed.json`),
+        },
+      ];
+      return html(
+        `${dir}index.html`,
+        page({
+          title: `Posts tagged “${group.name}”`,
+          description: `Recaps tagged ${group.name} on ${site.title}.`,
+          path: dir,
+          feeds: tagFeeds,
+          body: render(templates.tag, {
+            tag: group.name,
+            count: group.posts.length,
+            posts: group.posts.map(summaryOf),
+            rssHref: link(`${dir}feed.xml`),
+            atomHref: link(`${dir}atom.xml`),
+            jsonFeedHref: link(`${dir}feed.json`),
+            homeHref: nav.homeHref,
+            tagsHref: nav.tagsHref,
+          }),
+        }),
+      );
+    },
+
+    tags: (groups) =>
+      html(
+        '/tags/index.html',
+        page({
+          title: 'Tags',
+          description: `All tags on ${site.title}.`,
+          path: '/tags/',
+          body: render(templates.tags, {
+            tags: groups.map((g) => ({ name: g.name, href: link(tagDir(g.slug)), count: g.posts.length })),
+            hasTags: groups.length > 0,
+            ...nav,
+          }),
+        }),
+      ),
+
+    subscribe: () =>
+      html(
+        '/subscribe.html',
+        page({
+          title: 'Subscribe',
+          description: `Get every recap from ${site.title} by email.`,
+          path: '/subscribe.html',
+          script: true,
+          body: render(templates.subscribe, {
+            siteTitle: site.title,
+            siteDescription: site.description,
+            subscribeAction: site.newsletter.subscribeAction,
+            ...nav,
+          }),
+        }),
+      ),
+
+    notFound: () =>
+      html(
+        '/404.html',
+        page({
+          title: 'Page not found',
+          description: site.description,
+          path: '/404.html',
+          noindex: true,
+          body: render(templates.notFound, { ...nav, siteTitle: site.title }),
+        }),
+      ),
+
+    feeds: (dir, posts, tag) => {
+      const feeds: FeedSet = buildFeeds(site, posts, tag === undefined ? {} : { tag });
+      return [
+        { path: `${dir}feed.xml`, body: feeds.rss, contentType: FEED_TYPES.rss },
+        { path: `${dir}atom.xml`, body: feeds.atom, contentType: FEED_TYPES.atom },
+        { path: `${dir}feed.json`, body: feeds.json, contentType: FEED_TYPES.json },
+      ];
+    },
+
+    sitemap: (published, groups) => {
+      const entries: SitemapEntry[] = [{ loc: absolute('/'), lastmod: latest(published) }];
+      for (const post of published) entries.push({ loc: post.url, lastmod: post.updated });
+      for (const group of groups)
+        entries.push({ loc: absolute(tagDir(group.slug)), lastmod: latest(group.posts) });
+      entries.push({ loc: absolute('/tags/'), lastmod: latest(published) });
+      entries.push({ loc: absolute('/subscribe.html') });
+      return {
+        path: '/sitemap.xml',
+        body: buildSitemap(entries),
+        contentType: 'application/xml; charset=utf-8',
+      };
+    },
+
+    statics: () => [
+      { path: '/style.css', body: templates.style, contentType: 'text/css; charset=utf-8' },
+      {
+        path: '/subscribe.js',
+        body: templates.subscribeScript,
+        contentType: 'text/javascript; charset=utf-8',
+      },
+    ],
+  };
+}
+
+/**
+ * Builds every file of the static archive site: index, post pages, tag pages, the subscribe page,
+ * feeds (site-wide and per tag), sitemap, 404 page and the two static files.
+ *
+ * Pure and deterministic: the same input gives byte-identical output (no clock; dates come from the
+ * posts). Drafts are dropped here whatever the caller passes.
+ *
+ * @param assets files copied into the site as they are (e.g. `/assets/...`); they may not replace a
+ *   generated page.
+ * @throws ContentError when a post's path or an asset collides with another page or a generated file.
+ */
+export function buildSite(
+  site: SiteConfig,
+  posts: readonly RenderedPost[],
+  templates: SiteTemplates,
+  assets: readonly SiteFile[] = [],
+): SiteFile[] {
+  const published = posts
+    .filter((p) => !p.post.draft)
+    .sort((a, b) => compareNewestFirst(a.post, b.post))
+    .map((rendered) => ({ rendered, listing: postListing(rendered) }));
+  const listings = published.map((p) => p.listing);
+  const pages = createSitePages(site, templates);
 
   const files: SiteFile[] = [];
   // Who wrote each path, so a post whose permalink lands on a generated page is named in the error.
   const owners: string[] = [];
-  const sitemap: SitemapEntry[] = [];
-  const add = (path: string, body: string | Uint8Array, contentType: string, owner?: string) => {
-    files.push({ path, body, contentType });
-    owners.push(owner ?? `the generated page ${path}`);
+  const add = (file: SiteFile, owner?: string) => {
+    files.push(file);
+    owners.push(owner ?? `the generated page ${file.path}`);
   };
-  const newest = published[0]?.post.updated;
 
-  // Index
-  add(
-    '/index.html',
-    page({
-      title: site.title,
-      description: site.description,
-      path: '/',
-      body: render(templates.index, {
-        siteTitle: site.title,
-        siteDescription: site.description,
-        posts: published.map(summaryOf),
-        hasPosts: published.length > 0,
-        ...nav,
-      }),
-    }),
-    HTML,
-  );
-  sitemap.push({ loc: absolute('/'), lastmod: latest(published) ?? newest });
-
-  // Post pages
-  published.forEach((rendered, i) => {
-    const { post } = rendered;
-    const newer = published[i - 1];
-    const older = published[i + 1];
-    const body = render(templates.post, {
-      ...summaryOf(rendered),
-      html: withBaseurl(rendered.html, base),
-      url: post.url,
-      updated:
-        post.updated.getTime() !== post.date.getTime()
-          ? {
-              datetime: isoInZone(post.updated, site.timezone),
-              date: dateFormat.format(post.updated),
-            }
-          : undefined,
-      newer: newer ? { title: newer.post.title, href: link(newer.post.path) } : undefined,
-      older: older ? { title: older.post.title, href: link(older.post.path) } : undefined,
-      ...nav,
-    });
+  add(pages.index(listings));
+  published.forEach(({ rendered, listing }, i) => {
     add(
-      filePath(post.path),
-      page({
-        title: post.title,
-        description: String(summaryOf(rendered).summary),
-        path: post.path,
-        body,
-        image: post.image,
-        type: 'article',
-      }),
-      HTML,
-      post.sourcePath,
+      pages.post(listing, rendered.html, published[i - 1]?.listing, published[i + 1]?.listing),
+      rendered.post.sourcePath,
     );
-    sitemap.push({ loc: post.url, lastmod: post.updated });
   });
-
-  // Tag pages with their feeds
-  const groups = groupByTag(published);
-  for (const group of groups) {
-    const dir = `/tags/${group.slug}/`;
-    const tagFeeds: FeedLink[] = [
-      {
-        type: 'application/rss+xml',
-        title: `${site.title}: ${group.name} (RSS)`,
-        href: link(`${dir}feed.xml`),
-      },
-      {
-        type: 'application/atom+xml',
-        title: `${site.title}: ${group.name} (Atom)`,
-        href: link(`${dir}atom.xml`),
-      },
-      {
-        type: 'application/feed+json',
-        title: `${site.title}: ${group.name} (JSON Feed)`,
-        href: link(`${dir}feed.json`),
-      },
-    ];
-    add(
-      `${dir}index.html`,
-      page({
-        title: `Posts tagged “${group.name}”`,
-        description: `Recaps tagged ${group.name} on ${site.title}.`,
-        path: dir,
-        feeds: tagFeeds,
-        body: render(templates.tag, {
-          tag: group.name,
-          count: group.posts.length,
-          posts: group.posts.map(summaryOf),
-          rssHref: link(`${dir}feed.xml`),
-          atomHref: link(`${dir}atom.xml`),
-          jsonFeedHref: link(`${dir}feed.json`),
-          homeHref: nav.homeHref,
-          tagsHref: nav.tagsHref,
-        }),
-      }),
-      HTML,
-    );
-    addFeeds(add, dir, buildFeeds(site, group.posts, { tag: group.name }));
-    sitemap.push({ loc: absolute(dir), lastmod: latest(group.posts) });
-  }
-
-  add(
-    '/tags/index.html',
-    page({
-      title: 'Tags',
-      description: `All tags on ${site.title}.`,
-      path: '/tags/',
-      body: render(templates.tags, {
-        tags: groups.map((g) => ({ name: g.name, href: link(`/tags/${g.slug}/`), count: g.posts.length })),
-        hasTags: groups.length > 0,
-        ...nav,
-      }),
-    }),
-    HTML,
-  );
-  sitemap.push({ loc: absolute('/tags/'), lastmod: latest(published) });
-
-  add(
-    '/subscribe.html',
-    page({
-      title: 'Subscribe',
-      description: `Get every recap from ${site.title} by email.`,
-      path: '/subscribe.html',
-      script: true,
-      body: render(templates.subscribe, {
-        siteTitle: site.title,
-        siteDescription: site.description,
-        subscribeAction: site.newsletter.subscribeAction,
-        ...nav,
-      }),
-    }),
-    HTML,
-  );
-  sitemap.push({ loc: absolute('/subscribe.html') });
-
-  add(
-    '/404.html',
-    page({
-      title: 'Page not found',
-      description: site.description,
-      path: '/404.html',
-      noindex: true,
-      body: render(templates.notFound, { ...nav, siteTitle: site.title }),
-    }),
-    HTML,
-  );
-
-  addFeeds(add, '/', buildFeeds(site, published));
-  add('/sitemap.xml', buildSitemap(sitemap), 'application/xml; charset=utf-8');
-  add('/style.css', templates.style, 'text/css; charset=utf-8');
-  add('/subscribe.js', templates.subscribeScript, 'text/javascript; charset=utf-8');
+  const groups = groupByTag(published, (p) => p.listing.tags);
+  const listingGroups = groups.map((g) => ({ ...g, posts: g.posts.map((p) => p.listing) }));
+  groups.forEach((group, i) => {
+    const listingGroup = listingGroups[i] as TagGroup<PostListing>;
+    add(pages.tag(listingGroup));
+    for (const feed of pages.feeds(
+      tagDir(group.slug),
+      group.posts.map((p) => p.rendered),
+      group.name,
+    )) {
+      add(feed);
+    }
+  });
+  add(pages.tags(listingGroups));
+  add(pages.subscribe());
+  add(pages.notFound());
+  for (const feed of pages.feeds(
+    '/',
+    published.map((p) => p.rendered),
+  ))
+    add(feed);
+  add(pages.sitemap(listings, listingGroups));
+  for (const file of pages.statics()) add(file);
 
   assertNoCollisions(files, owners, assets);
   return [...files, ...assets];
 }
 
-function addFeeds(
-  add: (path: string, body: string, type: string) => void,
-  dir: string,
-  feeds: FeedSet,
-): void {
-  add(`${dir}feed.xml`, feeds.rss, FEED_TYPES.rss);
-  add(`${dir}atom.xml`, feeds.atom, FEED_TYPES.atom);
-  add(`${dir}feed.json`, feeds.json, FEED_TYPES.json);
-}
-
-/** A URL path ending in `/` is a directory; servers and buckets answer it with its index.html. */
-function filePath(urlPath: string): string {
-  return urlPath.endsWith('/') ? `${urlPath}index.html` : urlPath;
-}
-
-function newestFirst(a: RenderedPost, b: RenderedPost): number {
-  const byDate = b.post.date.getTime() - a.post.date.getTime();
-  if (byDate !== 0) return byDate;
-  // Same instant: order by path so the output never depends on the caller's order.
-  return a.post.path < b.post.path ? -1 : a.post.path > b.post.path ? 1 : 0;
-}
-
-function latest(posts: readonly RenderedPost[]): Date | undefined {
+function latest(posts: readonly { updated: Date }[]): Date | undefined {
   let max: Date | undefined;
-  for (const { post } of posts) if (!max || post.updated > max) max = post.updated;
+  for (const post of posts) if (!max || post.updated > max) max = post.updated;
   return max;
-}
-
-/**
- * Groups posts by tag slug, so "KV Cache" and "kv-cache" share one page; the page shows the
- * first spelling met in newest-first order. Groups are sorted by slug for stable output.
- */
-function groupByTag(posts: readonly RenderedPost[]): TagGroup[] {
-  const groups = new Map<string, TagGroup>();
-  for (const rendered of posts) {
-    const seenInPost = new Set<string>();
-    for (const name of rendered.post.tags) {
-      const slug = tagSlug(name);
-      if (!slug || seenInPost.has(slug)) continue;
-      seenInPost.add(slug);
-      const group = groups.get(slug);
-      if (group) group.posts.push(rendered);
-      else groups.set(slug, { name, slug, posts: [rendered] });
-    }
-  }
-  return [...groups.values()].sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
 }
 
 function usableLocale(language: string): string {

@@ -6,6 +6,9 @@ import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadFeedbackConfig, loadSubscriptionConfig } from '../../functions/handlers/config.ts';
+import { loadDeliveryConfig } from '../../functions/handlers/delivery-deps.ts';
+import { loadPublishConfig } from '../../functions/handlers/publish-deps.ts';
 import { loadInfraConfig } from '../../infra/config.ts';
 import { FANOUT_TIMEOUT, SEND_TIMEOUT } from '../../infra/constructs/delivery.ts';
 import { BOUNCE_RATE_ALARM, COMPLAINT_RATE_ALARM } from '../../infra/constructs/operations.ts';
@@ -284,6 +287,36 @@ describe('Herald stack', () => {
           }
         }
       }
+    }
+  });
+
+  it('gives every function the environment its handler validates at cold start', () => {
+    const loaders: Record<string, (env: Record<string, string>) => unknown> = {
+      'herald-subscribe': loadSubscriptionConfig,
+      'herald-confirm': loadSubscriptionConfig,
+      'herald-unsubscribe': loadSubscriptionConfig,
+      'herald-feedback': loadFeedbackConfig,
+      'herald-inbound-unsubscribe': loadFeedbackConfig,
+      'herald-send': loadDeliveryConfig,
+      'herald-fanout': loadDeliveryConfig,
+      'herald-reconcile': loadDeliveryConfig,
+      'herald-publish': loadPublishConfig,
+    };
+    // CloudFormation references resolve at deploy time; stand in plausible values of their kind.
+    const resolved = (key: string, value: unknown): string => {
+      if (typeof value === 'string') return value;
+      if (key.endsWith('_URL')) return 'https://sqs.eu-central-1.amazonaws.com/123456789012/queue';
+      if (key.endsWith('_ARN') || key.endsWith('_SECRET_ID'))
+        return 'arn:aws:sqs:eu-central-1:123456789012:resource';
+      return 'resolved-resource-name';
+    };
+    for (const [, fn] of heraldFunctions()) {
+      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      const env = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, resolved(k, v)]));
+      const service = String(variables.POWERTOOLS_SERVICE_NAME);
+      const load = loaders[service];
+      expect(load, service).toBeDefined();
+      expect(() => load?.(env), service).not.toThrow();
     }
   });
 
