@@ -16,16 +16,7 @@ import type { SubscriptionDeps } from '../../functions/handlers/subscription-dep
 import { type Routes, startHttpServer } from '../../functions/local/http-adapter.ts';
 import { createSubscriberTable, localDynamoClient, readSesStore } from '../../functions/local/services.ts';
 import { createLocalSubscriptionDeps, subscriptionRoutes } from '../../functions/local/subscriptions.ts';
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/chromium.ts';
 
 let browser: Browser;
 let origin: string;
@@ -51,7 +42,7 @@ beforeAll(async () => {
   });
   Object.assign(routes, subscriptionRoutes(deps));
   browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: CHROMIUM_PATH,
     headless: true,
     args: CHROMIUM_ARGS,
   });

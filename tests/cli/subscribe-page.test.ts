@@ -1,23 +1,12 @@
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBuild } from '../../functions/cli/build.ts';
 import { createDevServer, listen } from '../../functions/cli/dev-server.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+import { launchChromium } from '../support/chromium.ts';
 
 interface Posted {
   contentType: string;
@@ -32,7 +21,7 @@ let posted: Posted[] = [];
 
 // The built subscribe page in real Chromium, against a stand-in API that answers like the real
 // one: JSON `{ ok, message }` for JSON requests, an HTML page for plain form posts.
-describe.skipIf(!existsSync(CHROMIUM))('subscribe page in Chromium', () => {
+describe('subscribe page in Chromium', () => {
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'herald-subscribe-page-'));
     const content = join(work, 'content');
@@ -68,7 +57,7 @@ describe.skipIf(!existsSync(CHROMIUM))('subscribe page in Chromium', () => {
       });
     });
     origin = `http://127.0.0.1:${await listen(server, 0)}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
