@@ -4,8 +4,15 @@ import { resolve } from 'node:path';
 import { EmailTemplateError } from '../adapters/mjml-email-renderer.ts';
 import { TemplateError } from '../adapters/templates-fs.ts';
 import { ContentError, formatProblem } from '../core/errors.ts';
+import { RuntimeLockedError } from '../local/lock.ts';
+import {
+  LocalDataError,
+  type LocalRuntime,
+  type LocalRuntimeOptions,
+  startLocalRuntime,
+} from '../local/runtime.ts';
 import { type BuildReport, DEFAULT_TEMPLATES_DIR, runBuild } from './build.ts';
-import { createDevServer, listen } from './dev-server.ts';
+import { createDevServer, listen, PortInUseError } from './dev-server.ts';
 
 export interface DevOptions {
   contentDir: string;
@@ -127,4 +134,38 @@ export async function runDev(options: DevOptions): Promise<DevSession> {
       await closed;
     },
   };
+}
+
+/**
+ * `herald dev` (and `npm start`): the whole product on this machine (see `local/runtime.ts`).
+ * Every known failure (lock held, busy port, damaged data, broken content) is printed as a message
+ * with a way forward and yields `undefined`; nothing prints a stack trace.
+ */
+export async function runLocalDev(
+  options: Omit<LocalRuntimeOptions, 'out' | 'err'>,
+  io: { out: (line: string) => void; err: (line: string) => void },
+): Promise<LocalRuntime | undefined> {
+  // The SDK's Node 20 deprecation notice would sit in the middle of the banner; Lambda runs Node 22.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  try {
+    return await startLocalRuntime({ startedAt: 0, ...options, out: io.out, err: io.err });
+  } catch (error) {
+    if (
+      error instanceof PortInUseError ||
+      error instanceof RuntimeLockedError ||
+      error instanceof LocalDataError
+    ) {
+      io.err(`herald dev: ${error.message}`);
+    } else if (error instanceof ContentError) {
+      io.err('herald dev: fix these problems and start again:');
+      for (const problem of error.problems) io.err(`  ${formatProblem(problem)}`);
+    } else {
+      const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      io.err(`herald dev: the local cloud could not start (${what}).`);
+      io.err(
+        '  If the local data is damaged, `herald dev --reset` starts fresh; otherwise please report this.',
+      );
+    }
+    return undefined;
+  }
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { type BuildReport, runBuild } from './build.ts';
 import { runCheck } from './check.ts';
-import { describeBuildError, runDev } from './dev.ts';
+import { describeBuildError, runDev, runLocalDev } from './dev.ts';
 import { PortInUseError } from './dev-server.ts';
 
 /** Where the CLI writes; tests capture it instead of the process streams. */
@@ -33,6 +33,14 @@ function parsePort(value: string): number {
     throw new InvalidArgumentError(`"${value}" is not a port number (0-65535).`);
   }
   return port;
+}
+
+function parseCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 1_000_000) {
+    throw new InvalidArgumentError(`"${value}" is not a number of subscribers (0-1000000).`);
+  }
+  return n;
 }
 
 function formatSeconds(ms: number): string {
@@ -122,7 +130,59 @@ export function createProgram(io: CliIo = processIo): Command {
 
   program
     .command('dev')
-    .description('Build into .herald/preview, serve it on localhost and rebuild when content changes.')
+    .description(
+      'Run all of Herald on this machine: local DynamoDB, S3 and SES, the real handlers, the site on ' +
+        'localhost; publishes content/ and re-publishes what you save.',
+    )
+    .option('-c, --content <dir>', 'content folder', 'content')
+    .option('-p, --port <port>', 'port for the site and its API', parsePort, 3000)
+    .option('-d, --data <dir>', 'local data: subscribers, buckets, sent mail', '.herald')
+    .option('--reset', 'delete the local data first and start fresh')
+    .option('--demo-subscribers <n>', 'add N confirmed test readers (reader-N@example.test)', parseCount)
+    .option('-t, --templates <dir>', 'templates folder; default: Herald’s own')
+    .action(
+      async (opts: {
+        content: string;
+        port: number;
+        data: string;
+        reset?: boolean;
+        demoSubscribers?: number;
+        templates?: string;
+      }) => {
+        const session = await runLocalDev(
+          {
+            contentDir: opts.content,
+            port: opts.port,
+            dataDir: opts.data,
+            reset: opts.reset ?? false,
+            ...(opts.demoSubscribers !== undefined ? { demoSubscribers: opts.demoSubscribers } : {}),
+            ...(opts.templates ? { templatesDir: opts.templates } : {}),
+          },
+          { out: println, err: eprintln },
+        );
+        if (!session) {
+          io.setExitCode(1);
+          return;
+        }
+        let stopping = false;
+        const stop = () => {
+          if (stopping) return;
+          stopping = true;
+          println('Stopping…');
+          void session
+            .stop()
+            .then(() => println('Stopped. Your local data is kept; `herald dev --reset` deletes it.'));
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      },
+    );
+
+  program
+    .command('preview')
+    .description(
+      'Build into .herald/preview and serve it with email previews; rebuilds on change (no services).',
+    )
     .option('-c, --content <dir>', 'content folder', 'content')
     .option('-p, --port <port>', 'port to serve on', parsePort, 3000)
     .option('-t, --templates <dir>', 'templates folder; default: Herald’s own')
@@ -142,7 +202,7 @@ export function createProgram(io: CliIo = processIo): Command {
         process.once('SIGTERM', stop);
       } catch (error) {
         if (error instanceof PortInUseError) {
-          eprintln(`herald dev: ${error.message}`);
+          eprintln(`herald preview: ${error.message}`);
         } else {
           for (const line of describeBuildError(error)) eprintln(line);
         }
