@@ -65,13 +65,27 @@ export interface SubscriptionConfig {
   transientBounceThreshold: number;
 }
 
-function fail(error: z.core.$ZodError, env: Record<string, string | undefined>): never {
+/**
+ * The error every handler's environment check throws: each bad variable with its value, e.g.
+ * `invalid environment: TABLE_NAME=(unset): …; SITE_URL="x": must be an http(s) URL`.
+ */
+export function environmentError(
+  error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] },
+  env: Record<string, string | undefined>,
+  scope?: string,
+): ConfigError {
   const problems = error.issues.map((issue) => {
     const name = String(issue.path[0] ?? '(environment)');
     const value = env[name];
     return `${name}=${value === undefined ? '(unset)' : JSON.stringify(value)}: ${issue.message}`;
   });
-  throw new ConfigError(`invalid environment: ${problems.join('; ')}`, { cause: error });
+  return new ConfigError(`${scope ? `${scope}: ` : ''}invalid environment: ${problems.join('; ')}`, {
+    cause: error,
+  });
+}
+
+function fail(error: z.core.$ZodError, env: Record<string, string | undefined>): never {
+  throw environmentError(error, env);
 }
 
 /** Reads the subscription handlers' configuration from `env` (pass `process.env`). */

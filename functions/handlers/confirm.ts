@@ -8,7 +8,7 @@ import { clientIp, header, parseBody } from '../core/http.ts';
 import { decideConfirm, decideResend } from '../core/subscriber.ts';
 import { verifyToken } from '../core/tokens.ts';
 import { sendConfirmation } from './subscribe.ts';
-import { lazyHandler, RETRY_LATER, reply, type SubscriptionDeps } from './subscription-deps.ts';
+import { lazyHandler, reply, retryLater, type SubscriptionDeps } from './subscription-deps.ts';
 
 const MAX_SAVE_ATTEMPTS = 4;
 type Result = APIGatewayProxyStructuredResultV2;
@@ -119,17 +119,7 @@ export function createConfirmHandler(deps: SubscriptionDeps) {
       return path.endsWith('/resend') ? await resend(event, token) : await confirm(event, token);
     } catch (error) {
       deps.logger.error('confirm failed', { error });
-      return reply(
-        deps,
-        event,
-        503,
-        'error',
-        {
-          title: 'Please try again',
-          message: 'Something went wrong on our side. Please try again in a minute.',
-        },
-        RETRY_LATER,
-      );
+      return retryLater(deps, event);
     }
   };
 }

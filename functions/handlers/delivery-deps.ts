@@ -29,7 +29,7 @@ import type { ReconcileDeps } from '../core/reconcile.ts';
 import { createSendBatch, type DeliveryLog, type RawSender, type SendDeps } from '../core/send-batch.ts';
 import type { StartCampaignDeps } from '../core/start-campaign.ts';
 import type { TokenKeys } from '../core/tokens.ts';
-import { ConfigError } from './config.ts';
+import { environmentError } from './config.ts';
 
 /** Message body on the fan-out queue. */
 export const fanoutMessageSchema = z.object({ postId: z.string().check(z.minLength(1), z.maxLength(512)) });
@@ -202,14 +202,7 @@ export type DeliveryConfig = z.infer<typeof deliveryEnv>;
 /** Reads the delivery Lambdas' configuration from `env`, failing with the variable's name and value. */
 export function loadDeliveryConfig(env: Record<string, string | undefined>): DeliveryConfig {
   const parsed = deliveryEnv.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const name = String(issue.path[0] ?? '(environment)');
-      const value = env[name];
-      return `${name}=${value === undefined ? '(unset)' : JSON.stringify(value)}: ${issue.message}`;
-    });
-    throw new ConfigError(`invalid environment: ${problems.join('; ')}`, { cause: parsed.error });
-  }
+  if (!parsed.success) throw environmentError(parsed.error, env);
   return parsed.data;
 }
 

@@ -21,7 +21,7 @@ import { createSqsSendQueue, type SendQueue } from '../adapters/send-queue.ts';
 import { createSubscriberStore } from '../adapters/subscriber-store.ts';
 import { loadSiteTemplates } from '../adapters/templates-fs.ts';
 import type { SiteTemplates } from '../core/build-site.ts';
-import { ConfigError } from './config.ts';
+import { environmentError } from './config.ts';
 import type { PublishDeps, PublishLog } from './publish.ts';
 
 const name3 = z.string().min(3, 'must be at least 3 characters');
@@ -53,14 +53,7 @@ export type PublishConfig = z.infer<typeof publishEnv>;
 /** Reads the configuration from `env`. @throws ConfigError naming each bad variable and its value. */
 export function loadPublishConfig(env: Record<string, string | undefined>): PublishConfig {
   const parsed = publishEnv.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const variable = String(issue.path[0] ?? '(environment)');
-      const value = env[variable];
-      return `${variable}=${value === undefined ? '(unset)' : JSON.stringify(value)}: ${issue.message}`;
-    });
-    throw new ConfigError(`publish: invalid environment: ${problems.join('; ')}`, { cause: parsed.error });
-  }
+  if (!parsed.success) throw environmentError(parsed.error, env, 'publish');
   return parsed.data;
 }
 

@@ -9,7 +9,7 @@ import { addressHash, normalizeEmailAddress } from '../core/email-address.ts';
 import { clientIp, header, parseBody } from '../core/http.ts';
 import { type ConsentRecord, decideSubscribe, type Subscriber } from '../core/subscriber.ts';
 import { signToken } from '../core/tokens.ts';
-import { lazyHandler, RETRY_LATER, reply, type SubscriptionDeps } from './subscription-deps.ts';
+import { lazyHandler, reply, retryLater, type SubscriptionDeps } from './subscription-deps.ts';
 
 /** The one success message every accepted request gets. */
 export const SUBSCRIBE_MESSAGE =
@@ -131,17 +131,7 @@ export function createSubscribeHandler(deps: SubscriptionDeps) {
       });
     } catch (error) {
       deps.logger.error('subscribe failed', { error });
-      return reply(
-        deps,
-        event,
-        503,
-        'error',
-        {
-          title: 'Please try again',
-          message: 'Something went wrong on our side. Please try again in a minute.',
-        },
-        RETRY_LATER,
-      );
+      return retryLater(deps, event);
     }
   };
 }

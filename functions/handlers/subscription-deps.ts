@@ -73,6 +73,21 @@ export function reply(
 /** Headers for "try again shortly" answers. */
 export const RETRY_LATER = { 'retry-after': '30' };
 
+/** The answer when a dependency failed (throttling, network): nothing changed, try again shortly. */
+export function retryLater(deps: SubscriptionDeps, request: HttpRequestLike): HttpResponse {
+  return reply(
+    deps,
+    request,
+    503,
+    'error',
+    {
+      title: 'Please try again',
+      message: 'Something went wrong on our side. Please try again in a minute.',
+    },
+    RETRY_LATER,
+  );
+}
+
 /** Builds deps for real AWS from a validated config (clients pick up endpoints from the AWS SDK env). */
 export async function buildSubscriptionDeps(
   config: SubscriptionConfig,

@@ -8,7 +8,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { MAX_BODY_BYTES, mediaType, parseBody, rawBody } from '../core/http.ts';
 import { decideUnsubscribe } from '../core/subscriber.ts';
 import { verifyToken } from '../core/tokens.ts';
-import { lazyHandler, RETRY_LATER, reply, type SubscriptionDeps } from './subscription-deps.ts';
+import { lazyHandler, reply, retryLater, type SubscriptionDeps } from './subscription-deps.ts';
 
 const MAX_SAVE_ATTEMPTS = 4;
 
@@ -85,17 +85,7 @@ export function createUnsubscribeHandler(deps: SubscriptionDeps) {
       return await unsubscribe(event, token ?? '');
     } catch (error) {
       deps.logger.error('unsubscribe failed', { error });
-      return reply(
-        deps,
-        event,
-        503,
-        'error',
-        {
-          title: 'Please try again',
-          message: 'Something went wrong on our side. Please try again in a minute.',
-        },
-        RETRY_LATER,
-      );
+      return retryLater(deps, event);
     }
   };
 }
