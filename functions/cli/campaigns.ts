@@ -3,7 +3,6 @@
  * Talks to DynamoDB and SES directly (table from `--table` or `CAMPAIGN_TABLE_NAME`; endpoints from
  * the AWS SDK's usual environment, e.g. `AWS_ENDPOINT_URL_DYNAMODB` for the local stand-ins).
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { type CampaignStore, createCampaignStore } from '../adapters/campaign-store.ts';
@@ -18,10 +17,11 @@ import { composeNewsletter, type RawSender } from '../core/send-batch.ts';
 import { campaignDelivery } from '../core/start-campaign.ts';
 import type { TokenKeys } from '../core/tokens.ts';
 import { DEFAULT_TEMPLATES_DIR } from './build.ts';
+import { resolveTable } from './local-tables.ts';
 
 /** Seams for tests and the local runtime; each defaults to the real thing. */
 export interface CampaignCommandContext {
-  store?: (table: string | undefined) => CampaignStore;
+  store?: (table: string | undefined) => CampaignStore | Promise<CampaignStore>;
   sender?: () => RawSender;
   tokenKeys?: () => Promise<TokenKeys>;
   now?: () => Date;
@@ -36,11 +36,13 @@ export class CampaignCommandError extends Error {
   override name = 'CampaignCommandError';
 }
 
-function defaultStore(table: string | undefined): CampaignStore {
-  const tableName = table ?? process.env.CAMPAIGN_TABLE_NAME;
-  if (!tableName)
-    throw new CampaignCommandError('no campaign table: pass --table or set CAMPAIGN_TABLE_NAME');
-  return createCampaignStore({ client: new DynamoDBClient({}), tableName });
+async function defaultStore(table: string | undefined): Promise<CampaignStore> {
+  const target = await resolveTable({ table, envName: 'CAMPAIGN_TABLE_NAME', kind: 'campaigns' });
+  if (!target)
+    throw new CampaignCommandError(
+      'no campaign table: pass --table, set CAMPAIGN_TABLE_NAME, or run `npm start` on this machine',
+    );
+  return createCampaignStore(target);
 }
 
 /** One line per campaign: post, phase, counts per state. */
@@ -172,7 +174,7 @@ export function registerCampaignCommands(program: Command, context: CampaignComm
     .option('--table <name>', 'campaign table (default CAMPAIGN_TABLE_NAME)')
     .action(async (opts: { table?: string }) => {
       try {
-        for (const line of await listCampaigns(store(opts.table), now())) print(line);
+        for (const line of await listCampaigns(await store(opts.table), now())) print(line);
       } catch (error) {
         fail(error);
       }
@@ -192,7 +194,7 @@ export function registerCampaignCommands(program: Command, context: CampaignComm
         opts: { table?: string; follow: boolean; interval: number; resume: boolean },
       ) => {
         try {
-          const s = store(opts.table);
+          const s = await store(opts.table);
           if (opts.resume) await s.resume(postId, now());
           const progress = await showCampaign(s, postId, {
             follow: opts.follow,
@@ -244,7 +246,7 @@ export function registerCampaignCommands(program: Command, context: CampaignComm
             to: opts.to,
             contentDir: opts.content,
             templatesDir: opts.templates ?? DEFAULT_TEMPLATES_DIR,
-            ...(tableName ? { store: store(tableName) } : {}),
+            ...(tableName ? { store: await store(tableName) } : {}),
             sender,
             tokenKeys: keys,
             now: now(),

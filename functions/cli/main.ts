@@ -6,4 +6,11 @@ import { registerSubscriberCommands } from './subscribers.ts';
 const program = createProgram();
 registerSubscriberCommands(program);
 registerCampaignCommands(program);
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  // Commands throw named errors whose message says what to do; a stack trace helps no author.
+  console.error(`herald: ${error instanceof Error ? error.message : String(error)}`);
+  if (process.env.HERALD_DEBUG && error instanceof Error) console.error(error.stack);
+  process.exitCode = 1;
+}

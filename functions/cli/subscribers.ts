@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Command } from 'commander';
 import { createSubscriberStore, isSubscriber, type SubscriberStore } from '../adapters/subscriber-store.ts';
 import { addressHash, normalizeEmailAddress } from '../core/email-address.ts';
@@ -14,10 +13,11 @@ import type { ConsentRecord, Subscriber } from '../core/subscriber.ts';
 import { loadSubscriptionConfig } from '../handlers/config.ts';
 import { requestSubscription } from '../handlers/subscribe.ts';
 import { buildSubscriptionDeps, createLogger, type SubscriptionDeps } from '../handlers/subscription-deps.ts';
+import { resolveTable } from './local-tables.ts';
 
 /** Seams for tests and the local runtime; each defaults to the real thing. */
 export interface SubscriberCommandContext {
-  store?: (table: string | undefined) => SubscriberStore;
+  store?: (table: string | undefined) => SubscriberStore | Promise<SubscriberStore>;
   /** Deps for sending double opt-in invitations (`import` without `--consented`). */
   subscriptionDeps?: () => Promise<SubscriptionDeps>;
   now?: () => Date;
@@ -179,17 +179,19 @@ export function registerSubscriberCommands(program: Command, context: Subscriber
   const newId = context.newId ?? randomUUID;
   const openStore =
     context.store ??
-    ((table: string | undefined) => {
-      const tableName = table ?? process.env.TABLE_NAME;
-      if (!tableName)
-        throw new SubscriberCommandError('no subscriber table: pass --table NAME or set TABLE_NAME');
-      return createSubscriberStore({ client: new DynamoDBClient({}), tableName });
+    (async (table: string | undefined) => {
+      const target = await resolveTable({ table, envName: 'TABLE_NAME', kind: 'subscribers' });
+      if (!target)
+        throw new SubscriberCommandError(
+          'no subscriber table: pass --table NAME, set TABLE_NAME, or run `npm start` on this machine',
+        );
+      return createSubscriberStore(target);
     });
 
   const subscribers = program
     .command('subscribers')
     .description('export, import, remove or count newsletter subscribers')
-    .option('--table <name>', 'DynamoDB table (default: $TABLE_NAME)');
+    .option('--table <name>', 'DynamoDB table (default: $TABLE_NAME, else the running `npm start`)');
   const tableOf = () => subscribers.opts<{ table?: string }>().table;
 
   subscribers
@@ -201,7 +203,7 @@ export function registerSubscriberCommands(program: Command, context: Subscriber
       if (options.format !== 'csv' && options.format !== 'json') {
         throw new SubscriberCommandError(`--format must be csv or json, not "${options.format}"`);
       }
-      const store = openStore(tableOf());
+      const store = await openStore(tableOf());
       const records: Record<string, unknown>[] = [];
       for await (const record of store.scanAll()) {
         if (!isSubscriber(record)) continue; // tombstones hold no personal data, only a hash
@@ -233,7 +235,7 @@ export function registerSubscriberCommands(program: Command, context: Subscriber
         throw new SubscriberCommandError(`${file}: cannot read the import file`, { cause: error });
       }
       const rows = readImportCsv(text, file);
-      const store = openStore(tableOf());
+      const store = await openStore(tableOf());
       const deps = options.consented ? undefined : await (context.subscriptionDeps ?? depsFromEnv)();
       const source = `import:${basename(file)}`;
       const counts = { added: 0, invited: 0, skipped: 0, invalid: 0, optedOut: 0 };
@@ -303,7 +305,7 @@ export function registerSubscriberCommands(program: Command, context: Subscriber
     .action(async (email: string) => {
       const address = normalizeEmailAddress(email);
       const raw = address.ok ? address.address : email.trim();
-      const store = openStore(tableOf());
+      const store = await openStore(tableOf());
       const existed = await store.erase(addressHash(raw), now());
       print(
         existed
@@ -316,7 +318,7 @@ export function registerSubscriberCommands(program: Command, context: Subscriber
     .command('count')
     .description('count subscribers by status')
     .action(async () => {
-      const store = openStore(tableOf());
+      const store = await openStore(tableOf());
       const counts = { confirmed: 0, pending: 0, unsubscribed: 0, suppressed: 0 };
       for await (const record of store.scanAll()) {
         counts[isSubscriber(record) ? record.status : 'suppressed']++;

@@ -32,14 +32,16 @@ export interface LockInfo {
   pid: number;
   /** The site URL, once the HTTP server listens. */
   url?: string;
+  /** Where the local DynamoDB listens and its tables, so `herald subscribers`/`campaigns` can attach. */
+  dynamo?: { endpoint: string; subscribers: string; campaigns: string };
   startedAt: string;
 }
 
 /** A held lock. */
 export interface RuntimeLock {
   readonly path: string;
-  /** Records the URL for the message a second start prints. */
-  update(url: string): Promise<void>;
+  /** Records the URL for the message a second start prints (and, once up, the local DynamoDB). */
+  update(url: string, dynamo?: LockInfo['dynamo']): Promise<void>;
   /** Removes the lock file if it is still ours. Idempotent. */
   release(): Promise<void>;
 }
@@ -63,12 +65,19 @@ async function readHolder(path: string): Promise<LockInfo | undefined> {
     return {
       pid: value.pid,
       ...(typeof value.url === 'string' ? { url: value.url } : {}),
+      ...(value.dynamo && typeof value.dynamo.endpoint === 'string' ? { dynamo: value.dynamo } : {}),
       startedAt: String(value.startedAt ?? ''),
     };
   } catch {
     // Unreadable or half-written: treated as stale.
     return undefined;
   }
+}
+
+/** The running local runtime that holds `dataDir`, if any (for CLI commands to attach to). */
+export async function runningRuntime(dataDir: string): Promise<LockInfo | undefined> {
+  const holder = await readHolder(join(dataDir, LOCK_FILE));
+  return holder && isAlive(holder.pid) ? holder : undefined;
 }
 
 /**
@@ -91,8 +100,9 @@ export async function acquireRuntimeLock(
       let released = false;
       return {
         path,
-        async update(url) {
+        async update(url, dynamo) {
           info.url = url;
+          if (dynamo) info.dynamo = dynamo;
           await writeFile(path, `${JSON.stringify(info)}\n`);
         },
         async release() {

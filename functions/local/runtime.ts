@@ -390,6 +390,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     ];
 
     const dynamo = localDynamoClient(dynamoService.endpoint);
+    await lock.update(origin, {
+      endpoint: dynamoService.endpoint,
+      subscribers: TABLES.subscribers,
+      campaigns: TABLES.campaigns,
+    });
     try {
       await createSubscriberTable(dynamo, TABLES.subscribers);
       await dynamo
