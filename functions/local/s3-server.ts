@@ -35,7 +35,9 @@ export function localS3Client(endpoint: string): S3Client {
     forcePathStyle: true,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-    maxAttempts: 1,
+    // s3rver drops a connection now and then under load; S3 reads and writes are idempotent, so
+    // the SDK's standard retries are safe here (as they are against real S3).
+    maxAttempts: 3,
   });
 }
 

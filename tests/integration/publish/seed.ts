@@ -53,7 +53,7 @@ export async function seedPublishedSite(options: {
     }
     let next = 0;
     await Promise.all(
-      Array.from({ length: 16 }, async () => {
+      Array.from({ length: 8 }, async () => {
         while (next < jobs.length) await (jobs[next++] as () => Promise<void>)();
       }),
     );
