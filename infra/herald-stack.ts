@@ -182,6 +182,17 @@ export class HeraldStack extends Stack {
         this.delivery.fanoutDeadLetters,
       ],
       sendQueue: this.delivery.sendQueue,
+      logMetrics: [
+        { fn: this.subscribers.subscribe, message: 'subscribe accepted', metricName: 'SubscribeAccepted' },
+        { fn: this.subscribers.confirm, message: 'subscriber confirmed', metricName: 'SubscriberConfirmed' },
+        {
+          fn: this.subscribers.unsubscribe,
+          message: 'subscriber unsubscribed',
+          metricName: 'SubscriberUnsubscribed',
+        },
+        { fn: publish, message: 'campaign started', metricName: 'CampaignStarted' },
+        { fn: this.delivery.send, message: 'campaign halted', metricName: 'CampaignHalted' },
+      ],
     });
 
     new CfnOutput(this, 'SiteUrl', { value: this.site.origin, description: 'CloudFront URL of the site' });

@@ -41,6 +41,7 @@ export interface HeraldFunctionProps {
  */
 export class HeraldFunction extends Construct {
   readonly fn: NodejsFunction;
+  readonly logGroup: logs.LogGroup;
   /** Failed asynchronous invocations land here (async functions only). */
   readonly deadLetters?: sqs.Queue;
 
@@ -49,6 +50,7 @@ export class HeraldFunction extends Construct {
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
     });
+    this.logGroup = logGroup;
     // An own role instead of the managed AWSLambdaBasicExecutionRole: logs go to this group only.
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),

@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -14,7 +15,15 @@ export interface OperationsProps {
   deadLetterQueues: sqs.IQueue[];
   /** The queue whose oldest message tells a campaign is stuck. */
   sendQueue: sqs.IQueue;
+  /**
+   * Counters read from the functions' structured logs (message text → metric), so the dashboard
+   * and alarms need no extra calls in the handlers.
+   */
+  logMetrics: { fn: HeraldFunction; message: string; metricName: string }[];
 }
+
+/** Herald's own metrics namespace (from log metric filters). */
+export const METRIC_NAMESPACE = 'Herald';
 
 /** SES reputation thresholds AWS reviews accounts at (bounce 5%, complaint 0.1%), with margin. */
 export const BOUNCE_RATE_ALARM = 0.04;
@@ -112,20 +121,45 @@ export class Operations extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
+    for (const { fn, message, metricName } of props.logMetrics) {
+      new logs.MetricFilter(this, `${metricName}Filter`, {
+        logGroup: fn.logGroup,
+        filterPattern: logs.FilterPattern.stringValue('$.message', '=', message),
+        metricNamespace: METRIC_NAMESPACE,
+        metricName,
+        metricValue: '1',
+      });
+    }
     const herald = (metricName: string) =>
       new cloudwatch.Metric({
-        namespace: 'Herald',
+        namespace: METRIC_NAMESPACE,
         metricName,
         period: Duration.minutes(5),
         statistic: 'Sum',
       });
+    const ses = (metricName: string) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/SES',
+        metricName,
+        period: Duration.minutes(5),
+        statistic: 'Sum',
+      });
+    alarm('CampaignHalted', {
+      alarmDescription:
+        'SES refused to send for the account (sending paused or account suspended): a campaign halted',
+      metric: herald('CampaignHalted'),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       widgets: [
         [
           new cloudwatch.GraphWidget({
             title: 'Subscribers',
             left: [
-              herald('SubscribeRequested'),
+              herald('SubscribeAccepted'),
               herald('SubscriberConfirmed'),
               herald('SubscriberUnsubscribed'),
             ],
@@ -133,7 +167,8 @@ export class Operations extends Construct {
           }),
           new cloudwatch.GraphWidget({
             title: 'Campaigns',
-            left: [herald('CampaignStarted'), herald('MessagesSent'), herald('MessagesFailed')],
+            left: [herald('CampaignStarted'), herald('CampaignHalted')],
+            right: [ses('Send'), ses('Delivery'), ses('Bounce'), ses('Complaint'), ses('Reject')],
             width: 12,
           }),
         ],

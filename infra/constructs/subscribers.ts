@@ -125,16 +125,22 @@ export class Subscribers extends Construct {
       [apigwv2.HttpMethod.POST, '/api/subscribe'],
       [apigwv2.HttpMethod.POST, '/api/resend'],
     ]);
-    route('confirm', 'Shows the confirm page (GET) and confirms (POST)', [
+    this.confirm = route('confirm', 'Shows the confirm page (GET) and confirms (POST)', [
       [apigwv2.HttpMethod.GET, '/api/confirm'],
       [apigwv2.HttpMethod.POST, '/api/confirm'],
     ]);
-    route('unsubscribe', 'RFC 8058 one-click unsubscribe (POST) and the unsubscribe page (GET)', [
-      [apigwv2.HttpMethod.GET, '/api/unsubscribe'],
-      [apigwv2.HttpMethod.POST, '/api/unsubscribe'],
-    ]);
+    this.unsubscribe = route(
+      'unsubscribe',
+      'RFC 8058 one-click unsubscribe (POST) and the unsubscribe page (GET)',
+      [
+        [apigwv2.HttpMethod.GET, '/api/unsubscribe'],
+        [apigwv2.HttpMethod.POST, '/api/unsubscribe'],
+      ],
+    );
   }
 
   /** The function that sends confirmation emails (needs SES permissions). */
   readonly subscribe: HeraldFunction;
+  readonly confirm: HeraldFunction;
+  readonly unsubscribe: HeraldFunction;
 }

@@ -357,6 +357,17 @@ describe('Herald stack', () => {
       Endpoint: 'ops@recaps.example.org',
     });
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    // A halted campaign (SES sending paused for the account) is counted from the send logs and alarms.
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: '{ $.message = "campaign halted" }',
+      MetricTransformations: [Match.objectLike({ MetricNamespace: 'Herald', MetricName: 'CampaignHalted' })],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'Herald',
+      MetricName: 'CampaignHalted',
+      Threshold: 0,
+      AlarmActions: Match.anyValue(),
+    });
   });
 
   it('bundles functions that do not render without mjml, and every bundle loads', () => {
