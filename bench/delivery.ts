@@ -1,4 +1,4 @@
-// Delivery benchmark: `node --import tsx bench/delivery.ts [--quick] [--subscribers N] [--only cost,pacing,mailing]`
+// Delivery benchmark: `node --import tsx bench/delivery.ts [--quick] [--subscribers N] [--only cost,pacing,mailing] [--rates 14,200]`
 //   cost     Herald's own cost per message (personalise + MIME + SDK call to a no-op SES endpoint), one process
 //   pacing   achieved rate against the throttling SES stand-in at 14/s and 200/s (60 s each; 10 s with --quick)
 //   mailing  an N-subscriber mailing (default 100,000; 10,000 with --quick) through the local queue:
@@ -271,6 +271,7 @@ async function benchPacing(rate: number, dynamoEndpoint: string): Promise<Record
   const count = Math.round(rate * PACING_SECONDS);
   await seed(local, count, new Date());
   const postId = `pacing-${rate}`;
+  const cpu = process.cpuUsage();
   const started = performance.now();
   await startCampaign(local.wiring.startDeps, {
     postId,
@@ -281,17 +282,28 @@ async function benchPacing(rate: number, dynamoEndpoint: string): Promise<Record
   await local.settle();
   const seconds = (performance.now() - started) / 1000;
   const counts = await local.wiring.store.countStates(postId);
+  const used = process.cpuUsage(cpu);
   const ses = (await (await fetch(`${sesEndpoint}/__counts`)).json()) as {
     accepted: number;
     throttled: number;
+  };
+  const span = (await (await fetch(`${sesEndpoint}/__timing`)).json()) as {
+    ratePerSecond: number;
+    maxInAnySecond: number;
   };
   await local.stop();
   return {
     limit: rate,
     subscribers: count,
     seconds: Number(seconds.toFixed(2)),
+    // Start to settled (includes campaign start, fan-out's first page and the last ledger write).
     achievedPerSecond: Number((counts.sent / seconds).toFixed(2)),
     percentOfLimit: Number(((100 * counts.sent) / seconds / rate).toFixed(1)),
+    // First to last SES accept: the paced rate itself.
+    sesRatePerSecond: Number(span.ratePerSecond.toFixed(2)),
+    sesPercentOfLimit: Number(((100 * span.ratePerSecond) / rate).toFixed(1)),
+    maxInAnySecond: span.maxInAnySecond,
+    mainCpuMsPerMessage: Number(((used.user + used.system) / 1000 / count).toFixed(2)),
     sent: counts.sent,
     lost: count - counts.sent,
     duplicates: ses.accepted - counts.sent,
@@ -354,7 +366,7 @@ try {
   }
   const dynamoEndpoint = only.has('pacing') || only.has('mailing') ? await service('dynalite') : '';
   if (only.has('pacing')) {
-    for (const rate of [14, 200]) {
+    for (const rate of (arg('--rates') ?? '14,200').split(',').map(Number)) {
       results[`pacing${rate}`] = await benchPacing(rate, dynamoEndpoint);
       console.log(`pacing ${rate}/s`, results[`pacing${rate}`]);
     }

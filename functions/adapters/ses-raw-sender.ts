@@ -14,9 +14,13 @@ import {
 import type { SendQuota } from '../core/pacing.ts';
 import type { RawSender } from '../core/send-batch.ts';
 
-/** An SES client that never retries on its own; pass `endpoint` for local stand-ins. */
+/**
+ * An SES client that never retries on its own; pass `endpoint` for local stand-ins.
+ * `cacheMiddleware` resolves the SDK's middleware stack once per command type instead of on every
+ * `send` (about a fifth of the SDK's CPU per message); we never add per-call middleware.
+ */
 export function createSesSendClient(config: SESClientConfig = {}): SESClient {
-  return new SESClient({ ...config, maxAttempts: 1 });
+  return new SESClient({ cacheMiddleware: true, ...config, maxAttempts: 1 });
 }
 
 /** Sends raw MIME through SES with the campaign's configuration set (for event publishing). */

@@ -27,12 +27,21 @@ export interface RateGateOptions {
   maxLease?: number;
   /** How many windows ahead a worker may reserve when the current one is full. Default 2. */
   lookahead?: number;
+  /**
+   * A slot whose time passed more than this long ago is dropped, not used. Default 100 ms.
+   * Sending on a stale slot would bunch sends together (a campaign starting mid-window finds the
+   * window's early slots already past; a CPU-starved worker wakes up late with several slots due);
+   * bunched sends can exceed the rate over a sliding second even though each window's count is
+   * right. A dropped slot only lowers the rate.
+   */
+  maxLateMs?: number;
 }
 
 /** Builds a gate for one worker process. */
 export function createRateGate(options: RateGateOptions): RateGate {
   const maxLease = options.maxLease ?? 10;
   const lookahead = options.lookahead ?? 2;
+  const maxLateMs = options.maxLateMs ?? 100;
   const slots: number[] = [];
   let waiting = 0;
   let leasing: Promise<void> | undefined;
@@ -59,15 +68,18 @@ export function createRateGate(options: RateGateOptions): RateGate {
       waiting++;
       let at: number;
       try {
-        while (slots.length === 0) {
-          if (!leasing) {
-            leasing = lease(Math.min(maxLease, waiting)).finally(() => {
-              leasing = undefined;
-            });
+        for (;;) {
+          while (slots.length === 0) {
+            if (!leasing) {
+              leasing = lease(Math.min(maxLease, waiting)).finally(() => {
+                leasing = undefined;
+              });
+            }
+            await leasing;
           }
-          await leasing;
+          at = slots.shift() as number;
+          if (options.now() - at <= maxLateMs) break;
         }
-        at = slots.shift() as number;
       } finally {
         waiting--;
       }

@@ -9,7 +9,7 @@
  */
 // zod/mini: the classic build adds ~450 KB to every send worker's cold start.
 import * as z from 'zod/mini';
-import { buildMime } from './build-mime.ts';
+import { buildMime, compileMimeTemplate } from './build-mime.ts';
 import {
   type Campaign,
   type CampaignDelivery,
@@ -21,7 +21,12 @@ import {
   sendGate,
 } from './campaign.ts';
 import { backoffDelay, dailyQuotaResumeAt, queueDelaySeconds } from './pacing.ts';
-import { compilePersonalizer, type PersonalEmail, type Recipient } from './personalize.ts';
+import {
+  compilePersonalizer,
+  type PersonalEmail,
+  type Recipient,
+  type RenderedEmail,
+} from './personalize.ts';
 import type { RateGate } from './rate-gate.ts';
 import { classifySesError } from './ses-errors.ts';
 import { signToken, type TokenKeys } from './tokens.ts';
@@ -127,10 +132,15 @@ export type SendOutcome =
 
 interface CachedCampaign {
   campaign: Campaign;
-  email: CampaignWithEmail['email'];
-  personalize: (recipient: Recipient) => PersonalEmail;
+  compose: NewsletterComposer;
   checkedAt: number;
 }
+
+/** One campaign's message, compiled once; returns the raw MIME for one recipient. */
+export type NewsletterComposer = (
+  recipient: { subscriberId: string; email: string; name?: string },
+  now: Date,
+) => Promise<Buffer>;
 
 /** Characters a Message-ID left part may carry; anything else becomes `-`. */
 function idPart(value: string): string {
@@ -190,6 +200,55 @@ export async function composeNewsletter(input: {
   });
 }
 
+/**
+ * The fast path of {@link composeNewsletter} for a whole campaign: personaliser and MIME skeleton
+ * are compiled once (see `compileMimeTemplate`), so each recipient costs a token signature, a
+ * placeholder fill and two body encodings. Produces the same message as `composeNewsletter`
+ * (boundaries aside); previews (`test`) keep using `composeNewsletter`.
+ */
+export async function compileNewsletter(input: {
+  postId: string;
+  delivery: CampaignDelivery;
+  email: RenderedEmail;
+  tokenKeys: TokenKeys;
+}): Promise<NewsletterComposer> {
+  const { delivery, tokenKeys } = input;
+  const personalize = compilePersonalizer(input.email);
+  const host = delivery.from.address.split('@')[1] ?? 'herald.invalid';
+  const postPart = idPart(input.postId);
+  const template = await compileMimeTemplate({
+    from: delivery.from,
+    ...(delivery.replyTo ? { replyTo: delivery.replyTo } : {}),
+    subject: input.email.subject,
+    html: input.email.html,
+    text: input.email.text,
+    ...(delivery.unsubscribeMailto ? { listUnsubscribeMailto: delivery.unsubscribeMailto } : {}),
+    headers: { 'X-Herald-Post': postPart },
+  });
+  return (recipient, now) => {
+    const token = signToken(tokenKeys, {
+      purpose: 'unsubscribe',
+      subscriberId: recipient.subscriberId,
+      issuedAt: now,
+    });
+    const unsubscribe = unsubscribeUrl(delivery.siteUrl, token);
+    const personal = personalize({
+      email: recipient.email,
+      ...(recipient.name ? { name: recipient.name } : {}),
+      unsubscribeUrl: unsubscribe,
+      viewUrl: delivery.postUrl,
+    });
+    return template({
+      to: recipient.email,
+      messageId: `<${postPart}.${recipient.subscriberId}@${host}>`,
+      date: now,
+      html: personal.html,
+      text: personal.text,
+      listUnsubscribeUrl: unsubscribe,
+    });
+  };
+}
+
 /** Runs `work` over `items` with at most `limit` at a time, keeping order in the result. */
 async function mapLimit<T, R>(
   items: readonly T[],
@@ -222,10 +281,16 @@ export function createSendBatch(
   async function campaignFor(postId: string): Promise<CachedCampaign | undefined> {
     let entry = cache.get(postId);
     if (!entry) {
-      entry = deps.campaigns.loadWithEmail(postId).then((loaded) => {
+      entry = deps.campaigns.loadWithEmail(postId).then(async (loaded) => {
         if (!loaded) return undefined;
         const { email, ...campaign } = loaded;
-        return { campaign, email, personalize: compilePersonalizer(email), checkedAt: deps.now().getTime() };
+        const compose = await compileNewsletter({
+          postId,
+          delivery: campaign.delivery,
+          email,
+          tokenKeys: deps.tokenKeys,
+        });
+        return { campaign, compose, checkedAt: deps.now().getTime() };
       });
       cache.set(postId, entry);
       entry.catch(() => cache.delete(postId));
@@ -302,14 +367,10 @@ export function createSendBatch(
       return { status: 'lost-race' };
     }
 
-    const raw = await composeNewsletter({
-      postId,
-      delivery: cached.campaign.delivery,
-      personalize: cached.personalize,
-      recipient: { subscriberId, email: check.email, ...(check.name ? { name: check.name } : {}) },
-      tokenKeys: deps.tokenKeys,
-      now: deps.now(),
-    });
+    const raw = await cached.compose(
+      { subscriberId, email: check.email, ...(check.name ? { name: check.name } : {}) },
+      deps.now(),
+    );
 
     for (let attempt = 0; ; attempt++) {
       await deps.rate.acquire();

@@ -1,6 +1,13 @@
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
-import { buildMime, MimeHeaderError, type OutgoingMessage } from '../../functions/core/build-mime.ts';
+import {
+  buildMime,
+  compileMimeTemplate,
+  type MessageTemplate,
+  MimeHeaderError,
+  type OutgoingMessage,
+  type RecipientParts,
+} from '../../functions/core/build-mime.ts';
 
 function makeMessage(overrides: Partial<OutgoingMessage> = {}): OutgoingMessage {
   return {
@@ -129,5 +136,194 @@ describe('buildMime', () => {
     // Assert
     await expect(result).rejects.toBeInstanceOf(MimeHeaderError);
     await expect(result).rejects.toMatchObject({ name: 'MimeHeaderError', field });
+  });
+});
+
+describe('compileMimeTemplate', () => {
+  const longUrl = `https://recaps.test/api/unsubscribe?token=k1.${'dGVzdC10b2tlbi'.repeat(12)}.sig_-`;
+
+  function makeTemplate(overrides: Partial<MessageTemplate> = {}): MessageTemplate {
+    return {
+      from: { name: 'Tëst Meetups — Berlin', address: 'news@recaps.test' },
+      replyTo: 'organisers@recaps.test',
+      subject: 'Pi Day: Modelle, Quantisierung & Größen 🚀',
+      html: '<p>%%HERALD_GREETING%%</p><p>Grüße</p><a href="%%HERALD_UNSUBSCRIBE_URL%%">x</a>',
+      text: '%%HERALD_GREETING%%\n\nGrüße\nUnsubscribe: %%HERALD_UNSUBSCRIBE_URL%%\n',
+      listUnsubscribeMailto: 'unsubscribe@recaps.test',
+      headers: { 'X-Herald-Post': '2026-03-14-pi-day' },
+      ...overrides,
+    };
+  }
+
+  /** The same recipient through the compiled template and through a full MailComposer run. */
+  async function bothWays(template: MessageTemplate, parts: RecipientParts) {
+    const fill = await compileMimeTemplate(template);
+    const fast = await fill(parts);
+    const reference = await buildMime({
+      from: template.from,
+      to: parts.to,
+      ...(template.replyTo ? { replyTo: template.replyTo } : {}),
+      subject: template.subject,
+      html: parts.html,
+      text: parts.text,
+      messageId: parts.messageId,
+      date: parts.date,
+      listUnsubscribe: {
+        url: parts.listUnsubscribeUrl,
+        ...(template.listUnsubscribeMailto ? { mailto: template.listUnsubscribeMailto } : {}),
+      },
+      ...(template.headers ? { headers: template.headers } : {}),
+    });
+    return { fast, parsedFast: await simpleParser(fast), parsedReference: await simpleParser(reference) };
+  }
+
+  function comparable(parsed: ParsedMail) {
+    return {
+      from: parsed.from?.value,
+      to: Array.isArray(parsed.to) ? undefined : parsed.to?.value,
+      replyTo: parsed.replyTo?.value,
+      subject: parsed.subject,
+      messageId: parsed.messageId,
+      date: parsed.date?.toISOString(),
+      post: parsed.headers.get('x-herald-post'),
+      listUnsubscribe: headerLine(parsed, 'list-unsubscribe'),
+      listUnsubscribePost: headerLine(parsed, 'list-unsubscribe-post'),
+      text: parsed.text,
+      html: parsed.html,
+    };
+  }
+
+  it('fills a recipient into a message mailparser reads exactly like the MailComposer one (long URLs, non-ASCII)', async () => {
+    // Prepare: the body carries the long URL on one line so quoted-printable must soft-break it.
+    const html = `<p>Hi Zoë Ångström,</p>${'<p>Grüße aus Berlin — wir sprachen über Quantisierung.</p>'.repeat(30)}<a href="${longUrl}">Abmelden</a>`;
+    const text = `Hi Zoë Ångström,\n\n${'Grüße aus Berlin — wir sprachen über Quantisierung. '.repeat(10)}\nAbmelden: ${longUrl}\n`;
+    const parts: RecipientParts = {
+      to: 'Zoe.Angstrom@Example.org',
+      messageId: '<2026-03-14-pi-day.sub_123@recaps.test>',
+      date: new Date('2026-03-14T12:00:00Z'),
+      html,
+      text,
+      listUnsubscribeUrl: longUrl,
+    };
+
+    // Act
+    const { fast, parsedFast, parsedReference } = await bothWays(makeTemplate(), parts);
+
+    // Assert
+    expect(comparable(parsedFast)).toEqual(comparable(parsedReference));
+    expect(parsedFast.text).toBe(text);
+    expect(parsedFast.html).toBe(html);
+    expect(headerLine(parsedFast, 'list-unsubscribe')).toBe(
+      `List-Unsubscribe: <${longUrl}>, <mailto:unsubscribe@recaps.test?subject=unsubscribe>`,
+    );
+    expect(headerLine(parsedFast, 'list-unsubscribe-post')).toBe(
+      'List-Unsubscribe-Post: List-Unsubscribe=One-Click',
+    );
+    const source = fast.toString('utf8');
+    // Every line within the RFC 5322 limit, soft breaks included.
+    expect(Math.max(...source.split('\r\n').map((line) => line.length))).toBeLessThanOrEqual(998);
+    expect(source).toContain('Content-Transfer-Encoding: quoted-printable');
+  });
+
+  it('uses base64 for mostly non-Latin text, as MailComposer would, and still reads back the same', async () => {
+    // Prepare
+    const html = `<p>こんにちは、皆さん。</p>${'<p>円周率の日のミートアップでは、モデルの量子化について話しました。</p>'.repeat(20)}<a href="${longUrl}">配信停止</a>`;
+    const text = `${'円周率の日のミートアップでは、モデルの量子化について話しました。\n'.repeat(20)}配信停止: ${longUrl}\n`;
+    const template = makeTemplate({ html, text, subject: '円周率の日' });
+    const parts: RecipientParts = {
+      to: 'hanako@example.jp',
+      messageId: '<pi.sub_9@recaps.test>',
+      date: new Date('2026-03-14T12:00:00Z'),
+      html,
+      text,
+      listUnsubscribeUrl: longUrl,
+    };
+
+    // Act
+    const { fast, parsedFast, parsedReference } = await bothWays(template, parts);
+
+    // Assert
+    expect(comparable(parsedFast)).toEqual(comparable(parsedReference));
+    expect(fast.toString('utf8')).toContain('Content-Transfer-Encoding: base64');
+  });
+
+  it('keeps plain 7-bit templates working when a recipient value is not ASCII', async () => {
+    // Prepare: an ASCII template (MailComposer would pick 7bit) and a non-ASCII greeting per recipient.
+    const template = makeTemplate({
+      html: '<p>%%HERALD_GREETING%%</p>',
+      text: '%%HERALD_GREETING%%\n',
+      subject: 'Pi',
+    });
+    const parts: RecipientParts = {
+      to: 'zoe@example.org',
+      messageId: '<pi.z@recaps.test>',
+      date: new Date('2026-03-14T12:00:00Z'),
+      html: '<p>Hi Zoë,</p>',
+      text: 'Hi Zoë,\n',
+      listUnsubscribeUrl: 'https://recaps.test/api/unsubscribe?token=k1.a.b',
+    };
+
+    // Act
+    const { parsedFast, parsedReference } = await bothWays(template, parts);
+
+    // Assert
+    expect(comparable(parsedFast)).toEqual(comparable(parsedReference));
+    expect(parsedFast.text).toBe('Hi Zoë,\n');
+  });
+
+  it('falls back to a full MailComposer run when a body contains the campaign boundary', async () => {
+    // Prepare: learn the boundary from one message, then put it into the next recipient's body.
+    const fill = await compileMimeTemplate(makeTemplate());
+    const parts: RecipientParts = {
+      to: 'ada@example.com',
+      messageId: '<pi.a@recaps.test>',
+      date: new Date('2026-03-14T12:00:00Z'),
+      html: '<p>Hi</p>',
+      text: 'Hi\n',
+      listUnsubscribeUrl: 'https://recaps.test/api/unsubscribe?token=k1.a.b',
+    };
+    const boundary = /boundary="([^"]+)"/.exec((await fill(parts)).toString('utf8'))?.[1] as string;
+    const hostile = `Hi\n--${boundary}\nContent-Type: text/html\n\n<script>x</script>\n`;
+
+    // Act
+    const raw = await fill({ ...parts, text: hostile });
+    const parsed = await simpleParser(raw);
+
+    // Assert
+    expect(raw.toString('utf8')).not.toContain(`boundary="${boundary}"`);
+    expect(parsed.text).toBe(hostile);
+    expect(parsed.html).toBe('<p>Hi</p>');
+  });
+
+  it('applies the header-injection checks to every recipient value', async () => {
+    // Prepare
+    const fill = await compileMimeTemplate(makeTemplate());
+    const parts: RecipientParts = {
+      to: 'ada@example.com',
+      messageId: '<pi.a@recaps.test>',
+      date: new Date('2026-03-14T12:00:00Z'),
+      html: '<p>Hi</p>',
+      text: 'Hi\n',
+      listUnsubscribeUrl: 'https://recaps.test/api/unsubscribe?token=k1.a.b',
+    };
+
+    // Act + Assert
+    await expect(fill({ ...parts, to: 'ada@example.com\r\nBcc: eve@example.com' })).rejects.toThrow(
+      MimeHeaderError,
+    );
+    await expect(fill({ ...parts, to: 'Ada <ada@example.com>' })).rejects.toThrow(MimeHeaderError);
+    await expect(fill({ ...parts, messageId: '<a@b>\r\nX-Evil: 1' })).rejects.toThrow(MimeHeaderError);
+    await expect(
+      fill({ ...parts, listUnsubscribeUrl: 'https://x.test/a>, <https://evil.test' }),
+    ).rejects.toThrow(MimeHeaderError);
+    await expect(fill({ ...parts, listUnsubscribeUrl: 'javascript:alert(1)' })).rejects.toThrow(
+      MimeHeaderError,
+    );
+    await expect(
+      compileMimeTemplate(makeTemplate({ subject: 'Hi\r\nBcc: eve@example.com' })),
+    ).rejects.toThrow(MimeHeaderError);
+    await expect(
+      compileMimeTemplate(makeTemplate({ headers: { 'List-Unsubscribe': '<x>' } })),
+    ).rejects.toThrow(MimeHeaderError);
   });
 });

@@ -125,4 +125,29 @@ describe('createRateGate', () => {
     expect(Math.max(...perWindow.values())).toBeLessThanOrEqual(10);
     expect(starts).toHaveLength(50);
   });
+
+  it('drops slots that are already past instead of sending them in a burst (campaign starting mid-window)', async () => {
+    // Prepare: 10/s → one slot every 100 ms; the first send comes 750 ms into a fresh window.
+    const time = fakeTime(1_000_750);
+    const counters = new Map<number, number>();
+    const counter = {
+      add: async (start: number, n: number) => {
+        const value = (counters.get(start) ?? 0) + n;
+        counters.set(start, value);
+        return value;
+      },
+    };
+    const window = rateWindow({ maxSendRate: 10 }, { safetyFactor: 1 });
+    const gate = createRateGate({ counter, window: () => window, now: time.now, sleep: time.sleep });
+    const starts: number[] = [];
+
+    // Act
+    for (let i = 0; i < 6; i++) {
+      await gate.acquire();
+      starts.push(time.now());
+    }
+
+    // Assert: the slots at 0–600 ms had passed and were skipped; 700 ms (50 ms late) is still used.
+    expect(starts).toEqual([1_000_750, 1_000_800, 1_000_900, 1_001_000, 1_001_100, 1_001_200]);
+  });
 });

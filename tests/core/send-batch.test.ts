@@ -1,8 +1,14 @@
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import type { CampaignWithEmail } from '../../functions/core/campaign.ts';
-import { PLACEHOLDERS, type RenderedEmail } from '../../functions/core/personalize.ts';
-import { createSendBatch, type DeliveryMessage, type SendDeps } from '../../functions/core/send-batch.ts';
+import { compilePersonalizer, PLACEHOLDERS, type RenderedEmail } from '../../functions/core/personalize.ts';
+import {
+  compileNewsletter,
+  composeNewsletter,
+  createSendBatch,
+  type DeliveryMessage,
+  type SendDeps,
+} from '../../functions/core/send-batch.ts';
 import { verifyToken } from '../../functions/core/tokens.ts';
 import { memoryCampaigns, memoryLedger } from '../support/memory-delivery.ts';
 
@@ -243,5 +249,52 @@ describe('createSendBatch', () => {
     expect(campaigns.records.get(POST)).toMatchObject({ status: 'halted' });
     expect(logs).toContain('campaign halted');
     expect(ses.calls()).toBe(1);
+  });
+});
+
+describe('compileNewsletter', () => {
+  it('produces the message composeNewsletter builds with a full MailComposer run', async () => {
+    // Prepare
+    const campaign = makeCampaign();
+    const email = makeEmail();
+    const recipient = { subscriberId: 'sub_42', email: 'ada@example.com', name: 'Ada Lovelace' };
+    const compose = await compileNewsletter({
+      postId: POST,
+      delivery: campaign.delivery,
+      email,
+      tokenKeys: KEYS,
+    });
+
+    // Act
+    const fast = await simpleParser(await compose(recipient, NOW));
+    const reference = await simpleParser(
+      await composeNewsletter({
+        postId: POST,
+        delivery: campaign.delivery,
+        personalize: compilePersonalizer(email),
+        recipient,
+        tokenKeys: KEYS,
+        now: NOW,
+      }),
+    );
+
+    // Assert
+    const view = (m: typeof fast) => ({
+      subject: m.subject,
+      from: m.from?.text,
+      to: Array.isArray(m.to) ? undefined : m.to?.text,
+      messageId: m.messageId,
+      date: m.date?.toISOString(),
+      post: m.headers.get('x-herald-post'),
+      listUnsubscribe: m.headerLines
+        .find((h) => h.key === 'list-unsubscribe')
+        ?.line.replace(/\r?\n[ \t]+/g, ' '),
+      oneClick: m.headerLines.find((h) => h.key === 'list-unsubscribe-post')?.line,
+      text: m.text,
+      html: m.html,
+    });
+    expect(view(fast)).toEqual(view(reference));
+    expect(fast.text).toContain('Hi Ada Lovelace,');
+    expect(fast.messageId).toBe(`<${POST}.sub_42@recaps.test>`);
   });
 });

@@ -70,6 +70,31 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** Send-rate statistics over accept times (ms, ascending). */
+export function timing(times: readonly number[]): {
+  accepted: number;
+  spanSeconds: number;
+  ratePerSecond: number;
+  maxInAnySecond: number;
+} {
+  const first = times[0] ?? 0;
+  const last = times[times.length - 1] ?? 0;
+  let maxInAnySecond = 0;
+  let from = 0;
+  for (let i = 0; i < times.length; i++) {
+    while ((times[i] as number) - (times[from] as number) >= 1000) from++;
+    maxInAnySecond = Math.max(maxInAnySecond, i - from + 1);
+  }
+  const spanSeconds = (last - first) / 1000;
+  return {
+    accepted: times.length,
+    spanSeconds,
+    // n sends span n-1 gaps.
+    ratePerSecond: spanSeconds > 0 ? (times.length - 1) / spanSeconds : 0,
+    maxInAnySecond,
+  };
+}
+
 /** Starts the stand-in on a free port. */
 export async function startThrottlingSes(initial: ThrottlingSesOptions = {}): Promise<ThrottlingSes> {
   let options: ThrottlingSesOptions = { ...initial };
@@ -77,6 +102,9 @@ export async function startThrottlingSes(initial: ThrottlingSesOptions = {}): Pr
   let refilledAt = performance.now();
   const accepted: AcceptedMessage[] = [];
   const counts = { accepted: 0, throttled: 0, rateThrottled: 0, rejected: 0, quota: 0, paused: 0 };
+  // Accept times (ms, monotonic) for `GET /__timing`: the achieved rate between the first and the
+  // last accepted message, and the most accepted in any sliding second (proof of "never above").
+  let acceptTimes: number[] = [];
 
   function takeToken(): boolean {
     const rate = options.maxSendRate;
@@ -96,6 +124,12 @@ export async function startThrottlingSes(initial: ThrottlingSesOptions = {}): Pr
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method === 'GET' && req.url === '/__timing') {
+      const json = JSON.stringify(timing(acceptTimes));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(json);
+      return;
+    }
     if (req.method === 'GET' && req.url === '/__counts') {
       const json = JSON.stringify(counts);
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -160,6 +194,7 @@ export async function startThrottlingSes(initial: ThrottlingSesOptions = {}): Pr
       ...(options.keepRaw === false ? {} : { raw: Buffer.from(data, 'base64') }),
     });
     counts.accepted++;
+    acceptTimes.push(performance.now());
     send(
       res,
       200,
@@ -186,6 +221,7 @@ export async function startThrottlingSes(initial: ThrottlingSesOptions = {}): Pr
     },
     reset() {
       accepted.length = 0;
+      acceptTimes = [];
       for (const key of Object.keys(counts) as (keyof typeof counts)[]) counts[key] = 0;
     },
     stop: () =>
