@@ -2,7 +2,7 @@
  * Where a campaign's rendered email goes when it is too big for its DynamoDB item: an S3 object in
  * the cloud, memory in tests and the local runtime.
  */
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 
 /** Stores and reads one text blob per key. */
 export interface EmailBlobStore {
@@ -15,12 +15,26 @@ export class EmailBlobError extends Error {
   override name = 'EmailBlobError';
 }
 
-/** Blobs as S3 objects (`application/json`, server-side encrypted by the bucket default). */
-export function createS3EmailBlobStore(options: { client: S3Client; bucket: string }): EmailBlobStore {
+/**
+ * Blobs as S3 objects (`application/json`, server-side encrypted by the bucket default). Without a
+ * client, the S3 SDK is loaded on first use: most campaigns fit their item, and the send workers
+ * should not pay ~25 ms of cold start for a client they rarely need.
+ */
+export function createS3EmailBlobStore(options: { client?: S3Client; bucket: string }): EmailBlobStore {
+  let s3: Promise<{ client: S3Client; sdk: typeof import('@aws-sdk/client-s3') }> | undefined;
+  const load = () => {
+    s3 ??= import('@aws-sdk/client-s3').then((sdk) => ({
+      sdk,
+      client: options.client ?? new sdk.S3Client({}),
+    }));
+    return s3;
+  };
   return {
     async put(key, body) {
       try {
-        await options.client.send(
+        const { client, sdk } = await load();
+        const { PutObjectCommand } = sdk;
+        await client.send(
           new PutObjectCommand({
             Bucket: options.bucket,
             Key: key,
@@ -34,7 +48,8 @@ export function createS3EmailBlobStore(options: { client: S3Client; bucket: stri
     },
     async get(key) {
       try {
-        const out = await options.client.send(new GetObjectCommand({ Bucket: options.bucket, Key: key }));
+        const { client, sdk } = await load();
+        const out = await client.send(new sdk.GetObjectCommand({ Bucket: options.bucket, Key: key }));
         if (!out.Body) throw new Error('empty body');
         return await out.Body.transformToString('utf8');
       } catch (error) {

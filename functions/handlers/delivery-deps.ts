@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
 import type { SESClient } from '@aws-sdk/client-ses';
 import { SQSClient } from '@aws-sdk/client-sqs';
 // zod/mini: the classic build adds ~450 KB to every delivery function's cold start.
@@ -230,9 +229,7 @@ export async function buildDeliveryWiringFromEnv(
     deliveryQueue: createSqsSendQueue({ client: sqs, queueUrl: config.DELIVERY_QUEUE_URL }),
     fanoutQueue: createSqsSendQueue({ client: sqs, queueUrl: config.FANOUT_QUEUE_URL }),
     tokenKeys,
-    ...(config.EMAIL_BUCKET
-      ? { blobs: createS3EmailBlobStore({ client: new S3Client({}), bucket: config.EMAIL_BUCKET }) }
-      : {}),
+    ...(config.EMAIL_BUCKET ? { blobs: createS3EmailBlobStore({ bucket: config.EMAIL_BUCKET }) } : {}),
     pacing: { share: config.SEND_RATE_SHARE, safetyFactor: config.SEND_SAFETY_FACTOR },
     log,
   });
