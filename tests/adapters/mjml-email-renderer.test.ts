@@ -12,7 +12,7 @@ import { compilePersonalizer, PLACEHOLDERS, type Recipient } from '../../functio
 import { renderPost } from '../../functions/core/render-post.ts';
 import { xssVectors } from '../core/xss-vectors.ts';
 import { makePost, makeSite } from '../helpers/fixtures.ts';
-import { launchChromium } from '../support/chromium.ts';
+import { itWithBrowser, launchChromium } from '../support/chromium.ts';
 
 const templatesDir = fileURLToPath(new URL('../../templates', import.meta.url));
 const contentDir = fileURLToPath(new URL('../../content', import.meta.url));
@@ -354,7 +354,7 @@ async function samplePosts(site: SiteConfig): Promise<Post[]> {
 }
 
 describe('sample posts in a browser', () => {
-  it('never overflow horizontally at 375 and 800 px', async () => {
+  itWithBrowser('never overflow horizontally at 375 and 800 px', async () => {
     // Prepare
     const site = makeSite({ url: 'https://recaps.example.org', title: 'Open Inference Meetups' });
     const renderer = createEmailRenderer({ templatesDir });

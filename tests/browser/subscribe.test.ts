@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { isSubscriber } from '../../functions/adapters/subscriber-store.ts';
 import { generateTokenKeys } from '../../functions/adapters/token-keys.ts';
 import { runBuild } from '../../functions/cli/build.ts';
@@ -16,7 +16,7 @@ import type { SubscriptionDeps } from '../../functions/handlers/subscription-dep
 import { type Routes, startHttpServer } from '../../functions/local/http-adapter.ts';
 import { createSubscriberTable, localDynamoClient, readSesStore } from '../../functions/local/services.ts';
 import { createLocalSubscriptionDeps, subscriptionRoutes } from '../../functions/local/subscriptions.ts';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/chromium.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, describeWithBrowser } from '../support/chromium.ts';
 
 let browser: Browser;
 let origin: string;
@@ -74,7 +74,7 @@ async function statusOf(email: string) {
   return (await stored(email))?.status;
 }
 
-describe('subscribe in Chromium', () => {
+describeWithBrowser('subscribe in Chromium', () => {
   it('subscribes on the site page, follows the emailed link, presses Confirm: confirmed in the table', async () => {
     // Prepare
     const email = `browser-${randomUUID().slice(0, 8)}@example.test`;

@@ -3,10 +3,10 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runBuild } from '../../functions/cli/build.ts';
 import { createDevServer, listen } from '../../functions/cli/dev-server.ts';
-import { launchChromium } from '../support/chromium.ts';
+import { describeWithBrowser, launchChromium } from '../support/chromium.ts';
 
 interface Posted {
   contentType: string;
@@ -21,7 +21,7 @@ let posted: Posted[] = [];
 
 // The built subscribe page in real Chromium, against a stand-in API that answers like the real
 // one: JSON `{ ok, message }` for JSON requests, an HTML page for plain form posts.
-describe('subscribe page in Chromium', () => {
+describeWithBrowser('subscribe page in Chromium', () => {
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'herald-subscribe-page-'));
     const content = join(work, 'content');

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { simpleParser } from 'mailparser';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { isSubscriber } from '../../functions/adapters/subscriber-store.ts';
 import { runLocalDev } from '../../functions/cli/dev.ts';
 import { PortInUseError } from '../../functions/cli/dev-server.ts';
@@ -18,7 +18,7 @@ import { addressHash } from '../../functions/core/email-address.ts';
 import { RuntimeLockedError } from '../../functions/local/lock.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../functions/local/runtime.ts';
 import { readSesStore } from '../../functions/local/services.ts';
-import { launchChromium } from '../support/chromium.ts';
+import { describeWithBrowser, launchChromium } from '../support/chromium.ts';
 
 const READER = 'journey-reader@example.test';
 
@@ -113,7 +113,7 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-describe('npm start, end to end', () => {
+describeWithBrowser('npm start, end to end', () => {
   it('subscribe, confirm, receive a new post, unsubscribe in one click, receive nothing more', async () => {
     // Prepare: the banner was printed and the sample posts were published but not mailed
     const banner = out.join('\n');
