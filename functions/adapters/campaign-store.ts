@@ -44,7 +44,7 @@ import {
   type StateCounts,
 } from '../core/campaign.ts';
 import type { RenderedEmail } from '../core/personalize.ts';
-import type { DeliveryMessage } from '../core/send-batch.ts';
+import type { LedgerPort } from '../core/send-batch.ts';
 import type { EmailBlobStore } from './email-blob-store.ts';
 
 /** Thrown when DynamoDB fails or returns something we did not write. */
@@ -85,21 +85,9 @@ export interface CampaignStore {
   /** Clears a pause or halt. */
   resume(postId: string, now: Date): Promise<void>;
 
-  claim(message: DeliveryMessage, claimId: string, now: Date): Promise<boolean>;
-  getEntry(postId: string, subscriberId: string): Promise<LedgerEntry | undefined>;
-  move(
-    postId: string,
-    subscriberId: string,
-    change: {
-      from: readonly LedgerState[];
-      claimId: string;
-      to: LedgerState;
-      newClaimId?: string;
-      messageId?: string;
-      reason?: string;
-      now: Date;
-    },
-  ): Promise<boolean>;
+  claim: LedgerPort['claim'];
+  getEntry: LedgerPort['get'];
+  move: LedgerPort['move'];
   /** Ledger records for these subscribers (missing ones are absent from the map). */
   getEntries(postId: string, subscriberIds: readonly string[]): Promise<Map<string, LedgerEntry>>;
   /** Pages through a campaign's ledger, optionally only some states. */

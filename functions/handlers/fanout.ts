@@ -9,6 +9,7 @@ import type { FanoutDeps, FanoutResult } from '../core/fan-out.ts';
 import { runFanout } from '../core/fan-out.ts';
 import type { DeliveryLog } from '../core/send-batch.ts';
 import { fanoutMessageSchema, lazyDeliveryHandler } from './delivery-deps.ts';
+import { describeError, parseSqsMessages } from './sqs-messages.ts';
 
 /** Builds the handler; `deps(remainingMs)` builds fan-out ports around the invocation's clock. */
 export function createFanoutHandler(options: {
@@ -17,32 +18,20 @@ export function createFanoutHandler(options: {
 }): (event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>) => Promise<SQSBatchResponse> {
   return async (event, context) => {
     const remaining = () => context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
-    const failures: string[] = [];
-    for (const record of event.Records) {
-      let body: unknown;
+    const { valid, invalid } = parseSqsMessages(
+      event,
+      fanoutMessageSchema,
+      options.log,
+      'invalid fan-out message',
+    );
+    const failures = [...invalid];
+    for (const { messageId, message } of valid) {
       try {
-        body = JSON.parse(record.body);
-      } catch {
-        body = undefined;
-      }
-      const parsed = fanoutMessageSchema.safeParse(body);
-      if (!parsed.success) {
-        options.log.error('invalid fan-out message', {
-          messageId: record.messageId,
-          body: record.body.slice(0, 200),
-        });
-        failures.push(record.messageId);
-        continue;
-      }
-      try {
-        const result: FanoutResult = await runFanout(options.deps(remaining), parsed.data.postId);
-        options.log.info?.('fan-out run', { postId: parsed.data.postId, ...result });
+        const result: FanoutResult = await runFanout(options.deps(remaining), message.postId);
+        options.log.info?.('fan-out run', { postId: message.postId, ...result });
       } catch (error) {
-        options.log.error('fan-out failed', {
-          postId: parsed.data.postId,
-          error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-        });
-        failures.push(record.messageId);
+        options.log.error('fan-out failed', { postId: message.postId, error: describeError(error) });
+        failures.push(messageId);
       }
     }
     return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };

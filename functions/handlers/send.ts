@@ -3,13 +3,9 @@
  * Reports partial batch failures so only the messages that must be retried come back.
  */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import {
-  type createSendBatch,
-  type DeliveryLog,
-  type DeliveryMessage,
-  deliveryMessageSchema,
-} from '../core/send-batch.ts';
+import { type createSendBatch, type DeliveryLog, deliveryMessageSchema } from '../core/send-batch.ts';
 import { lazyDeliveryHandler } from './delivery-deps.ts';
+import { describeError, parseSqsMessages } from './sqs-messages.ts';
 
 /** Builds the handler from a send step (see `createDeliveryWiring`). */
 export function createSendHandler(deps: {
@@ -17,29 +13,15 @@ export function createSendHandler(deps: {
   log: DeliveryLog;
 }): (event: SQSEvent) => Promise<SQSBatchResponse> {
   return async (event) => {
-    const failures: string[] = [];
-    const ids: string[] = [];
-    const messages: DeliveryMessage[] = [];
-    for (const record of event.Records) {
-      let body: unknown;
-      try {
-        body = JSON.parse(record.body);
-      } catch {
-        body = undefined;
-      }
-      const parsed = deliveryMessageSchema.safeParse(body);
-      if (!parsed.success) {
-        // Retrying cannot fix it; after maxReceiveCount it lands in the dead-letter queue for a human.
-        deps.log.error('invalid delivery message', {
-          messageId: record.messageId,
-          body: record.body.slice(0, 200),
-        });
-        failures.push(record.messageId);
-        continue;
-      }
-      ids.push(record.messageId);
-      messages.push(parsed.data);
-    }
+    const { valid, invalid } = parseSqsMessages(
+      event,
+      deliveryMessageSchema,
+      deps.log,
+      'invalid delivery message',
+    );
+    const failures = [...invalid];
+    const ids = valid.map((v) => v.messageId);
+    const messages = valid.map((v) => v.message);
     const outcomes = await deps.sendBatch(messages);
     outcomes.forEach((outcome, i) => {
       const messageId = ids[i] as string;
@@ -48,10 +30,7 @@ export function createSendHandler(deps: {
           messageId,
           postId: messages[i]?.postId,
           subscriberId: messages[i]?.subscriberId,
-          error:
-            outcome.error instanceof Error
-              ? `${outcome.error.name}: ${outcome.error.message}`
-              : String(outcome.error),
+          error: describeError(outcome.error),
         });
         failures.push(messageId);
       } else if (outcome.status === 'retry') {
