@@ -5,9 +5,10 @@ import { simpleParser } from 'mailparser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadContent } from '../../functions/adapters/content-fs.ts';
 import { renderPostLazily, runBuild } from '../../functions/cli/build.ts';
-import { type CliIo, createProgram } from '../../functions/cli/program.ts';
+import { createProgram } from '../../functions/cli/program.ts';
 import { ContentError } from '../../functions/core/errors.ts';
 import { renderPost } from '../../functions/core/render-post.ts';
+import { captureIo } from '../helpers/cli-io.ts';
 
 const SAMPLE_CONTENT = new URL('../../content/', import.meta.url).pathname;
 
@@ -52,22 +53,6 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
-}
-
-function captureIo() {
-  const io = { out: '', err: '', code: 0 };
-  const cli: CliIo = {
-    out: (t) => {
-      io.out += t;
-    },
-    err: (t) => {
-      io.err += t;
-    },
-    setExitCode: (c) => {
-      io.code = c;
-    },
-  };
-  return { io, cli };
 }
 
 describe('herald build', () => {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCheck } from '../../functions/cli/check.ts';
-import { type CliIo, createProgram } from '../../functions/cli/program.ts';
+import { createProgram } from '../../functions/cli/program.ts';
+import { captureIo } from '../helpers/cli-io.ts';
 
 const SAMPLE_CONTENT = new URL('../../content/', import.meta.url).pathname;
 
@@ -16,22 +17,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(work, { recursive: true, force: true });
 });
-
-function captureIo() {
-  const io = { out: '', err: '', code: 0 };
-  const cli: CliIo = {
-    out: (t) => {
-      io.out += t;
-    },
-    err: (t) => {
-      io.err += t;
-    },
-    setExitCode: (c) => {
-      io.code = c;
-    },
-  };
-  return { io, cli };
-}
 
 async function heraldContent(posts: Record<string, string>): Promise<string> {
   const dir = join(work, 'content');

@@ -9,7 +9,8 @@ import { CommanderError } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runDev } from '../../functions/cli/dev.ts';
 import { listen } from '../../functions/cli/dev-server.ts';
-import { type CliIo, createProgram } from '../../functions/cli/program.ts';
+import { createProgram } from '../../functions/cli/program.ts';
+import { captureIo } from '../helpers/cli-io.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/herald.mjs', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -23,22 +24,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(work, { recursive: true, force: true });
 });
-
-function captureIo() {
-  const io = { out: '', err: '', code: 0 };
-  const cli: CliIo = {
-    out: (t) => {
-      io.out += t;
-    },
-    err: (t) => {
-      io.err += t;
-    },
-    setExitCode: (c) => {
-      io.code = c;
-    },
-  };
-  return { io, cli };
-}
 
 /** Runs the program the way the shell would, catching commander's exit for --help/--version. */
 async function run(args: string[]) {
