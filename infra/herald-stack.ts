@@ -100,7 +100,6 @@ export class HeraldStack extends Stack {
     this.mail.grantSend(this.subscribers.subscribe);
 
     this.delivery = new Delivery(this, 'Delivery', {
-      accessLogs,
       contentEvents: this.content.events,
       environment: {
         SUBSCRIBER_TABLE_NAME: this.subscribers.table.tableName,
@@ -135,7 +134,6 @@ export class HeraldStack extends Stack {
       ['GetObject*', 'GetBucket*', 'List*', 'DeleteObject*', 'Abort*'],
       'publish writes and removes site pages, feeds and its post index',
     );
-    acknowledgeBucketGrant(publish, this.delivery.emails, [], 'publish stores the campaign email once');
     this.subscribers.table.grantReadData(publish.fn);
     acknowledgeTableIndexes(publish, this.subscribers.table);
     acknowledge(
@@ -147,9 +145,10 @@ export class HeraldStack extends Stack {
 
     for (const fn of [this.delivery.send, this.delivery.fanout, this.delivery.reconcile]) {
       this.subscribers.table.grantReadData(fn.fn);
-      this.subscribers.tokenKeys.grantRead(fn.fn);
       acknowledgeTableIndexes(fn, this.subscribers.table);
     }
+    // Only send signs unsubscribe links.
+    this.subscribers.tokenKeys.grantRead(this.delivery.send.fn);
     this.mail.grantSend(this.delivery.send);
     this.delivery.send.fn.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['ses:GetSendQuota'], resources: ['*'] }),

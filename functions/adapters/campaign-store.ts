@@ -8,16 +8,23 @@
  * | campaign          | `CAMPAIGN`          | `POST#<postId>`          | also not-to-mail records; one per post id, ever (conditional put) |
  * | ledger record     | `LEDGER#<postId>`   | `SUB#<subscriberId>`     | state machine in `core/campaign.ts`; every write conditional |
  * | rate window       | `RATE#<scope>`      | `<window start epoch ms>`| `count` (ADD), expires via TTL `expiresAt` |
+ * | email part        | `EMAIL#<postId>`    | `<sha256 hex>#<nnnnn>`   | `data` (Binary): part `nnnnn` of an email too big for the campaign item |
  *
  * - All campaigns share one partition so `herald campaigns` is one Query; they change rarely
  *   (start, fan-out pages, pause/halt), so the partition is never hot.
- * - The rendered email is stored in the campaign item when it fits (the item limit is 400 KB);
- *   a bigger one goes to the {@link EmailBlobStore} and the item keeps its key.
+ * - The rendered email (JSON) is stored in the campaign item when it fits (the item limit is
+ *   400 KB). A bigger one is cut into byte parts of at most {@link EMAIL_PART_BYTES}, each its own
+ *   item, written BEFORE the conditional campaign put; the campaign item keeps `emailParts`
+ *   (`hash`, `count`, `bytes`). Parts are keyed by the SHA-256 of the whole JSON, so two publishers
+ *   racing with different content never overwrite each other's parts, and the one that loses the
+ *   conditional put deletes its own. Reading is one paged Query that checks the count and the hash.
+ *   Delivery therefore needs nothing but this table.
  * - Each recipient's ledger record lives under its campaign, so status is one Query per campaign.
  * - The rate counter is one item per window: an unconditional `ADD` never fails, and the caller
  *   reads back the new total to see which slots it got (see `core/pacing.ts`).
  * - dynalite has no transactions and we need none: every change is a single conditional write.
  */
+import { createHash } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
   type CreateTableCommandInput,
@@ -25,6 +32,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -45,7 +53,6 @@ import {
 } from '../core/campaign.ts';
 import type { RenderedEmail } from '../core/personalize.ts';
 import type { LedgerPort } from '../core/send-batch.ts';
-import type { EmailBlobStore } from './email-blob-store.ts';
 
 /** Thrown when DynamoDB fails or returns something we did not write. */
 export class CampaignStoreError extends Error {
@@ -103,8 +110,15 @@ const CAMPAIGN_PK = 'CAMPAIGN';
 const campaignSk = (postId: string) => `POST#${postId}`;
 const ledgerPk = (postId: string) => `LEDGER#${postId}`;
 const ledgerSk = (subscriberId: string) => `SUB#${subscriberId}`;
+const emailPartPk = (postId: string) => `EMAIL#${postId}`;
+/** Hash first, so one Query with `begins_with` finds exactly one version's parts, in order. */
+const emailPartSk = (hash: string, index: number) => `${hash}#${String(index).padStart(5, '0')}`;
 /** Leave room under DynamoDB's 400 KB item limit for the rest of the campaign item. */
-const INLINE_EMAIL_LIMIT = 300_000;
+export const INLINE_EMAIL_LIMIT = 300_000;
+/** Largest email part (bytes of the JSON); with its key it stays well under the 400 KB item limit. */
+export const EMAIL_PART_BYTES = 300_000;
+/** Parts written at once. */
+const PART_WRITE_CONCURRENCY = 4;
 
 type Item = Record<string, unknown>;
 
@@ -208,16 +222,27 @@ function entryFromItem(postId: string, item: Item): LedgerEntry {
   };
 }
 
-function emailBlobKey(postId: string): string {
-  return `campaigns/${encodeURIComponent(postId)}/email.json`;
+/** What the campaign item records about an email stored in parts. */
+interface EmailPartsRef {
+  /** SHA-256 (hex) of the whole email JSON. */
+  hash: string;
+  count: number;
+  bytes: number;
 }
 
-/** Builds the DynamoDB-backed store; `blobs` holds rendered emails too big for the item. */
-export function createCampaignStore(options: {
-  client: DynamoDBClient;
-  tableName: string;
-  blobs?: EmailBlobStore;
-}): CampaignStore {
+function partsRefFromItem(value: unknown): EmailPartsRef | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const v = value as Item;
+  if (typeof v.hash !== 'string' || typeof v.count !== 'number' || typeof v.bytes !== 'number') {
+    return undefined;
+  }
+  return { hash: v.hash, count: v.count, bytes: v.bytes };
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/** Builds the DynamoDB-backed store. */
+export function createCampaignStore(options: { client: DynamoDBClient; tableName: string }): CampaignStore {
   const doc = DynamoDBDocumentClient.from(options.client, {
     marshallOptions: { removeUndefinedValues: true },
   });
@@ -269,31 +294,136 @@ export function createCampaignStore(options: {
     return out.Item;
   }
 
+  /**
+   * Writes the parts of an email too big for the campaign item. Unconditional puts: a retry, or a
+   * racing publisher with the same content, writes the same bytes under the same keys.
+   */
+  async function putEmailParts(postId: string, json: Buffer): Promise<EmailPartsRef> {
+    const hash = sha256(json);
+    const count = Math.ceil(json.length / EMAIL_PART_BYTES);
+    for (let first = 0; first < count; first += PART_WRITE_CONCURRENCY) {
+      const batch = Array.from(
+        { length: Math.min(PART_WRITE_CONCURRENCY, count - first) },
+        (_, i) => first + i,
+      );
+      await Promise.all(
+        batch.map((index) =>
+          call(`put email part ${index + 1}/${count} of ${postId}`, () =>
+            doc.send(
+              new PutCommand({
+                TableName,
+                Item: {
+                  pk: emailPartPk(postId),
+                  sk: emailPartSk(hash, index),
+                  postId,
+                  hash,
+                  index,
+                  data: json.subarray(index * EMAIL_PART_BYTES, (index + 1) * EMAIL_PART_BYTES),
+                },
+              }),
+            ),
+          ),
+        ),
+      );
+    }
+    return { hash, count, bytes: json.length };
+  }
+
+  /** Every stored part of one email version, by index (one Query, paged: ~3 parts per 1 MB page). */
+  async function queryEmailParts(postId: string, hash: string): Promise<Map<number, Uint8Array>> {
+    const parts = new Map<number, Uint8Array>();
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await call(`query email parts of ${postId}`, () =>
+        doc.send(
+          new QueryCommand({
+            TableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :hash)',
+            ExpressionAttributeValues: { ':pk': emailPartPk(postId), ':hash': `${hash}#` },
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      for (const part of out.Items ?? []) {
+        if (typeof part.index === 'number' && part.data instanceof Uint8Array)
+          parts.set(part.index, part.data);
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return parts;
+  }
+
+  async function readEmailParts(postId: string, ref: EmailPartsRef): Promise<RenderedEmail> {
+    const parts = await queryEmailParts(postId, ref.hash);
+    const missing: number[] = [];
+    const chunks: Uint8Array[] = [];
+    for (let index = 0; index < ref.count; index++) {
+      const part = parts.get(index);
+      if (part) chunks.push(part);
+      else missing.push(index + 1);
+    }
+    if (missing.length > 0) {
+      throw new CampaignStoreError(
+        `campaign ${postId}: the rendered email is incomplete: part(s) ${missing.join(', ')} of ${ref.count} are missing`,
+      );
+    }
+    const json = Buffer.concat(chunks);
+    if (json.length !== ref.bytes || sha256(json) !== ref.hash) {
+      throw new CampaignStoreError(
+        `campaign ${postId}: the rendered email is corrupt: its ${ref.count} part(s) do not match the recorded size and SHA-256`,
+      );
+    }
+    try {
+      return JSON.parse(json.toString('utf8')) as RenderedEmail;
+    } catch (error) {
+      throw new CampaignStoreError(`campaign ${postId}: the rendered email is not valid JSON`, {
+        cause: error,
+      });
+    }
+  }
+
+  async function deleteEmailParts(postId: string, ref: EmailPartsRef): Promise<void> {
+    for (let index = 0; index < ref.count; index++) {
+      await call(`delete email part ${index + 1}/${ref.count} of ${postId}`, () =>
+        doc.send(
+          new DeleteCommand({
+            TableName,
+            Key: { pk: emailPartPk(postId), sk: emailPartSk(ref.hash, index) },
+          }),
+        ),
+      );
+    }
+  }
+
   const store: CampaignStore = {
     async create(record, email) {
       const item = toItem(record);
+      let parts: EmailPartsRef | undefined;
       if (email) {
-        const json = JSON.stringify(email);
-        if (Buffer.byteLength(json) <= INLINE_EMAIL_LIMIT) item.email = email;
+        const json = Buffer.from(JSON.stringify(email), 'utf8');
+        if (json.length <= INLINE_EMAIL_LIMIT) item.email = email;
         else {
-          if (!options.blobs) {
-            throw new CampaignStoreError(
-              `campaign ${record.postId}: rendered email is ${Buffer.byteLength(json)} bytes, too big for the item, and no blob store is configured`,
-            );
-          }
-          const key = emailBlobKey(record.postId);
-          await options.blobs.put(key, json);
-          item.emailBlobKey = key;
+          // Parts first: once the campaign item exists, a send worker may read the email at once.
+          parts = await putEmailParts(record.postId, json);
+          item.emailParts = parts;
         }
       }
       const created = await conditional(`create campaign ${record.postId}`, () =>
         doc.send(new PutCommand({ TableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' })),
       );
       if (created) return { created: true };
-      const existing = await store.get(record.postId);
-      if (!existing)
+      const existingItem = await getItem(record.postId, false);
+      if (!existingItem)
         throw new CampaignStoreError(`campaign ${record.postId}: create was refused but nothing is stored`);
-      return { created: false, existing };
+      // Lost the race (or the post was mailed before): our parts are garbage unless the winner
+      // stored the very same content, in which case they are the winner's parts too. Best effort:
+      // a part left behind is never read (the campaign item names another hash), so a failed
+      // clean-up must not turn a correct "already exists" answer into an error.
+      if (parts && partsRefFromItem(existingItem.emailParts)?.hash !== parts.hash) {
+        await deleteEmailParts(record.postId, parts).catch(() => undefined);
+      }
+      return { created: false, existing: fromItem(existingItem) };
     },
 
     async get(postId) {
@@ -306,10 +436,16 @@ export function createCampaignStore(options: {
       if (!item) return undefined;
       const record = fromItem(item);
       if (record.kind !== 'campaign') return undefined;
-      let email = item.email as RenderedEmail | undefined;
-      const key = str(item.emailBlobKey);
-      if (!email && key && options.blobs) email = JSON.parse(await options.blobs.get(key)) as RenderedEmail;
-      if (!email) throw new CampaignStoreError(`campaign ${postId}: the rendered email is missing`);
+      const parts = partsRefFromItem(item.emailParts);
+      const email =
+        (item.email as RenderedEmail | undefined) ?? (parts && (await readEmailParts(postId, parts)));
+      if (!email) {
+        // Campaigns started before emails moved into this table kept big ones in an S3 bucket.
+        const legacy = str(item.emailBlobKey);
+        throw new CampaignStoreError(
+          `campaign ${postId}: the rendered email is missing${legacy ? ` (it was stored in S3 as ${legacy}, which delivery no longer reads)` : ''}`,
+        );
+      }
       return { ...record, email };
     },
 
@@ -612,6 +748,7 @@ const LIST_ATTRIBUTES = [
   'updatedAt',
   'reason',
   'recordedAt',
+  'emailParts',
 ];
 const LIST_NAMES = Object.fromEntries(LIST_ATTRIBUTES.map((name, i) => [`#a${i}`, name]));
 const LIST_PROJECTION = Object.keys(LIST_NAMES).join(', ');

@@ -8,7 +8,9 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { FanoutDeps, FanoutResult } from '../core/fan-out.ts';
 import { runFanout } from '../core/fan-out.ts';
 import type { DeliveryLog } from '../core/send-batch.ts';
-import { fanoutMessageSchema, lazyDeliveryHandler } from './delivery-deps.ts';
+import { buildCampaignWiring, fanoutMessageSchema } from './campaign-deps.ts';
+import { loadFanoutConfig } from './delivery-config.ts';
+import { createDeliveryLogger, lazyHandler } from './lazy-handler.ts';
 import { describeError, parseSqsMessages } from './sqs-messages.ts';
 
 /** Builds the handler; `deps(remainingMs)` builds fan-out ports around the invocation's clock. */
@@ -38,7 +40,9 @@ export function createFanoutHandler(options: {
   };
 }
 
-/** The Lambda entry point. */
-export const handler = lazyDeliveryHandler((wiring, log) =>
-  createFanoutHandler({ deps: (remainingMs) => wiring.fanoutDeps(remainingMs), log }),
-);
+/** The Lambda entry point; config and clients are built on the first event. */
+export const handler = lazyHandler(async () => {
+  const log = createDeliveryLogger();
+  const wiring = buildCampaignWiring(loadFanoutConfig(process.env));
+  return createFanoutHandler({ deps: (remainingMs) => wiring.fanoutDeps(remainingMs), log });
+});

@@ -12,7 +12,6 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { createCampaignStore } from '../adapters/campaign-store.ts';
 import { createDeliveryAudience } from '../adapters/delivery-audience.ts';
-import { createS3EmailBlobStore, type EmailBlobStore } from '../adapters/email-blob-store.ts';
 import { createEmailRenderer, type EmailRenderer } from '../adapters/mjml-email-renderer.ts';
 import { createEventBridgeScheduler, type PublishScheduler } from '../adapters/publish-scheduler.ts';
 import { createS3ContentSource } from '../adapters/s3-content.ts';
@@ -43,8 +42,6 @@ const publishEnv = z.object({
   CONTENT_QUEUE_ARN: arn,
   /** The fan-out queue; `{ postId }` on it starts a campaign's fan-out (as delivery's continuations do). */
   FANOUT_QUEUE_URL: z.url(),
-  /** Bucket for rendered emails too big for the campaign item. */
-  EMAIL_BUCKET: name3.optional(),
 });
 
 /** Validated publish configuration. */
@@ -70,7 +67,6 @@ export interface PublishWiringOptions {
   scheduler: PublishScheduler;
   /** Receives `{ postId }` to start fan-out. */
   fanoutQueue: SendQueue;
-  blobs?: EmailBlobStore;
   /** Replaces the mjml renderer (tests). */
   emails?: EmailRenderer;
   siteUrl?: string;
@@ -82,11 +78,7 @@ export interface PublishWiringOptions {
 /** Builds the handler's dependencies; templates are read once and kept for the container's life. */
 export function createPublishWiring(options: PublishWiringOptions): PublishDeps {
   const counter = options.counter ?? createIoCounter();
-  const campaigns = createCampaignStore({
-    client: options.dynamo,
-    tableName: options.campaignTable,
-    ...(options.blobs ? { blobs: options.blobs } : {}),
-  });
+  const campaigns = createCampaignStore({ client: options.dynamo, tableName: options.campaignTable });
   const audience = createDeliveryAudience({
     client: options.dynamo,
     tableName: options.subscriberTable,
@@ -138,9 +130,6 @@ export function publishDepsFromEnv(env: Record<string, string | undefined>): Pub
       queueArn: config.CONTENT_QUEUE_ARN,
     }),
     fanoutQueue: createSqsSendQueue({ client: new SQSClient({}), queueUrl: config.FANOUT_QUEUE_URL }),
-    ...(config.EMAIL_BUCKET
-      ? { blobs: createS3EmailBlobStore({ client: s3, bucket: config.EMAIL_BUCKET }) }
-      : {}),
     siteUrl: config.SITE_URL,
     log: {
       info: (message, context) => log.info(message, context),

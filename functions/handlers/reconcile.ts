@@ -7,7 +7,9 @@ import * as z from 'zod/mini';
 import type { CampaignRecord } from '../core/campaign.ts';
 import { type ReconcileDeps, type ReconcileResult, reconcileCampaign } from '../core/reconcile.ts';
 import type { DeliveryLog } from '../core/send-batch.ts';
-import { lazyDeliveryHandler } from './delivery-deps.ts';
+import { buildCampaignWiring } from './campaign-deps.ts';
+import { loadReconcileConfig } from './delivery-config.ts';
+import { createDeliveryLogger, lazyHandler } from './lazy-handler.ts';
 
 const reconcileEvent = z.looseObject({
   postId: z.optional(z.string().check(z.minLength(1))),
@@ -46,8 +48,10 @@ export function createReconcileHandler(options: {
   };
 }
 
-/** The Lambda entry point (EventBridge schedule). */
-export const handler = lazyDeliveryHandler((wiring, log) => {
+/** The Lambda entry point (EventBridge schedule); config and clients are built on the first event. */
+export const handler = lazyHandler(async () => {
+  const log = createDeliveryLogger();
+  const wiring = buildCampaignWiring(loadReconcileConfig(process.env));
   const reconcile = createReconcileHandler({
     deps: wiring.reconcileDeps,
     listCampaigns: () => wiring.store.list(),

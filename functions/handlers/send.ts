@@ -4,10 +4,12 @@
  */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type createSendBatch, type DeliveryLog, deliveryMessageSchema } from '../core/send-batch.ts';
-import { lazyDeliveryHandler } from './delivery-deps.ts';
+import { loadSendConfig } from './delivery-config.ts';
+import { createDeliveryLogger, lazyHandler } from './lazy-handler.ts';
+import { buildSendWiring } from './send-deps.ts';
 import { describeError, parseSqsMessages } from './sqs-messages.ts';
 
-/** Builds the handler from a send step (see `createDeliveryWiring`). */
+/** Builds the handler from a send step (see `createSendWiring`). */
 export function createSendHandler(deps: {
   sendBatch: ReturnType<typeof createSendBatch>;
   log: DeliveryLog;
@@ -41,8 +43,10 @@ export function createSendHandler(deps: {
   };
 }
 
-/** The Lambda entry point; config and clients are built on the first event. */
-export const handler = lazyDeliveryHandler((wiring, log) => {
+/** The Lambda entry point; config, token keys and clients are loaded on the first event. */
+export const handler = lazyHandler(async () => {
+  const log = createDeliveryLogger();
+  const wiring = await buildSendWiring(loadSendConfig(process.env), log);
   const send = createSendHandler({ sendBatch: wiring.sendBatch, log });
   return (event: SQSEvent, _context: unknown) => send(event);
 });

@@ -4,20 +4,20 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { acknowledge, acknowledgeBucketGrant } from '../nag.ts';
+import { acknowledge } from '../nag.ts';
 import { HeraldFunction } from './herald-function.ts';
-import { privateBucketProps } from './storage.ts';
 
 export interface DeliveryProps {
-  /** Environment every delivery function needs (subscriber table, token keys, SES settings). */
+  /**
+   * Environment of the delivery functions (subscriber table, token keys, SES settings): `send` gets
+   * all of it, fan-out and reconcile all but the send-only keys.
+   */
   environment: Record<string, string>;
   /** Queue of content events; scheduled publishes are delivered to it at the post's date. */
   contentEvents: sqs.IQueue;
-  accessLogs: s3.IBucket;
   /** Most send workers at once. The shared rate window keeps the total rate exact regardless. */
   maxSendConcurrency?: number;
 }
@@ -28,13 +28,25 @@ export const SEND_TIMEOUT = Duration.seconds(60);
 export const FANOUT_TIMEOUT = Duration.minutes(5);
 
 /**
- * Delivery: the campaign ledger table, the fan-out and send queues with dead-letter queues, the
- * paced send workers, a reconciler on a schedule, a bucket for rendered emails too large for a
- * table item, and the EventBridge Scheduler group for future-dated posts.
+ * Keys of the shared delivery environment only the send workers use: fan-out and reconcile never
+ * send mail, so they get no token keys, SES settings or pacing knobs (and their handlers do not
+ * ask for them; see `functions/handlers/delivery-config.ts`).
+ */
+const SEND_ONLY_ENVIRONMENT = [
+  'TOKEN_KEYS_SECRET_ID',
+  'TOKEN_KEYS_FILE',
+  'SES_CONFIGURATION_SET',
+  'SEND_RATE_SHARE',
+  'SEND_SAFETY_FACTOR',
+];
+
+/**
+ * Delivery: the campaign ledger table (which also holds rendered emails, in parts when they are
+ * too large for one item), the fan-out and send queues with dead-letter queues, the paced send
+ * workers, a reconciler on a schedule, and the EventBridge Scheduler group for future-dated posts.
  */
 export class Delivery extends Construct {
   readonly table: dynamodb.TableV2;
-  readonly emails: s3.Bucket;
   readonly sendQueue: sqs.Queue;
   readonly sendDeadLetters: sqs.Queue;
   readonly fanoutQueue: sqs.Queue;
@@ -57,7 +69,6 @@ export class Delivery extends Construct {
       deletionProtection: true,
       timeToLiveAttribute: 'expiresAt',
     });
-    this.emails = new s3.Bucket(this, 'Emails', privateBucketProps(props.accessLogs, 'emails/'));
 
     const queue = (name: string, visibilityTimeout: Duration, maxReceiveCount: number) => {
       const deadLetters = new sqs.Queue(this, `${name}DLQ`, {
@@ -93,15 +104,17 @@ export class Delivery extends Construct {
       CAMPAIGN_TABLE_NAME: this.table.tableName,
       DELIVERY_QUEUE_URL: this.sendQueue.queueUrl,
       FANOUT_QUEUE_URL: this.fanoutQueue.queueUrl,
-      EMAIL_BUCKET: this.emails.bucketName,
     };
     const environment = { ...props.environment, ...this.environment };
+    const planningEnvironment = Object.fromEntries(
+      Object.entries(environment).filter(([key]) => !SEND_ONLY_ENVIRONMENT.includes(key)),
+    );
 
     this.fanout = new HeraldFunction(this, 'fanout', {
       handler: 'fanout',
       description: 'Pages through confirmed subscribers and enqueues send batches',
       invocation: 'sqs',
-      environment,
+      environment: planningEnvironment,
       timeout: FANOUT_TIMEOUT,
       memorySize: 512,
     });
@@ -129,7 +142,7 @@ export class Delivery extends Construct {
       handler: 'reconcile',
       description: 'Re-enqueues recipients still without a terminal state',
       invocation: 'async',
-      environment,
+      environment: planningEnvironment,
       timeout: Duration.minutes(5),
     });
     new events.Rule(this, 'ReconcileSchedule', {
@@ -143,16 +156,7 @@ export class Delivery extends Construct {
       ],
     });
 
-    for (const fn of [this.fanout, this.send, this.reconcile]) {
-      this.table.grantReadWriteData(fn.fn);
-      this.emails.grantRead(fn.fn);
-      acknowledgeBucketGrant(
-        fn,
-        this.emails,
-        ['GetObject*', 'GetBucket*', 'List*'],
-        'reads rendered campaign emails',
-      );
-    }
+    for (const fn of [this.fanout, this.send, this.reconcile]) this.table.grantReadWriteData(fn.fn);
     for (const fn of [this.fanout, this.reconcile]) {
       this.sendQueue.grantSendMessages(fn.fn);
       this.fanoutQueue.grantSendMessages(fn.fn);
@@ -170,10 +174,9 @@ export class Delivery extends Construct {
     props.contentEvents.grantSendMessages(this.schedulerRole);
   }
 
-  /** Lets `publish` start campaigns (ledger + email blobs + fan-out queue) and schedule future posts. */
+  /** Lets `publish` start campaigns (campaign table + fan-out queue) and schedule future posts. */
   connectPublisher(publish: HeraldFunction): void {
     this.table.grantReadWriteData(publish.fn);
-    this.emails.grantReadWrite(publish.fn);
     this.fanoutQueue.grantSendMessages(publish.fn);
     for (const [key, value] of Object.entries(this.environment)) publish.fn.addEnvironment(key, value);
     publish.fn.addEnvironment('SCHEDULE_GROUP', this.scheduleGroup.scheduleGroupName);

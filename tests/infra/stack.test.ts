@@ -7,7 +7,11 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadFeedbackConfig, loadSubscriptionConfig } from '../../functions/handlers/config.ts';
-import { loadDeliveryConfig } from '../../functions/handlers/delivery-deps.ts';
+import {
+  loadFanoutConfig,
+  loadReconcileConfig,
+  loadSendConfig,
+} from '../../functions/handlers/delivery-config.ts';
 import { loadPublishConfig } from '../../functions/handlers/publish-deps.ts';
 import { loadInfraConfig } from '../../infra/config.ts';
 import { FANOUT_TIMEOUT, SEND_TIMEOUT } from '../../infra/constructs/delivery.ts';
@@ -297,9 +301,9 @@ describe('Herald stack', () => {
       'herald-unsubscribe': loadSubscriptionConfig,
       'herald-feedback': loadFeedbackConfig,
       'herald-inbound-unsubscribe': loadFeedbackConfig,
-      'herald-send': loadDeliveryConfig,
-      'herald-fanout': loadDeliveryConfig,
-      'herald-reconcile': loadDeliveryConfig,
+      'herald-send': loadSendConfig,
+      'herald-fanout': loadFanoutConfig,
+      'herald-reconcile': loadReconcileConfig,
       'herald-publish': loadPublishConfig,
     };
     // CloudFormation references resolve at deploy time; stand in plausible values of their kind.

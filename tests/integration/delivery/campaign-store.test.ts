@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
 import { createCampaignStore } from '../../../functions/adapters/campaign-store.ts';
-import { createMemoryEmailBlobStore } from '../../../functions/adapters/email-blob-store.ts';
 import { recordNotToMail, startCampaign } from '../../../functions/core/start-campaign.ts';
 import { localDynamoClient } from '../../../functions/local/services.ts';
 import { freshTables, makeDelivery, makeRenderedEmail } from './harness.ts';
@@ -11,8 +10,7 @@ const NOW = new Date('2026-03-14T12:00:00Z');
 async function makeStore() {
   const dynamo = localDynamoClient(inject('dynamoEndpoint'));
   const tables = await freshTables(dynamo);
-  const blobs = createMemoryEmailBlobStore();
-  const store = createCampaignStore({ client: dynamo, tableName: tables.campaignTable, blobs });
+  const store = createCampaignStore({ client: dynamo, tableName: tables.campaignTable });
   const fanouts: string[] = [];
   const deps = {
     campaigns: store,
@@ -21,7 +19,7 @@ async function makeStore() {
       fanouts.push(postId);
     },
   };
-  return { store, blobs, deps, fanouts };
+  return { store, deps, fanouts };
 }
 
 describe('campaign store', () => {
@@ -67,18 +65,6 @@ describe('campaign store', () => {
     expect(await recordNotToMail(deps, { postId, reason: 'other', now: NOW })).toMatchObject({
       recorded: false,
     });
-  });
-
-  it('stores a rendered email too big for the item in the blob store', async () => {
-    const { deps, store, blobs } = await makeStore();
-    const postId = `big-${randomUUID()}`;
-    const email = makeRenderedEmail(postId);
-    email.html += 'x'.repeat(350_000);
-    await startCampaign(deps, { postId, email, delivery: makeDelivery(postId), now: NOW });
-    expect(blobs.keys()).toHaveLength(1);
-    expect((await store.loadWithEmail(postId))?.email.html).toHaveLength(email.html.length);
-    // Listing never drags the email along.
-    expect((await store.list()).find((c) => c.postId === postId)).not.toHaveProperty('email');
   });
 
   it('lets only one worker claim a recipient and enforces owner-checked transitions', async () => {
