@@ -3,10 +3,10 @@
  * Structured To/Subject parameters, never hand-built headers, so an address can never smuggle
  * in extra headers even if validation were bypassed.
  *
- * The SES SDK is imported on the first send: most subscription requests (confirm, unsubscribe,
- * repeat subscribes) never send, so their cold start should not pay for it.
+ * The commands are imported statically so the Lambda bundle keeps only `SendEmail` of the SES SDK
+ * (a dynamic import would keep the whole client); the client itself can be created on first send.
  */
-import type { SESClient } from '@aws-sdk/client-ses';
+import { type SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 
 /** One simple message: one recipient, HTML and text bodies. */
 export interface OutgoingEmail {
@@ -48,7 +48,7 @@ export function createSesMailer(options: {
         );
       }
       try {
-        const [ses, { SendEmailCommand }] = await Promise.all([getClient(), import('@aws-sdk/client-ses')]);
+        const ses = await getClient();
         const out = await ses.send(
           new SendEmailCommand({
             Source: options.from,

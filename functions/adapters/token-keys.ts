@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod/mini';
 import type { TokenKeys } from '../core/tokens.ts';
 
@@ -92,9 +93,8 @@ export async function loadTokenKeysFile(
   return parseTokenKeys(value, path);
 }
 
-/** Reads keys from a Secrets Manager secret (SecretString JSON). The SDK loads only on this path. */
+/** Reads keys from a Secrets Manager secret (SecretString JSON), once per container. */
 export async function loadTokenKeysSecret(secretId: string): Promise<TokenKeys> {
-  const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
   const client = new SecretsManagerClient({});
   let secret: string | undefined;
   try {

@@ -2,11 +2,11 @@
  * Lambda entry points that build their configuration and clients on the first event, so importing a
  * handler module (tests, bundling, the local runtime) does no I/O and reads no environment.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
+import { createJsonLogger, type Logger } from '../adapters/json-logger.ts';
 
-/** The Powertools logger the delivery Lambdas share. */
+/** The structured logger the delivery Lambdas share. */
 export function createDeliveryLogger(): Logger {
-  return new Logger({ serviceName: 'herald-delivery' });
+  return createJsonLogger({ service: 'herald-delivery' });
 }
 
 /**

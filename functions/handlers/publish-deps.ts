@@ -4,7 +4,6 @@
  * tests and the benchmark build the same handler against local services.
  */
 import { join } from 'node:path';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -12,6 +11,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { createCampaignStore } from '../adapters/campaign-store.ts';
 import { createDeliveryAudience } from '../adapters/delivery-audience.ts';
+import { createJsonLogger } from '../adapters/json-logger.ts';
 import { createEmailRenderer, type EmailRenderer } from '../adapters/mjml-email-renderer.ts';
 import { createEventBridgeScheduler, type PublishScheduler } from '../adapters/publish-scheduler.ts';
 import { createS3ContentSource } from '../adapters/s3-content.ts';
@@ -114,7 +114,7 @@ export function createPublishWiring(options: PublishWiringOptions): PublishDeps 
 export function publishDepsFromEnv(env: Record<string, string | undefined>): PublishDeps {
   const config = loadPublishConfig(env);
   const s3 = new S3Client({});
-  const log = new Logger({ serviceName: 'herald-publish' });
+  const log = createJsonLogger({ service: 'herald-publish' });
   return createPublishWiring({
     s3,
     dynamo: new DynamoDBClient({}),

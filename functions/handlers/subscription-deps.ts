@@ -4,12 +4,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SESClient } from '@aws-sdk/client-ses';
 import {
   type ConfirmationEmailRenderer,
   createConfirmationEmailRenderer,
 } from '../adapters/confirmation-email.ts';
+import { createJsonLogger, type Logger } from '../adapters/json-logger.ts';
 import { loadPageTemplates, type PageName, type PageRenderer } from '../adapters/page-templates.ts';
 import { createSesMailer, formatFromAddress, type Mailer } from '../adapters/ses-mailer.ts';
 import { createSubscriberStore, type SubscriberStore } from '../adapters/subscriber-store.ts';
@@ -25,7 +26,7 @@ import type { SubscriptionPolicy } from '../core/subscriber.ts';
 import type { TokenKeys } from '../core/tokens.ts';
 import { loadSubscriptionConfig, type SubscriptionConfig } from './config.ts';
 
-/** The logging surface handlers use (Powertools Logger fits). */
+/** The logging surface handlers use. */
 export type LoggerLike = Pick<Logger, 'info' | 'warn' | 'error'>;
 
 /** Everything the subscribe, confirm and unsubscribe handlers depend on. */
@@ -108,7 +109,7 @@ export async function buildSubscriptionDeps(
   return {
     store: createSubscriberStore({ client: new DynamoDBClient({}), tableName: config.tableName }),
     mailer: createSesMailer({
-      client: async () => new (await import('@aws-sdk/client-ses')).SESClient({}),
+      client: () => new SESClient({}),
       from: formatFromAddress(config.fromAddress, config.fromName),
       replyTo: config.replyTo,
       configurationSet: config.sesConfigurationSet,
@@ -134,9 +135,9 @@ export async function buildSubscriptionDeps(
   };
 }
 
-/** The Powertools logger all subscription Lambdas share. */
+/** The structured logger all subscription Lambdas share. */
 export function createLogger(): Logger {
-  return new Logger({ serviceName: 'herald-subscriptions' });
+  return createJsonLogger({ service: 'herald-subscriptions' });
 }
 
 /**

@@ -4,8 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { createConfirmationEmailRenderer } from '../adapters/confirmation-email.ts';
+import { silentLogger as createSilentLogger } from '../adapters/json-logger.ts';
 import { loadPageTemplates } from '../adapters/page-templates.ts';
 import { createSesMailer, formatFromAddress } from '../adapters/ses-mailer.ts';
 import { createSubscriberStore } from '../adapters/subscriber-store.ts';
@@ -37,9 +37,9 @@ export interface LocalSubscriptionOptions {
   logger?: LoggerLike;
 }
 
-/** A Powertools logger that prints nothing (tests). */
+/** A logger that prints nothing (tests). */
 export function silentLogger(): LoggerLike {
-  return new Logger({ serviceName: 'herald-local', logLevel: 'SILENT' });
+  return createSilentLogger('herald-local');
 }
 
 /** Builds handler deps over local services. */

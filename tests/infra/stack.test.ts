@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
@@ -39,8 +40,7 @@ function resources(type: string): [string, Resource][] {
 function heraldFunctions(): [string, Resource][] {
   return resources('AWS::Lambda::Function').filter(([, r]) =>
     String(
-      (r.Properties.Environment as { Variables?: Record<string, unknown> })?.Variables
-        ?.POWERTOOLS_SERVICE_NAME ?? '',
+      (r.Properties.Environment as { Variables?: Record<string, unknown> })?.Variables?.HERALD_FUNCTION ?? '',
     ).startsWith('herald-'),
   );
 }
@@ -87,8 +87,7 @@ describe('Herald stack', () => {
       functions
         .map(
           ([, r]) =>
-            (r.Properties.Environment as { Variables: Record<string, string> }).Variables
-              .POWERTOOLS_SERVICE_NAME,
+            (r.Properties.Environment as { Variables: Record<string, string> }).Variables.HERALD_FUNCTION,
         )
         .sort(),
     ).toEqual(
@@ -317,7 +316,7 @@ describe('Herald stack', () => {
     for (const [, fn] of heraldFunctions()) {
       const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
       const env = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, resolved(k, v)]));
-      const service = String(variables.POWERTOOLS_SERVICE_NAME);
+      const service = String(variables.HERALD_FUNCTION);
       const load = loaders[service];
       expect(load, service).toBeDefined();
       expect(() => load?.(env), service).not.toThrow();
@@ -374,53 +373,37 @@ describe('Herald stack', () => {
     });
   });
 
-  it('bundles functions that do not render without mjml, and every bundle loads', () => {
+  it('bundles each function with the AWS SDK and without mjml unless it renders; every bundle loads on its own', () => {
     const assets = heraldFunctions().map(([, r]) => {
       const code = r.Properties.Code as { S3Key: string };
       const hash = code.S3Key.replace(/\.zip$/, '');
       const service = (r.Properties.Environment as { Variables: Record<string, string> }).Variables
-        .POWERTOOLS_SERVICE_NAME;
+        .HERALD_FUNCTION;
       return { service, dir: join(assemblyDir, `asset.${hash}`) };
     });
     for (const { service, dir } of assets) {
+      const renders = service === 'herald-publish';
+      // Functions that do not render are ES modules; the render function is CommonJS (mjml).
+      const file = join(dir, renders ? 'index.js' : 'index.mjs');
+      expect(existsSync(file), `${service}: ${file}`).toBe(true);
+      expect(existsSync(`${file}.map`), `${service}: source map`).toBe(true);
+      // No NODE_PATH: the bundle must not lean on an SDK from node_modules or the runtime.
       const loaded = execFileSync(
         process.execPath,
         [
+          '--no-warnings',
           '-e',
-          `const m = require(${JSON.stringify(join(dir, 'index.js'))}); process.stdout.write(typeof m.handler)`,
+          `import(${JSON.stringify(pathToFileURL(file).href)}).then((m) => process.stdout.write(typeof (m.handler ?? m.default?.handler)))`,
         ],
-        { encoding: 'utf8', env: { PATH: process.env.PATH, NODE_PATH: join(repoRoot, 'node_modules') } },
+        { encoding: 'utf8', env: { PATH: process.env.PATH }, cwd: dir },
       );
       expect(loaded, service).toBe('function');
-      const source = execFileSync('cat', [join(dir, 'index.js')], {
-        encoding: 'utf8',
-        maxBuffer: 64 * 1024 * 1024,
-      });
-      const hasMjml = source.includes('mj-column');
-      expect(hasMjml, service).toBe(service === 'herald-publish');
+      const source = readFileSync(file, 'utf8');
+      expect(source.includes('mj-column'), service).toBe(renders);
+      // Tree-shaken SDK: no client the function never calls.
+      expect(source.includes('ListIdentities'), `${service} bundles all of SES`).toBe(false);
+      // Credentials come from Lambda's environment, not the SDK's SSO/INI/STS chain.
+      expect(source.includes('defaultProvider::fromSSO'), `${service} bundles the default chain`).toBe(false);
     }
-  });
-});
-
-describe('infra configuration', () => {
-  it('fails synth with a message naming a bad context value', () => {
-    expect(() =>
-      loadInfraConfig({
-        contentDir,
-        context: (key) => (key === 'herald:sesRateSafetyFactor' ? '1.5' : undefined),
-      }),
-    ).toThrow(/herald:sesRateSafetyFactor = "1.5"/);
-    expect(() =>
-      loadInfraConfig({ contentDir, context: (key) => (key === 'herald:hostedZoneId' ? 'Z123' : undefined) }),
-    ).toThrow(/herald:hostedZoneId.*together/);
-  });
-
-  it('fails when the sender is not on the SES domain', () => {
-    expect(() =>
-      loadInfraConfig({
-        contentDir,
-        context: (key) => (key === 'herald:mailDomain' ? 'other.example' : undefined),
-      }),
-    ).toThrow(/from_address recaps@recaps\.example\.org is not on the SES domain other\.example/);
   });
 });
