@@ -5,21 +5,24 @@
  * fresh Node.js process with the function's own NODE_OPTIONS and no node_modules in reach.
  */
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createCampaignStore } from '../../functions/adapters/campaign-store.ts';
+import { campaignTableDefinition, createCampaignStore } from '../../functions/adapters/campaign-store.ts';
 import { createSubscriberStore } from '../../functions/adapters/subscriber-store.ts';
 import { generateTokenKeys } from '../../functions/adapters/token-keys.ts';
 import { addressHash } from '../../functions/core/email-address.ts';
+import { createLocalBucket, localS3Client } from '../../functions/local/s3-server.ts';
 import { createSubscriberTable, localDynamoClient, readSesStore } from '../../functions/local/services.ts';
 import { loadInfraConfig } from '../../infra/config.ts';
 import { HeraldStack } from '../../infra/herald-stack.ts';
@@ -284,4 +287,121 @@ describe('the send and unsubscribe bundles', () => {
     const after = await subscribers.findByAddressHash(reader.addressHash);
     expect(after && 'status' in after ? after.status : undefined).toBe('unsubscribed');
   }, 60_000);
+});
+
+/** A stand-in for SQS's JSON protocol: records SendMessageBatch bodies (the SDK checks their MD5). */
+async function startSqsStandIn(): Promise<{ endpoint: string; bodies: string[]; server: Server }> {
+  const bodies: string[] = [];
+  const md5 = (text: string) => createHash('md5').update(text).digest('hex');
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const input = JSON.parse(Buffer.concat(chunks).toString() || '{}') as {
+      Entries?: { Id: string; MessageBody: string }[];
+    };
+    res.setHeader('content-type', 'application/x-amz-json-1.0');
+    if (req.headers['x-amz-target'] !== 'AmazonSQS.SendMessageBatch' || !input.Entries) {
+      res.writeHead(400);
+      res.end(
+        JSON.stringify({ __type: 'InvalidAction', message: `unsupported ${req.headers['x-amz-target']}` }),
+      );
+      return;
+    }
+    bodies.push(...input.Entries.map((e) => e.MessageBody));
+    res.writeHead(200);
+    res.end(
+      JSON.stringify({
+        Successful: input.Entries.map((e) => ({
+          Id: e.Id,
+          MessageId: randomUUID(),
+          MD5OfMessageBody: md5(e.MessageBody),
+        })),
+        Failed: [],
+      }),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, bodies, server };
+}
+
+describe('the publish bundle (CommonJS, with mjml)', () => {
+  it('publishes a new recap to the site bucket, renders its newsletter with mjml and starts the campaign', async () => {
+    const s3Endpoint = inject('s3Endpoint');
+    const s3 = localS3Client(s3Endpoint);
+    const dynamo = localDynamoClient(inject('dynamoEndpoint'));
+    const suffix = randomUUID().slice(0, 8);
+    const contentBucket = `bundle-content-${suffix}`;
+    const siteBucket = `bundle-site-${suffix}`;
+    const campaignTable = `bundle-campaigns-${suffix}`;
+    const subscriberTable = `bundle-subscribers-${suffix}`;
+    await Promise.all([createLocalBucket(s3, contentBucket), createLocalBucket(s3, siteBucket)]);
+    await dynamo.send(new CreateTableCommand(campaignTableDefinition(campaignTable)));
+    await createSubscriberTable(dynamo, subscriberTable);
+    const today = new Date().toISOString().slice(0, 10);
+    const key = `posts/${today}-bundle-night.md`;
+    const put = (Key: string, Body: string) =>
+      s3.send(new PutObjectCommand({ Bucket: contentBucket, Key, Body }));
+    await put('site.yml', readFileSync(join(repoRoot, 'content', 'site.yml'), 'utf8'));
+    await put(
+      key,
+      `---\ntitle: "Bundle Night"\nauthor: "Meetup Organisers"\ndate: ${today} 09:00:00 +0000\nsummary: "Three talks about shipping small Lambda bundles."\ntags: [serverless]\n---\n\nWe met to compare **cold starts** and left with smaller bundles.\n`,
+    );
+    const sqs = await startSqsStandIn();
+    const bundle = bundles.get('herald-publish');
+    try {
+      const result = await invoke(
+        'herald-publish',
+        {
+          Records: [
+            {
+              messageId: 'p-1',
+              receiptHandle: 'r-1',
+              attributes: { ApproximateReceiveCount: '1' },
+              messageAttributes: {},
+              eventSource: 'aws:sqs',
+              body: JSON.stringify({
+                Records: [
+                  {
+                    eventVersion: '2.1',
+                    eventSource: 'aws:s3',
+                    eventName: 'ObjectCreated:Put',
+                    s3: { bucket: { name: contentBucket }, object: { key } },
+                  },
+                ],
+              }),
+            },
+          ],
+        },
+        {
+          // s3rver's credentials; an IP endpoint makes the SDK use path-style URLs.
+          AWS_ACCESS_KEY_ID: 'S3RVER',
+          AWS_SECRET_ACCESS_KEY: 'S3RVER',
+          AWS_ENDPOINT_URL_S3: s3Endpoint.replace('localhost', '127.0.0.1'),
+          CONTENT_BUCKET: contentBucket,
+          SITE_BUCKET: siteBucket,
+          CAMPAIGN_TABLE_NAME: campaignTable,
+          SUBSCRIBER_TABLE_NAME: subscriberTable,
+          SITE_URL: 'https://recaps.example.org',
+          TEMPLATES_DIR: join(bundle?.dir ?? '', 'templates'),
+          SCHEDULE_GROUP: 'herald',
+          SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/herald-scheduler',
+          CONTENT_QUEUE_ARN: 'arn:aws:sqs:eu-central-1:123456789012:herald-content',
+          FANOUT_QUEUE_URL: `${sqs.endpoint}/123456789012/herald-fanout`,
+        },
+      );
+      expect(result.batchItemFailures, lastLogs).toEqual([]);
+    } finally {
+      sqs.server.close();
+    }
+    const campaigns = await createCampaignStore({ client: dynamo, tableName: campaignTable }).list();
+    expect(campaigns.map((c) => c.kind)).toEqual(['campaign']);
+    const postId = campaigns[0]?.postId ?? '';
+    expect(sqs.bodies.map((b) => JSON.parse(b))).toEqual([{ postId }]);
+    const campaign = await createCampaignStore({ client: dynamo, tableName: campaignTable }).loadWithEmail(
+      postId,
+    );
+    expect(campaign?.email.html).toMatch(/Bundle Night[\s\S]*<\/html>/);
+    const feed = await s3.send(new GetObjectCommand({ Bucket: siteBucket, Key: 'feed.xml' }));
+    expect(await feed.Body?.transformToString()).toContain('Bundle Night');
+  }, 90_000);
 });
