@@ -2,7 +2,7 @@
 // Node.js process, one after another (they would skew each other in parallel on 2 cores), and
 // prints each section's table. Sections:
 //   build          issue 2: build 100 / 1,000 / 10,000 posts; MJML-once vs per-recipient mailing
-//   subscriptions  issue 3: subscribe / confirm / unsubscribe latency; subscription bundle load
+//   subscriptions  issue 3: subscribe / confirm / unsubscribe latency (bundle load: see bundles)
 //   delivery       issue 4: per-message cost, pacing accuracy, a large mailing's memory
 //   publish        issue 4: one new post into a 1,000-post site
 //   bundles        issue 5: Lambda bundle sizes and cold-load times

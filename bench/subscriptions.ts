@@ -1,18 +1,5 @@
-/**
- * Subscription numbers for the issue's closing note:
- * - handler latency p50/p95 (subscribe, confirm, unsubscribe) against dynalite + aws-ses-v2-local;
- * - cold module-load time of the subscribe handler bundled with esbuild (median of 10 fresh processes),
- *   and whether mjml is evaluated at start.
- *
- * Run: node --import tsx bench/subscriptions.ts [iterations]
- */
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { build } from 'esbuild';
 import { isSubscriber } from '../functions/adapters/subscriber-store.ts';
 import { generateTokenKeys } from '../functions/adapters/token-keys.ts';
 import { addressHash } from '../functions/core/email-address.ts';
@@ -145,64 +132,4 @@ async function latency() {
   }
 }
 
-async function coldLoad() {
-  const dir = await mkdtemp(join(tmpdir(), 'herald-bench-'));
-  try {
-    const results: string[] = [];
-    // 'all bundled' parses mjml's 15 MB even though it is never evaluated at start; the deployable
-    // variant leaves mjml (loaded only on the first confirmation) and the Secrets Manager client
-    // (loaded only with TOKEN_KEYS_SECRET_ID) to node_modules.
-    const floorEntry = join(dir, 'floor.cjs');
-    await writeFile(
-      floorEntry,
-      "module.exports = { handler: () => {}, ddb: require('@aws-sdk/client-dynamodb') };\n",
-    );
-    for (const variant of ['all bundled', 'mjml external', 'floor: DynamoDB SDK alone'] as const) {
-      const outfile = join(dir, `subscribe-${variant.replace(/\W+/g, '-')}.cjs`);
-      await build({
-        entryPoints: [variant.startsWith('floor') ? floorEntry : resolve('functions/handlers/subscribe.ts')],
-        nodePaths: [resolve('node_modules')],
-        bundle: true,
-        platform: 'node',
-        target: 'node20',
-        format: 'cjs',
-        outfile,
-        logLevel: 'error',
-        minify: true,
-        external: variant === 'mjml external' ? ['mjml', '@aws-sdk/client-secrets-manager'] : [],
-      });
-      const probe = join(dir, 'probe.cjs');
-      await writeFile(
-        probe,
-        `const t=process.hrtime.bigint();const m=require(process.argv[2]);const ms=Number(process.hrtime.bigint()-t)/1e6;` +
-          `if(typeof m.handler!=='function')throw new Error('no handler');` +
-          `const mjml=Object.keys(require.cache).some(k=>/[\\\\/]mjml[^\\\\/]*[\\\\/]/.test(k));` +
-          `process.stdout.write(JSON.stringify({ms,mjml}));`,
-      );
-      const samples: number[] = [];
-      let mjmlLoaded = false;
-      for (let i = 0; i < 10; i++) {
-        const out = JSON.parse(
-          execFileSync(process.execPath, [probe, outfile], { cwd: resolve('.'), encoding: 'utf8' }),
-        ) as { ms: number; mjml: boolean };
-        samples.push(out.ms);
-        mjmlLoaded ||= out.mjml;
-      }
-      const size = (await stat(outfile)).size;
-      results.push(
-        `  ${variant.padEnd(26)} bundle ${(size / 1024 / 1024).toFixed(2)} MB, require() median ${fmt(percentile(samples, 50))}` +
-          ` (min ${fmt(Math.min(...samples))}, max ${fmt(Math.max(...samples))}), mjml modules loaded at start: ${mjmlLoaded ? 'yes' : 'no'}`,
-      );
-    }
-    console.log(
-      `cold module load of functions/handlers/subscribe.ts (esbuild, cjs, node20, minified, 10 fresh processes; ` +
-        `load average ${loadavg()[0]?.toFixed(1)} on ${availableParallelism()} cores):`,
-    );
-    for (const line of results) console.log(line);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-await coldLoad();
 await latency();
