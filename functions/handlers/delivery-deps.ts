@@ -8,40 +8,18 @@
  * token-key loading.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { SESClient } from '@aws-sdk/client-ses';
 import type { SendQueue } from '../adapters/send-queue.ts';
-import type { PacingOptions, SendQuota } from '../core/pacing.ts';
-import type { DeliveryLog, RawSender } from '../core/send-batch.ts';
-import type { TokenKeys } from '../core/tokens.ts';
 import { type CampaignWiring, createCampaignWiring } from './campaign-deps.ts';
-import { createSendWiring, type SendTuning, type SendWiring } from './send-deps.ts';
+import { createSendWiring, type SendWiring, type SendWiringOptions } from './send-deps.ts';
 
 export { fanoutMessageSchema } from './campaign-deps.ts';
 
-/** Clients and knobs the delivery wiring is built from. */
-export interface DeliveryWiringOptions {
+/** Clients and knobs the delivery wiring is built from: the send options plus the tables and fan-out queue. */
+export interface DeliveryWiringOptions extends Omit<SendWiringOptions, 'store' | 'recipients'> {
   dynamo: DynamoDBClient;
   campaignTable: string;
   subscriberTable: string;
-  /** SES client for sending; must not retry on its own (see `createSesSendClient`). */
-  ses: SESClient;
-  configurationSetName?: string;
-  deliveryQueue: SendQueue;
   fanoutQueue: SendQueue;
-  tokenKeys: TokenKeys;
-  pacing?: PacingOptions;
-  /** Fixed quota instead of asking SES (tests, local runtime). */
-  quota?: SendQuota;
-  /** Replaces the SES sender (tests inject faults here). */
-  sender?: RawSender;
-  log: DeliveryLog;
-  now?: () => Date;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-  /** Extra options for the send step (retries, backoff, concurrency). */
-  send?: SendTuning;
-  /** Rate-counter scope: one per SES account and region. Default `ses`. */
-  rateScope?: string;
 }
 
 /** Every port of delivery, built once per process. */
