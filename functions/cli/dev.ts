@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { EmailTemplateError } from '../adapters/mjml-email-renderer.ts';
 import { TemplateError } from '../adapters/templates-fs.ts';
 import { ContentError, formatProblem } from '../core/errors.ts';
+import { createDebouncedRunner } from '../local/debounced-runner.ts';
 import { RuntimeLockedError } from '../local/lock.ts';
 import {
   LocalDataError,
@@ -85,30 +86,8 @@ export async function runDev(options: DevOptions): Promise<DevSession> {
   options.out('');
   options.out(`watching ${contentDir} and ${templatesDir} for changes; press Ctrl+C to stop`);
 
-  let timer: NodeJS.Timeout | undefined;
-  let scheduled = false;
-  let running: Promise<void> | undefined;
-  let again = false;
-  const rebuild = () => {
-    scheduled = false;
-    if (running) {
-      again = true;
-      return;
-    }
-    running = (async () => {
-      do {
-        again = false;
-        await build();
-      } while (again);
-    })().finally(() => {
-      running = undefined;
-    });
-  };
-  const onChange = () => {
-    clearTimeout(timer);
-    scheduled = true;
-    timer = setTimeout(rebuild, options.debounceMs ?? 150);
-  };
+  const rebuilds = createDebouncedRunner(build, options.debounceMs ?? 150);
+  const onChange = () => rebuilds.trigger();
   const watchers: FSWatcher[] = [contentDir, templatesDir].map((dir) =>
     watch(dir, { recursive: true }, onChange).on('error', (error) =>
       options.err(`watch ${dir}: ${error.message}`),
@@ -118,17 +97,10 @@ export async function runDev(options: DevOptions): Promise<DevSession> {
   return {
     server,
     port,
-    async idle() {
-      while (scheduled || running) {
-        if (running) await running;
-        else await new Promise((r) => setTimeout(r, 20));
-      }
-    },
+    idle: () => rebuilds.idle(),
     async close() {
-      clearTimeout(timer);
-      scheduled = false;
       for (const w of watchers) w.close();
-      await running;
+      await rebuilds.close();
       const closed = new Promise<void>((done) => server.close(() => done()));
       server.closeAllConnections();
       await closed;

@@ -20,6 +20,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { contentTypeFor } from '../core/content-type.ts';
+import { createDebouncedRunner } from './debounced-runner.ts';
 
 /** Options for {@link createContentMirror}. */
 export interface ContentMirrorOptions {
@@ -193,36 +194,18 @@ export function createContentMirror(options: ContentMirrorOptions): ContentMirro
   return {
     sync,
     watch({ debounceMs = 150, onSync, onError }) {
-      let timer: NodeJS.Timeout | undefined;
-      let running: Promise<void> | undefined;
-      let again = false;
-      let closed = false;
-      const pass = () => {
-        timer = undefined;
-        if (running) {
-          again = true;
-          return;
+      const passes = createDebouncedRunner(async () => {
+        try {
+          const report = await sync({});
+          if (report.uploaded.length + report.removed.length + report.assets > 0) onSync?.(report);
+        } catch (error) {
+          onError?.(error);
         }
-        running = (async () => {
-          do {
-            again = false;
-            try {
-              const report = await sync({});
-              if (report.uploaded.length + report.removed.length + report.assets > 0) onSync?.(report);
-            } catch (error) {
-              onError?.(error);
-            }
-          } while (again && !closed);
-        })().finally(() => {
-          running = undefined;
-        });
-      };
+      }, debounceMs);
       const onChange = (_event: string, filename: string | Buffer | null) => {
-        if (closed) return;
         const rel = filename ? String(filename).split(sep).join('/') : '';
         if (rel && isIgnored(rel)) return;
-        clearTimeout(timer);
-        timer = setTimeout(pass, debounceMs);
+        passes.trigger();
       };
       let watcher: FSWatcher | undefined;
       try {
@@ -232,18 +215,10 @@ export function createContentMirror(options: ContentMirrorOptions): ContentMirro
         onError?.(error);
       }
       return {
-        async idle() {
-          while (timer || running) {
-            if (running) await running;
-            else await new Promise((resolve) => setTimeout(resolve, 20));
-          }
-        },
+        idle: () => passes.idle(),
         async close() {
-          closed = true;
-          clearTimeout(timer);
-          timer = undefined;
           watcher?.close();
-          await running;
+          await passes.close();
         },
       };
     },
