@@ -19,8 +19,11 @@ import { RuntimeLockedError } from '../../functions/local/lock.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../functions/local/runtime.ts';
 import { readSesStore } from '../../functions/local/services.ts';
 import { describeWithBrowser, launchChromium } from '../support/chromium.ts';
+import { clockFrom } from '../support/clock.ts';
 
 const READER = 'journey-reader@example.test';
+// The runtime's clock: the same date and hour on every run, advancing in real time.
+const now = clockFrom('2026-12-02T10:00:00Z');
 
 let work: string;
 let contentDir: string;
@@ -49,7 +52,7 @@ async function waitFor<T>(what: string, read: () => Promise<T | undefined>, time
 
 /** A post dated a minute ago, with a root-relative image like real recaps. */
 function postSource(title: string): string {
-  const date = new Date(Date.now() - 60_000).toISOString();
+  const date = new Date(now().getTime() - 60_000).toISOString();
   return `---
 layout: post
 title: "${title}"
@@ -70,7 +73,7 @@ We met, we talked about batching and caches, and we wrote it down.
 }
 
 function postFile(slug: string): string {
-  return join(contentDir, 'posts', `${new Date().toISOString().slice(0, 10)}-${slug}.md`);
+  return join(contentDir, 'posts', `${now().toISOString().slice(0, 10)}-${slug}.md`);
 }
 
 async function outboxFor(address: string, subject: string) {
@@ -98,6 +101,7 @@ beforeAll(async () => {
       port: 0,
       demoSubscribers: 1,
       debounceMs: 50,
+      now,
       out: (line) => out.push(line),
       err: (line) => errors.push(line),
       progressStream: sink(),

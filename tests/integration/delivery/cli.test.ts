@@ -8,6 +8,7 @@ import { createSesRawSender, createSesSendClient } from '../../../functions/adap
 import { registerCampaignCommands } from '../../../functions/cli/campaigns.ts';
 import { startCampaign } from '../../../functions/core/start-campaign.ts';
 import { localDynamoClient } from '../../../functions/local/services.ts';
+import { clockFrom } from '../../support/clock.ts';
 import { startThrottlingSes, type ThrottlingSes } from '../../support/throttling-ses.ts';
 import { freshTables, makeDelivery, makeRenderedEmail, TOKEN_KEYS } from './harness.ts';
 
@@ -18,6 +19,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await ses.stop();
 });
+
+const now = clockFrom('2026-12-02T10:00:00Z');
 
 async function setup() {
   const dynamo = localDynamoClient(inject('dynamoEndpoint'));
@@ -39,6 +42,7 @@ async function setup() {
     print: (line) => lines.push(line),
     sleep: async () => {},
     stream: new PassThrough(),
+    now,
   });
   return { store, program, lines };
 }
@@ -65,16 +69,16 @@ describe('herald campaign commands', () => {
     const postId = `cli-${randomUUID().slice(0, 8)}`;
     await startCampaign(
       { campaigns: store, countConfirmed: async () => 1, startFanout: async () => {} },
-      { postId, email: makeRenderedEmail(postId), delivery: makeDelivery(postId), now: new Date() },
+      { postId, email: makeRenderedEmail(postId), delivery: makeDelivery(postId), now: now() },
     );
-    await store.saveFanout(postId, 0, { done: true, page: 1, enqueued: 1 }, new Date());
-    await store.claim({ v: 1, postId, subscriberId: 's1', addressHash: 'h1' }, 'c', new Date());
+    await store.saveFanout(postId, 0, { done: true, page: 1, enqueued: 1 }, now());
+    await store.claim({ v: 1, postId, subscriberId: 's1', addressHash: 'h1' }, 'c', now());
     await store.move(postId, 's1', {
       from: ['claimed'],
       claimId: 'c',
       to: 'suppressed',
       reason: 'unsubscribed',
-      now: new Date(),
+      now: now(),
     });
     await program.parseAsync(['node', 'herald', 'campaigns'], { from: 'node' });
     await program.parseAsync(['node', 'herald', 'campaign', postId, '--follow'], { from: 'node' });

@@ -24,6 +24,7 @@ import {
   type LocalDeliveryQueue,
 } from '../../../functions/local/delivery-queue.ts';
 import { createSubscriberTable, localDynamoClient } from '../../../functions/local/services.ts';
+import { clockFrom } from '../../support/clock.ts';
 
 export const TOKEN_KEYS = { currentKeyId: 'k1', keys: { k1: Buffer.alloc(32, 9).toString('base64') } };
 export const SITE_URL = 'https://recaps.test';
@@ -167,6 +168,8 @@ export interface Pipeline {
   deliveryQueue: LocalDeliveryQueue;
   errors: unknown[];
   logs: { level: 'warn' | 'error'; message: string; context: Record<string, unknown> }[];
+  /** The clock every component reads: `options.now`, or a fixed date advancing in real time. */
+  now: () => Date;
   start(postId: string, now?: Date): ReturnType<typeof startCampaign>;
   /** Waits until both queues are idle. */
   settle(): Promise<void>;
@@ -174,6 +177,7 @@ export interface Pipeline {
 }
 
 export async function createPipeline(options: PipelineOptions): Promise<Pipeline> {
+  const now = options.now ?? clockFrom('2026-12-02T10:00:00Z');
   const dynamo = localDynamoClient(inject('dynamoEndpoint'));
   const tables = await freshTables(dynamo);
   const logs: Pipeline['logs'] = [];
@@ -220,7 +224,7 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     tokenKeys: TOKEN_KEYS,
     quota: options.quota ?? { maxSendRate: 2000, max24HourSend: 1_000_000, sentLast24Hours: 0 },
     log,
-    ...(options.now ? { now: options.now } : {}),
+    now,
     ...(options.random ? { random: options.random } : {}),
     send: { backoffBaseMs: options.backoffBaseMs ?? 5, backoffCapMs: 200 },
     rateScope: `ses-${tables.campaignTable}`,
@@ -247,12 +251,13 @@ export async function createPipeline(options: PipelineOptions): Promise<Pipeline
     deliveryQueue,
     errors,
     logs,
-    start: (postId, now = options.now?.() ?? new Date()) =>
+    now,
+    start: (postId, at = now()) =>
       startCampaign(built.startDeps, {
         postId,
         email: makeRenderedEmail(postId),
         delivery: makeDelivery(postId),
-        now,
+        now: at,
       }),
     async settle() {
       for (let i = 0; i < 1000; i++) {

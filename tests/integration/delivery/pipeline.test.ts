@@ -79,7 +79,7 @@ describe('delivery pipeline (dynalite + SES stand-ins)', () => {
         return { ...wiring, sendDeps: { ...wiring.sendDeps, ledger: faulty } };
       },
     });
-    const subscribers = await seedSubscribers(p.dynamo, p.tables.subscriberTable, 20, new Date());
+    const subscribers = await seedSubscribers(p.dynamo, p.tables.subscriberTable, 20, p.now());
     const postId = `crash-${randomUUID().slice(0, 8)}`;
     // Act
     await p.start(postId);
@@ -98,7 +98,7 @@ describe('delivery pipeline (dynalite + SES stand-ins)', () => {
     expect((await p.wiring.store.getEntry(postId, 'reader000002'))?.state).toBe('unknown');
     const campaign = await p.wiring.store.get(postId);
     if (campaign?.kind !== 'campaign') throw new Error('no campaign');
-    expect(summarizeCampaign(campaign, counts, new Date())).toMatchObject({
+    expect(summarizeCampaign(campaign, counts, p.now())).toMatchObject({
       phase: 'complete',
       recipients: 20,
       pending: 0,
@@ -108,7 +108,7 @@ describe('delivery pipeline (dynalite + SES stand-ins)', () => {
   it('settles everyone correctly with 30% throttling, rejections and an unsubscribe mid-mailing', async () => {
     // Prepare
     const p = await pipeline({ concurrency: 1, random: seeded(7) });
-    const subscribers = await seedSubscribers(p.dynamo, p.tables.subscriberTable, 40, new Date());
+    const subscribers = await seedSubscribers(p.dynamo, p.tables.subscriberTable, 40, p.now());
     const rejected = subscribers.slice(10, 13).map((s) => s.email);
     const victim = subscribers[39];
     if (!victim) throw new Error('no victim');
@@ -119,7 +119,7 @@ describe('delivery pipeline (dynalite + SES stand-ins)', () => {
       random: seeded(42),
       rejectAddresses: new Set(rejected),
       onSend: async () => {
-        if (++sends === 5) await unsubscribe(p.subscriberStore, victim.addressHash, new Date());
+        if (++sends === 5) await unsubscribe(p.subscriberStore, victim.addressHash, p.now());
       },
     });
     const postId = `throttle-${randomUUID().slice(0, 8)}`;
@@ -154,7 +154,7 @@ describe('delivery pipeline (dynalite + SES stand-ins)', () => {
     // Prepare: the queue silently drops two recipients' messages.
     ses.configure({ throttleRatio: 0 });
     const p = await pipeline();
-    const subscribers = await seedSubscribers(p.dynamo, p.tables.subscriberTable, 12, new Date());
+    const subscribers = await seedSubscribers(p.dynamo, p.tables.subscriberTable, 12, p.now());
     const lost = new Set(['reader000004', 'reader000007']);
     const enqueue = p.deliveryQueue.enqueue.bind(p.deliveryQueue);
     p.deliveryQueue.enqueue = async (messages) => {
@@ -194,7 +194,7 @@ describe('delivery pipeline (dynalite + SES stand-ins)', () => {
 
   it('mails exactly the subscribers confirmed at or before the campaign start', async () => {
     const p = await pipeline();
-    const start = new Date();
+    const start = p.now();
     const before = await seedSubscribers(p.dynamo, p.tables.subscriberTable, 5, start, 'early');
     const after = await seedSubscribers(
       p.dynamo,
@@ -222,7 +222,7 @@ describe('delivery pipeline (dynalite + SES stand-ins)', () => {
       p.dynamo,
       p.tables.subscriberTable,
       3,
-      new Date(),
+      p.now(),
       `v2${randomUUID().slice(0, 6)}`,
     );
     const postId = `local-${randomUUID().slice(0, 8)}`;
@@ -240,7 +240,7 @@ describe('delivery pipeline (dynalite + SES stand-ins)', () => {
 
   it('does not mail again when the campaign is started again (duplicate events, re-uploads)', async () => {
     const p = await pipeline();
-    const subscribers = await seedSubscribers(p.dynamo, p.tables.subscriberTable, 4, new Date());
+    const subscribers = await seedSubscribers(p.dynamo, p.tables.subscriberTable, 4, p.now());
     const postId = `dup-${randomUUID().slice(0, 8)}`;
     const results = [await p.start(postId), await p.start(postId), await p.start(postId)];
     await p.settle();
@@ -255,7 +255,7 @@ describe('delivery pipeline (dynalite + SES stand-ins)', () => {
       p.dynamo,
       p.tables.subscriberTable,
       1,
-      new Date(),
+      p.now(),
       `mime${randomUUID().slice(0, 6)}`,
     );
     const postId = `mime-${randomUUID().slice(0, 8)}`;

@@ -28,7 +28,7 @@ describe('10,000 subscribers end to end', () => {
       concurrency: 8,
       configurationSetName: 'herald-newsletter',
     });
-    const subscribers = await seedSubscribers(p.dynamo, p.tables.subscriberTable, COUNT, new Date());
+    const subscribers = await seedSubscribers(p.dynamo, p.tables.subscriberTable, COUNT, p.now());
     const byEmail = new Map(subscribers.map((s) => [s.email, s]));
     const postId = `tenk-${randomUUID().slice(0, 8)}`;
     // Act
@@ -40,7 +40,7 @@ describe('10,000 subscribers end to end', () => {
     expect(new Set(ses.accepted.map((m) => m.to)).size).toBe(COUNT);
     expect(ses.accepted.every((m) => m.configurationSet === 'herald-newsletter')).toBe(true);
     // Every raw message handed to SES: headers and the recipient's own token.
-    const now = new Date();
+    const now = p.now();
     for (const accepted of ses.accepted) {
       const mail = await simpleParser(accepted.raw as Buffer, {
         skipHtmlToText: true,
