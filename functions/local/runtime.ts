@@ -666,6 +666,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         `The site moved from ${lastOrigin} to ${origin}${baseurl}: publishing every post again so links follow.`,
       );
     }
+    // Watch before the first sync: a file saved at any moment from here on is either in that sync
+    // or seen by the watcher, so the banner below never promises more than is true.
+    let watcher: ContentWatcher | undefined;
+    if (options.watch ?? true) {
+      watcher = await mirror.watch({
+        debounceMs: options.debounceMs ?? 150,
+        onError: (error) => err(`watching ${contentDirArg}: ${(error as Error).message}`),
+      });
+      stops.push(() => watcher?.close());
+    }
     const first = await mirror.sync({ force: lastOrigin !== '' && lastOrigin !== `${origin}${baseurl}` });
     await writeFile(originFile, `${origin}${baseurl}\n`);
     await contentQueue.idle();
@@ -688,27 +698,27 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     // Something may have been mailed by the first sync (a new post added while stopped).
     progress.wake();
 
-    let watcher: ContentWatcher | undefined;
-    if (options.watch ?? true) {
-      watcher = mirror.watch({
-        debounceMs: options.debounceMs ?? 150,
-        onError: (error) => err(`watching ${contentDirArg}: ${(error as Error).message}`),
-      });
-      stops.push(() => watcher?.close());
-    }
-
     // The scheduled reconciler (EventBridge on AWS): settles recipients left over by a crash.
     const reconcile = createReconcileHandler({
       deps: wiring.reconcileDeps,
       listCampaigns: () => campaigns.list(),
       log: deliveryLog,
     });
+    // One pass at a time, and stopping waits for it: closing the tables under a running pass fails it.
+    let reconciling: Promise<unknown> | undefined;
     const runReconcile = () => {
-      void reconcile({}).catch(queueError('reconcile'));
+      reconciling ??= reconcile({})
+        .catch(queueError('reconcile'))
+        .finally(() => {
+          reconciling = undefined;
+        });
     };
     const reconcileTimer = setInterval(runReconcile, options.reconcileEveryMs ?? 5 * 60_000);
     reconcileTimer.unref();
-    stops.push(() => clearInterval(reconcileTimer));
+    stops.push(async () => {
+      clearInterval(reconcileTimer);
+      await reconciling;
+    });
 
     const [index, records, confirmed] = await Promise.all([
       createS3SiteStore({ client: s3.client, bucket: BUCKETS.site }).readIndex(),

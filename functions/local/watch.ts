@@ -4,13 +4,18 @@
  * triggers `publish`), and `assets/` into the site bucket without pruning (the `Assets` one).
  * Then watches the folder and mirrors again, debounced, so saving a post publishes it.
  *
+ * Watching uses chokidar: Node's recursive `fs.watch` arms its subfolder watchers asynchronously on
+ * Linux, with no signal for when they are armed, so a post saved just after start could go unseen.
+ * chokidar's `ready` fires only when every folder is watched, and it picks up folders created later
+ * and editors' write-to-temp-then-rename saves. A periodic re-scan (cheap: size and mtime first)
+ * is the second line of defence against any event the platform drops.
+ *
  * Each pass compares the folder with what was last uploaded (MD5, the S3 ETag), so unchanged files
  * are never re-uploaded: a restart with unchanged content publishes nothing again, and an editor's
  * save-as-temp-then-rename dance ends in at most one upload. Site config goes first and posts
  * last, so `publish` always reads the config the posts were written against.
  */
 import { createHash } from 'node:crypto';
-import { type FSWatcher, watch } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import {
@@ -19,6 +24,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { watch as chokidarWatch } from 'chokidar';
 import { contentTypeFor } from '../core/content-type.ts';
 import { createDebouncedRunner } from './debounced-runner.ts';
 
@@ -30,7 +36,42 @@ export interface ContentMirrorOptions {
   siteBucket: string;
   /** Folder (inside `dir`) copied to the site bucket under the same name. Default `assets`. */
   assetsDir?: string;
+  /** How folder changes are observed. Default {@link watchFolder} (chokidar). */
+  watchFolder?: WatchFolder;
 }
+
+/**
+ * Calls `onChange` for every change below `dir` that {@link isIgnored} lets through. Resolves once
+ * every folder is watched, so a file saved afterwards is guaranteed to be reported.
+ */
+export type WatchFolder = (
+  dir: string,
+  onChange: () => void,
+  onError: (error: unknown) => void,
+) => Promise<{ close(): Promise<void> }>;
+
+/** {@link WatchFolder} with chokidar. */
+export const watchFolder: WatchFolder = async (dir, onChange, onError) => {
+  const watcher = chokidarWatch(dir, {
+    ignoreInitial: true,
+    ignored: (path: string) => {
+      const rel = relative(dir, path).split(sep).join('/');
+      return rel !== '' && !rel.startsWith('..') && isIgnored(rel);
+    },
+  });
+  watcher.on('all', () => onChange());
+  try {
+    await new Promise<void>((resolve, reject) => {
+      watcher.once('ready', resolve);
+      watcher.once('error', reject);
+    });
+  } catch (error) {
+    await watcher.close();
+    throw error;
+  }
+  watcher.on('error', onError);
+  return { close: () => watcher.close() };
+};
 
 /** What one pass changed. */
 export interface MirrorReport {
@@ -43,12 +84,17 @@ export interface MirrorReport {
 export interface ContentMirror {
   /** One pass: upload what changed, prune what is gone; `force` uploads everything again. */
   sync(options?: { force?: boolean }): Promise<MirrorReport>;
-  /** Watches the folder and syncs `debounceMs` after the last change. */
+  /**
+   * Watches the folder and syncs `debounceMs` after the last change, and every `rescanMs` anyway.
+   * Resolves once every folder is watched: a file saved after that is guaranteed to be mirrored.
+   */
   watch(options: {
     debounceMs?: number;
+    /** Safety re-scan interval; 0 turns it off. Default 30 s. */
+    rescanMs?: number;
     onSync?: (report: MirrorReport) => void;
     onError?: (error: unknown) => void;
-  }): ContentWatcher;
+  }): Promise<ContentWatcher>;
 }
 
 /** A running watcher. */
@@ -158,7 +204,18 @@ export function createContentMirror(options: ContentMirrorOptions): ContentMirro
     );
   }
 
-  async function sync(pass: { force?: boolean } = {}): Promise<MirrorReport> {
+  // One pass at a time: the watcher's passes and explicit syncs never interleave their uploads.
+  let last: Promise<unknown> = Promise.resolve();
+  function sync(pass: { force?: boolean } = {}): Promise<MirrorReport> {
+    const next = last.then(
+      () => syncOnce(pass),
+      () => syncOnce(pass),
+    );
+    last = next.catch(() => undefined);
+    return next;
+  }
+
+  async function syncOnce(pass: { force?: boolean }): Promise<MirrorReport> {
     content ??= await listBucket(options.client, options.contentBucket);
     if (pass.force) for (const key of content.keys()) content.set(key, '');
     site ??= await listBucket(options.client, options.siteBucket, `${assetsDir}/`);
@@ -193,7 +250,7 @@ export function createContentMirror(options: ContentMirrorOptions): ContentMirro
 
   return {
     sync,
-    watch({ debounceMs = 150, onSync, onError }) {
+    async watch({ debounceMs = 150, rescanMs = 30_000, onSync, onError }) {
       const passes = createDebouncedRunner(async () => {
         try {
           const report = await sync({});
@@ -202,22 +259,21 @@ export function createContentMirror(options: ContentMirrorOptions): ContentMirro
           onError?.(error);
         }
       }, debounceMs);
-      const onChange = (_event: string, filename: string | Buffer | null) => {
-        const rel = filename ? String(filename).split(sep).join('/') : '';
-        if (rel && isIgnored(rel)) return;
-        passes.trigger();
-      };
-      let watcher: FSWatcher | undefined;
-      try {
-        watcher = watch(options.dir, { recursive: true }, onChange);
-        watcher.on('error', (error) => onError?.(error));
-      } catch (error) {
-        onError?.(error);
-      }
+      const folder = await (options.watchFolder ?? watchFolder)(
+        options.dir,
+        () => passes.trigger(),
+        (error) => onError?.(error),
+      ).catch(async (error: unknown) => {
+        await passes.close();
+        throw error;
+      });
+      const rescan = rescanMs > 0 ? setInterval(() => passes.trigger(), rescanMs) : undefined;
+      rescan?.unref();
       return {
         idle: () => passes.idle(),
         async close() {
-          watcher?.close();
+          clearInterval(rescan);
+          await folder.close();
           await passes.close();
         },
       };

@@ -204,7 +204,7 @@ describe('content mirror', () => {
     });
     await mirror.sync();
     const reports: string[][] = [];
-    const watcher = mirror.watch({ debounceMs: 30, onSync: (r) => reports.push(r.uploaded) });
+    const watcher = await mirror.watch({ debounceMs: 30, onSync: (r) => reports.push(r.uploaded) });
 
     // Act
     await write('posts/2026-02-01-new.md', '# new');
