@@ -639,12 +639,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       from: { name: fromName, address: fromAddress },
       now,
     });
-    handle = createSiteListener({
-      client: s3.client,
-      bucket: BUCKETS.site,
-      routes: subscriptionRoutes(subscriptionDeps),
-      baseurl: () => baseurl,
-    });
     const subscribers = createSubscriberStore({ client: dynamo, tableName: TABLES.subscribers });
 
     let demoAdded = 0;
@@ -659,15 +653,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       contentBucket: BUCKETS.content,
       siteBucket: BUCKETS.site,
     });
-    const originFile = join(dataDir, 'site-origin');
-    const lastOrigin = (await readFile(originFile, 'utf8').catch(() => '')).trim();
-    if (lastOrigin && lastOrigin !== `${origin}${baseurl}`) {
-      out(
-        `The site moved from ${lastOrigin} to ${origin}${baseurl}: publishing every post again so links follow.`,
-      );
-    }
-    // Watch before the first sync: a file saved at any moment from here on is either in that sync
-    // or seen by the watcher, so the banner below never promises more than is true.
+    // Watch before the site answers and before the first sync: from the moment
+    // http://localhost:3000/ answers, a saved file is either in that sync or seen by the watcher.
     let watcher: ContentWatcher | undefined;
     if (options.watch ?? true) {
       watcher = await mirror.watch({
@@ -675,6 +662,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         onError: (error) => err(`watching ${contentDirArg}: ${(error as Error).message}`),
       });
       stops.push(() => watcher?.close());
+    }
+    handle = createSiteListener({
+      client: s3.client,
+      bucket: BUCKETS.site,
+      routes: subscriptionRoutes(subscriptionDeps),
+      baseurl: () => baseurl,
+    });
+    const originFile = join(dataDir, 'site-origin');
+    const lastOrigin = (await readFile(originFile, 'utf8').catch(() => '')).trim();
+    if (lastOrigin && lastOrigin !== `${origin}${baseurl}`) {
+      out(
+        `The site moved from ${lastOrigin} to ${origin}${baseurl}: publishing every post again so links follow.`,
+      );
     }
     const first = await mirror.sync({ force: lastOrigin !== '' && lastOrigin !== `${origin}${baseurl}` });
     await writeFile(originFile, `${origin}${baseurl}\n`);
