@@ -204,6 +204,8 @@ export class HeraldStack extends Stack {
       description: "Point the site's name here (CNAME or Route 53 alias)",
     });
     new CfnOutput(this, O.contentBucket, { value: this.content.bucket.bucketName });
+    new CfnOutput(this, O.siteBucket, { value: this.site.bucket.bucketName });
+    new CfnOutput(this, O.distributionId, { value: this.site.distribution.distributionId });
     new CfnOutput(this, O.subscribersTable, { value: this.subscribers.table.tableName });
   }
 

@@ -11,6 +11,9 @@ export const STACK_OUTPUTS = {
   /** CloudFront distribution domain, `d123.cloudfront.net`. */
   distributionDomain: 'DistributionDomain',
   contentBucket: 'ContentBucket',
+  /** Site bucket and CloudFront distribution id: the publish workflow copies assets without a deploy. */
+  siteBucket: 'SiteBucket',
+  distributionId: 'DistributionId',
   subscribersTable: 'SubscribersTable',
   mailDomain: 'MailDomain',
   mailFromDomain: 'MailFromDomain',
