@@ -207,6 +207,7 @@ export class HeraldStack extends Stack {
     new CfnOutput(this, O.siteBucket, { value: this.site.bucket.bucketName });
     new CfnOutput(this, O.distributionId, { value: this.site.distribution.distributionId });
     new CfnOutput(this, O.subscribersTable, { value: this.subscribers.table.tableName });
+    new CfnOutput(this, O.campaignsTable, { value: this.delivery.table.tableName });
   }
 
   /** Findings on the helper functions CDK itself adds (bucket deployment, bucket notifications). */

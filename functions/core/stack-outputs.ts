@@ -15,6 +15,8 @@ export const STACK_OUTPUTS = {
   siteBucket: 'SiteBucket',
   distributionId: 'DistributionId',
   subscribersTable: 'SubscribersTable',
+  /** For `herald campaigns --table` and `herald campaign POST --follow --table`. */
+  campaignsTable: 'CampaignsTable',
   mailDomain: 'MailDomain',
   mailFromDomain: 'MailFromDomain',
   configurationSet: 'ConfigurationSet',
