@@ -284,7 +284,11 @@ function checkAccount(f: DoctorFacts): DoctorCheck[] {
     const n = f.confirmedSubscribers.value;
     const minutes = a.maxSendRate > 0 ? Math.ceil(n / a.maxSendRate / 60) : undefined;
     const duration = minutes === undefined ? '' : ` at ${a.maxSendRate}/s a post takes about ${minutes} min`;
-    if (a.max24HourSend < 0 || n <= a.max24HourSend) {
+    if (n === 0) {
+      checks.push(
+        pass('Send quota vs subscribers', `no confirmed subscribers yet; the quota is ${quotaText(a)}.`),
+      );
+    } else if (a.max24HourSend < 0 || n <= a.max24HourSend) {
       checks.push(
         pass(
           'Send quota vs subscribers',

@@ -236,6 +236,18 @@ describe('diagnose', () => {
     expect(mailCanGoOut(checks)).toBe(true);
   });
 
+  it('says there is nobody to mail yet instead of timing an empty mailing', () => {
+    const facts = healthy();
+    facts.confirmedSubscribers = { ok: true, value: 0 };
+
+    const quota = find(diagnose(facts), 'Send quota vs subscribers');
+
+    expect(quota).toMatchObject({
+      ok: true,
+      meaning: 'no confirmed subscribers yet; the quota is 50,000 a day, 14 a second.',
+    });
+  });
+
   it('tells how to deploy when the stack does not exist, and skips what depends on it', () => {
     const facts: DoctorFacts = {
       ...healthy(),
