@@ -438,6 +438,9 @@ function checkConfigurationSet(f: DoctorFacts, name: string): DoctorCheck[] {
   return checks;
 }
 
+/** A lookup that timed out or failed proves nothing: the record may be fine. */
+const definitive = (a: DnsAnswer) => a.found || a.error === 'no record';
+
 function answerText(a: DnsAnswer): string {
   return a.found ? a.records.join(', ') : a.error;
 }
@@ -459,7 +462,7 @@ function checkDkimDns(f: DoctorFacts, domain: string): DoctorCheck[] {
       `DNS: ${r.name}`,
       `is ${r.cname.found ? `a CNAME to ${answerText(r.cname)}` : `not there (${r.cname.error})`}, not SES: receivers cannot verify the DKIM signature.`,
       [`Add: ${formatDnsRecord(expected)}`],
-      true,
+      definitive(r.cname),
     );
   });
 }
@@ -479,7 +482,7 @@ function checkMailFromDns(f: DoctorFacts, rejectsOnMxFailure: boolean): DoctorCh
           `DNS: MX ${mf.domain}`,
           `is ${answerText(mf.mx)}: SES needs it to take bounces for the MAIL FROM domain.`,
           [`Add: ${formatDnsRecord(expectedMx)}`],
-          rejectsOnMxFailure,
+          rejectsOnMxFailure && definitive(mf.mx),
         ),
     spfOk
       ? pass(`DNS: SPF ${mf.domain}`, 'includes amazonses.com.')

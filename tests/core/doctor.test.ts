@@ -174,6 +174,20 @@ describe('diagnose', () => {
     expect(mailCanGoOut(checks)).toBe(false);
   });
 
+  it('does not block on a DNS lookup that failed, since the record may be fine', () => {
+    const facts = healthy();
+    const [first] = facts.dns.dkim;
+    if (first) first.cname = { found: false, error: 'lookup failed (ETIMEOUT)' };
+
+    const checks = diagnose(facts);
+
+    expect(find(checks, 'DNS: tok1._domainkey.recaps.example.org')).toMatchObject({
+      ok: false,
+      blocking: false,
+    });
+    expect(mailCanGoOut(checks)).toBe(true);
+  });
+
   it('blocks mail while MAIL FROM is unverified because the identity rejects messages then', () => {
     const facts = healthy();
     if (facts.identity?.ok && facts.identity.value.mailFrom) facts.identity.value.mailFrom.status = 'FAILED';
