@@ -1,7 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { STACK_OUTPUTS } from '../../functions/core/stack-outputs.ts';
 import { Mail, type MailProps } from '../../infra/constructs/mail.ts';
 
@@ -28,10 +28,26 @@ function mailTemplate(props: Pick<MailProps, 'hostedZone' | 'dmarc'>): Template 
 }
 
 const dmarc = { policy: 'none', reportAddress: 'dmarc-reports@recaps.example.org' } as const;
+const hostedZone = { id: 'Z0123456789ABC', name: 'example.org' };
+let templates: Record<'zoned' | 'quarantine' | 'printed' | 'zonedOff' | 'printedOff', Template>;
+
+// Synthesising loads most of aws-cdk-lib the first time (tens of seconds on a busy machine).
+beforeAll(() => {
+  templates = {
+    zoned: mailTemplate({ hostedZone, dmarc }),
+    quarantine: mailTemplate({
+      hostedZone,
+      dmarc: { policy: 'quarantine', reportAddress: 'reports@dmarc.example.net' },
+    }),
+    printed: mailTemplate({ dmarc }),
+    zonedOff: mailTemplate({ hostedZone }),
+    printedOff: mailTemplate({}),
+  };
+}, 180_000);
 
 describe('Mail DNS records', () => {
   it('creates the _dmarc TXT record in the hosted zone', () => {
-    const template = mailTemplate({ hostedZone: { id: 'Z0123456789ABC', name: 'example.org' }, dmarc });
+    const template = templates.zoned;
 
     template.hasResourceProperties('AWS::Route53::RecordSet', {
       HostedZoneId: 'Z0123456789ABC',
@@ -43,19 +59,14 @@ describe('Mail DNS records', () => {
   });
 
   it('uses the configured policy and report address', () => {
-    const template = mailTemplate({
-      hostedZone: { id: 'Z0123456789ABC', name: 'example.org' },
-      dmarc: { policy: 'quarantine', reportAddress: 'reports@dmarc.example.net' },
-    });
-
-    template.hasResourceProperties('AWS::Route53::RecordSet', {
+    templates.quarantine.hasResourceProperties('AWS::Route53::RecordSet', {
       Name: '_dmarc.recaps.example.org.',
       ResourceRecords: ['"v=DMARC1; p=quarantine; rua=mailto:reports@dmarc.example.net"'],
     });
   });
 
   it('prints the DMARC record and the other records as outputs without a hosted zone', () => {
-    const template = mailTemplate({ dmarc });
+    const template = templates.printed;
 
     template.resourceCountIs('AWS::Route53::RecordSet', 0);
     template.hasOutput(STACK_OUTPUTS.dmarcRecord, {
@@ -73,15 +84,14 @@ describe('Mail DNS records', () => {
   });
 
   it('neither creates nor prints a DMARC record when the user publishes their own', () => {
-    const zoned = mailTemplate({ hostedZone: { id: 'Z0123456789ABC', name: 'example.org' } });
-    const printed = mailTemplate({});
-
-    expect(JSON.stringify(zoned.findResources('AWS::Route53::RecordSet'))).not.toContain('_dmarc');
-    expect(Object.keys(printed.findOutputs(STACK_OUTPUTS.dmarcRecord))).toEqual([]);
+    expect(JSON.stringify(templates.zonedOff.findResources('AWS::Route53::RecordSet'))).not.toContain(
+      '_dmarc',
+    );
+    expect(Object.keys(templates.printedOff.findOutputs(STACK_OUTPUTS.dmarcRecord))).toEqual([]);
   });
 
   it('names the outputs herald doctor reads without a construct hash', () => {
-    const template = mailTemplate({ dmarc });
+    const template = templates.printed;
 
     template.hasOutput(STACK_OUTPUTS.mailDomain, { Value: 'recaps.example.org' });
     template.hasOutput(STACK_OUTPUTS.mailFromDomain, { Value: 'mail.recaps.example.org' });
