@@ -441,6 +441,8 @@ function checkConfigurationSet(f: DoctorFacts, name: string): DoctorCheck[] {
 /** A lookup that timed out or failed proves nothing: the record may be fine. */
 const definitive = (a: DnsAnswer) => a.found || a.error === 'no record';
 
+const recordsOf = (a: DnsAnswer): string[] => (a.found ? a.records : []);
+
 function answerText(a: DnsAnswer): string {
   return a.found ? a.records.join(', ') : a.error;
 }
@@ -545,12 +547,8 @@ function checkSiteDns(f: DoctorFacts, distribution: string | undefined): DoctorC
   if (site.cname.found && site.cname.records.map(host).includes(host(distribution))) {
     return [pass(title, `is a CNAME to CloudFront (${distribution}).`)];
   }
-  const shared =
-    site.addresses.found && site.distributionAddresses.found
-      ? site.addresses.records.filter((a) =>
-          (site.distributionAddresses as { records: string[] }).records.includes(a),
-        )
-      : [];
+  const cloudfront = new Set(recordsOf(site.distributionAddresses));
+  const shared = recordsOf(site.addresses).filter((a) => cloudfront.has(a));
   if (shared.length > 0) {
     return [pass(title, `resolves to CloudFront (${distribution}; an alias record).`)];
   }
