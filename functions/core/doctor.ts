@@ -231,7 +231,7 @@ function checkAccount(f: DoctorFacts): DoctorCheck[] {
         pending
           ? ['Wait for the answer to your request in the AWS Support Center.']
           : [
-              `SES console (${f.region}) → Account dashboard → Request production access; the text to send is in the README, "Leave the SES sandbox".`,
+              `SES console (${f.region}) → Account dashboard → Request production access; the text to send is in the README, "Deploy to AWS", step 3.`,
               `or: aws sesv2 put-account-details --region ${f.region} --production-access-enabled --mail-type MARKETING --website-url <your site> --use-case-description "<see README>"`,
             ],
         true,
