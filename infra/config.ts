@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { DMARC_POLICIES, type DmarcPolicy } from '../functions/core/mail-dns.ts';
 import type { SiteConfig } from '../functions/core/model.ts';
 import { parseSiteConfig } from '../functions/core/site-config.ts';
 
@@ -22,6 +23,8 @@ export interface InfraConfig {
   sesRateSafetyFactor: number;
   /** Optional custom domain for CloudFront, with an ACM certificate in us-east-1. */
   siteDomain?: { name: string; certificateArn: string };
+  /** The `_dmarc.<mailDomain>` record Herald creates or prints; undefined when the user publishes their own. */
+  dmarc?: { policy: DmarcPolicy; reportAddress: string };
 }
 
 /** Thrown when configuration is missing or invalid; names the setting. */
@@ -49,6 +52,8 @@ const contextSchema = z
       .string()
       .regex(/^arn:aws:acm:us-east-1:\d{12}:certificate\/.+$/, 'must be an ACM certificate ARN in us-east-1')
       .optional(),
+    dmarcPolicy: z.enum([...DMARC_POLICIES, 'off']).default('none'),
+    dmarcReportAddress: z.email().optional(),
   })
   .refine((c) => (c.hostedZoneId === undefined) === (c.hostedZoneName === undefined), {
     message: 'hostedZoneId and hostedZoneName must be given together',
@@ -68,6 +73,8 @@ const contextKeys = [
   'sesRateSafetyFactor',
   'siteDomain',
   'certificateArn',
+  'dmarcPolicy',
+  'dmarcReportAddress',
 ] as const;
 
 /**
@@ -136,5 +143,9 @@ export function loadInfraConfig(options: {
       ctx.siteDomain && ctx.certificateArn
         ? { name: ctx.siteDomain, certificateArn: ctx.certificateArn }
         : undefined,
+    dmarc:
+      ctx.dmarcPolicy === 'off'
+        ? undefined
+        : { policy: ctx.dmarcPolicy, reportAddress: ctx.dmarcReportAddress ?? `dmarc-reports@${mailDomain}` },
   };
 }

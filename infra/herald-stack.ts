@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import type { Construct } from 'constructs';
+import { STACK_OUTPUTS } from '../functions/core/stack-outputs.ts';
 import type { InfraConfig } from './config.ts';
 import { Content } from './constructs/content.ts';
 import { Delivery } from './constructs/delivery.ts';
@@ -91,6 +92,7 @@ export class HeraldStack extends Stack {
       mailFromDomain: config.mailFromDomain,
       hostedZone: config.hostedZone,
       unsubscribeAddress: config.unsubscribeAddress,
+      dmarc: config.dmarc,
       feedback,
       inboundUnsubscribe,
     });
@@ -194,9 +196,18 @@ export class HeraldStack extends Stack {
       ],
     });
 
-    new CfnOutput(this, 'SiteUrl', { value: this.site.origin, description: 'CloudFront URL of the site' });
-    new CfnOutput(this, 'ContentBucket', { value: this.content.bucket.bucketName });
-    new CfnOutput(this, 'SubscribersTable', { value: this.subscribers.table.tableName });
+    const O = STACK_OUTPUTS;
+    new CfnOutput(this, O.siteUrl, { value: this.site.origin, description: 'CloudFront URL of the site' });
+    new CfnOutput(this, O.publicSiteUrl, { value: siteUrl, description: 'The site URL from site.yml' });
+    new CfnOutput(this, O.distributionDomain, {
+      value: this.site.distribution.distributionDomainName,
+      description: "Point the site's name here (CNAME or Route 53 alias)",
+    });
+    new CfnOutput(this, O.contentBucket, { value: this.content.bucket.bucketName });
+    new CfnOutput(this, O.siteBucket, { value: this.site.bucket.bucketName });
+    new CfnOutput(this, O.distributionId, { value: this.site.distribution.distributionId });
+    new CfnOutput(this, O.subscribersTable, { value: this.subscribers.table.tableName });
+    new CfnOutput(this, O.campaignsTable, { value: this.delivery.table.tableName });
   }
 
   /** Findings on the helper functions CDK itself adds (bucket deployment, bucket notifications). */

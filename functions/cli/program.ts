@@ -210,5 +210,18 @@ export function createProgram(io: CliIo = processIo): Command {
       }
     });
 
+  program
+    .command('doctor')
+    .description(
+      'Check that this AWS account can mail the newsletter: SES access and quota, the domain’s ' +
+        'verification and DNS, the deployed stack. Read-only; exit 1 when mail cannot go out.',
+    )
+    .option('-s, --stack <name>', 'CloudFormation stack name', 'Herald')
+    .option('-r, --region <region>', 'AWS region of the stack (default: AWS_REGION or your profile’s)')
+    .action(async (opts: { stack: string; region?: string }) => {
+      const { runDoctorCommand } = await import('./doctor.ts');
+      io.setExitCode(await runDoctorCommand(opts, { out: println, err: eprintln }));
+    });
+
   return program;
 }

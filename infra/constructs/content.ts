@@ -54,6 +54,8 @@ export class Content extends Construct {
         this.bucket.addEventNotification(s3.EventType.OBJECT_REMOVED, destination, { prefix, suffix });
       }
     }
+    // A push that changes only content/ skips cdk deploy: the publish workflow copies the files the
+    // same way (infra/scripts/deploy-plan.ts). Keep the two in step: no exclusions, pruned.
     new s3deploy.BucketDeployment(this, 'Upload', {
       sources: [s3deploy.Source.asset(props.sourceDir)],
       destinationBucket: this.bucket,

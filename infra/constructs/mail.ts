@@ -1,5 +1,6 @@
 import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as actions from 'aws-cdk-lib/aws-ses-actions';
@@ -7,6 +8,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { type DmarcPolicy, formatDnsRecord, sesRecords } from '../../functions/core/mail-dns.ts';
+import { STACK_OUTPUTS } from '../../functions/core/stack-outputs.ts';
 import { acknowledge } from '../nag.ts';
 import type { HeraldFunction } from './herald-function.ts';
 
@@ -15,16 +18,19 @@ export interface MailProps {
   mailFromDomain: string;
   hostedZone?: { id: string; name: string };
   unsubscribeAddress: string;
+  /** The `_dmarc` record to create (with a hosted zone) or print; omit when you publish your own. */
+  dmarc?: { policy: DmarcPolicy; reportAddress: string };
   /** Handles SES bounce / complaint / reject / delay events. */
-  feedback: HeraldFunction;
+  feedback: { readonly fn: lambda.IFunction };
   /** Handles mail to the `mailto:` unsubscribe address. */
-  inboundUnsubscribe: HeraldFunction;
+  inboundUnsubscribe: { readonly fn: lambda.IFunction };
 }
 
 /**
  * Mail: the SES domain identity (Easy DKIM 2048-bit, custom MAIL FROM), a configuration set whose
- * events feed the feedback handler, and an inbound rule for the `mailto:` unsubscribe address.
- * Without a hosted zone the DNS records are printed as stack outputs to add by hand.
+ * events feed the feedback handler, an inbound rule for the `mailto:` unsubscribe address, and a
+ * DMARC record (Gmail and Yahoo require one from bulk senders). Without a hosted zone the DNS
+ * records are printed as stack outputs to add by hand. `herald doctor` reads the outputs.
  */
 export class Mail extends Construct {
   readonly identity: ses.EmailIdentity;
@@ -96,29 +102,55 @@ export class Mail extends Construct {
       ],
     });
 
-    if (!zone) {
-      const region = Stack.of(this).region;
-      const records = this.identity.dkimRecords.map((r, i) => ({ key: `DkimRecord${i + 1}`, r }));
-      for (const { key, r } of records) {
-        new CfnOutput(this, key, { value: `${r.name} CNAME ${r.value}`, description: 'Add to DNS (DKIM)' });
-      }
-      new CfnOutput(this, 'MailFromMx', {
-        value: `${props.mailFromDomain} MX 10 feedback-smtp.${region}.amazonses.com`,
-        description: 'Add to DNS (custom MAIL FROM)',
-      });
-      new CfnOutput(this, 'MailFromSpf', {
-        value: `${props.mailFromDomain} TXT "v=spf1 include:amazonses.com ~all"`,
-        description: 'Add to DNS (custom MAIL FROM SPF)',
-      });
-      new CfnOutput(this, 'InboundMx', {
-        value: `${props.unsubscribeAddress.split('@')[1]} MX 10 inbound-smtp.${region}.amazonaws.com`,
-        description: 'Add to DNS so SES receives mailto: unsubscribe requests',
-      });
+    const region = Stack.of(this).region;
+    const unsubscribeDomain = props.unsubscribeAddress.split('@')[1] ?? props.domain;
+    const dmarc = props.dmarc ? sesRecords.dmarc(props.domain, props.dmarc) : undefined;
+    if (zone && dmarc) {
+      new route53.TxtRecord(this, 'Dmarc', { zone, recordName: dmarc.name, values: [dmarc.value] });
     }
-    new CfnOutput(this, 'InboundRuleSet', {
-      value: ruleSet.receiptRuleSetName,
-      description: 'Activate once: aws ses set-active-receipt-rule-set --rule-set-name <this>',
-    });
+    const O = STACK_OUTPUTS;
+    if (!zone) {
+      this.identity.dkimRecords.forEach((r, i) => {
+        this.output(`${O.dkimRecordPrefix}${i + 1}`, `${r.name} CNAME ${r.value}`, 'Add to DNS (DKIM)');
+      });
+      this.output(
+        O.mailFromMx,
+        formatDnsRecord(sesRecords.mailFromMx(props.mailFromDomain, region)),
+        'Add to DNS (custom MAIL FROM)',
+      );
+      this.output(
+        O.mailFromSpf,
+        formatDnsRecord(sesRecords.mailFromSpf(props.mailFromDomain)),
+        'Add to DNS (custom MAIL FROM SPF)',
+      );
+      if (dmarc) {
+        this.output(
+          O.dmarcRecord,
+          formatDnsRecord(dmarc),
+          'Add to DNS (DMARC; Gmail and Yahoo require it from bulk senders)',
+        );
+      }
+    }
+    // Never created in the hosted zone: the unsubscribe domain may already receive other mail.
+    this.output(
+      O.inboundMx,
+      formatDnsRecord(sesRecords.inboundMx(unsubscribeDomain, region)),
+      'Add to DNS so SES receives mailto: unsubscribe requests',
+    );
+    this.output(
+      O.inboundRuleSet,
+      ruleSet.receiptRuleSetName,
+      'Activate once: aws ses set-active-receipt-rule-set --rule-set-name <this>',
+    );
+    this.output(O.mailDomain, props.domain, 'SES domain identity');
+    this.output(O.mailFromDomain, props.mailFromDomain, 'SES custom MAIL FROM domain');
+    this.output(O.configurationSet, this.configurationSet.configurationSetName, 'SES configuration set');
+    this.output(O.unsubscribeAddress, props.unsubscribeAddress, 'mailto: unsubscribe address');
+  }
+
+  /** A stack output under a stable key (no construct-path hash), as `herald doctor` reads it. */
+  private output(key: string, value: string, description: string): void {
+    new CfnOutput(this, `Output${key}`, { value, description }).overrideLogicalId(key);
   }
 
   /**
