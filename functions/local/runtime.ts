@@ -124,7 +124,7 @@ export interface LocalRuntime {
 }
 
 const TABLES = { subscribers: 'herald-subscribers', campaigns: 'herald-campaigns' };
-const BUCKETS = { content: 'herald-content', site: 'herald-site' };
+const BUCKETS = { content: 'herald-content', site: 'herald-site', state: 'herald-state' };
 const CONTENT_MAX_RECEIVES = 3;
 const FALLBACK = { title: 'Herald', fromAddress: 'recaps@herald.test', fromName: 'Herald' };
 
@@ -375,7 +375,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const started = await Promise.allSettled([
       startDynaliteAt(dynamoDir, host),
       startLocalSes(host),
-      startLocalS3({ dir: join(dataDir, 's3'), buckets: [BUCKETS.content, BUCKETS.site], host }),
+      startLocalS3({
+        dir: join(dataDir, 's3'),
+        buckets: [BUCKETS.content, BUCKETS.site, BUCKETS.state],
+        host,
+      }),
     ] as const);
     for (const result of started) if (result.status === 'fulfilled') stops.push(() => result.value.stop());
     const failure = started.find((r) => r.status === 'rejected');
@@ -589,6 +593,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       dynamo,
       contentBucket: BUCKETS.content,
       siteBucket: BUCKETS.site,
+      stateBucket: BUCKETS.state,
       campaignTable: TABLES.campaigns,
       subscriberTable: TABLES.subscribers,
       templatesDir,
@@ -711,7 +716,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     stops.push(() => clearInterval(reconcileTimer));
 
     const [index, records, confirmed] = await Promise.all([
-      createS3SiteStore({ client: s3.client, bucket: BUCKETS.site }).readIndex(),
+      createS3SiteStore({ client: s3.client, bucket: BUCKETS.site, stateBucket: BUCKETS.state }).readIndex(),
       campaigns.list(),
       wiring.audience.countConfirmed(now()),
     ]);

@@ -16,7 +16,7 @@ export interface SiteProps {
 }
 
 // Jekyll-style permalinks may end in '/', which S3 does not resolve to index.html on its own.
-// Herald keeps its own state under /_herald/ in the bucket; readers never see it.
+// Herald's state lives in its own bucket; /_herald/ (where older versions kept it) stays refused.
 const indexRewrite = `function handler(event) {
   var request = event.request;
   var uri = request.uri;
@@ -38,11 +38,17 @@ const indexRewrite = `function handler(event) {
  */
 export class Site extends Construct {
   readonly bucket: s3.Bucket;
+  /**
+   * The publish handler's post index and fragments, drafts included: private, and no CloudFront
+   * origin points at it, so nothing in it is ever served.
+   */
+  readonly stateBucket: s3.Bucket;
   readonly distribution: cloudfront.Distribution;
 
   constructor(scope: Construct, id: string, props: SiteProps) {
     super(scope, id);
     this.bucket = new s3.Bucket(this, 'Bucket', privateBucketProps(props.accessLogs, 'site/'));
+    this.stateBucket = new s3.Bucket(this, 'StateBucket', privateBucketProps(props.accessLogs, 'state/'));
     const origin = origins.S3BucketOrigin.withOriginAccessControl(this.bucket);
     const headers = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
       securityHeadersBehavior: {

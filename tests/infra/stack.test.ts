@@ -189,6 +189,35 @@ describe('Herald stack', () => {
     });
   });
 
+  it('keeps the post index and fragments (drafts too) in a private bucket no CloudFront origin or behaviour reaches', () => {
+    const siteBucket = logicalIdOf(stack.site.bucket);
+    const stateBucket = logicalIdOf(stack.site.stateBucket);
+    const [[, distribution] = ['', undefined]] = resources('AWS::CloudFront::Distribution');
+    const config = (distribution as Resource).Properties.DistributionConfig as {
+      Origins: { Id: string; DomainName: unknown }[];
+    };
+    const serialised = JSON.stringify(distribution);
+
+    expect(stateBucket).not.toBe(siteBucket);
+    expect(serialised).not.toContain(stateBucket);
+    expect(config.Origins.filter((o) => JSON.stringify(o.DomainName).includes(siteBucket))).toHaveLength(1);
+    for (const [, policy] of resources('AWS::S3::BucketPolicy')) {
+      if (JSON.stringify(policy.Properties.Bucket).includes(stateBucket)) {
+        expect(JSON.stringify(policy.Properties.PolicyDocument)).not.toContain('cloudfront');
+      }
+    }
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: Match.objectLike({ BlockPublicAcls: true, RestrictPublicBuckets: true }),
+      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'state/' }),
+    });
+    const publish = heraldFunctions().find(
+      ([, fn]) => JSON.stringify(fn.Properties.Environment).includes('herald-publish'),
+    );
+    const variables = (publish?.[1].Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(JSON.stringify(variables.STATE_BUCKET)).toContain(stateBucket);
+    expect(JSON.stringify(variables.SITE_BUCKET)).toContain(siteBucket);
+  });
+
   it('stores subscribers in one on-demand table with recovery, deletion protection, a sparse index and TTL', () => {
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       KeySchema: [
