@@ -207,13 +207,18 @@ describe('Herald stack', () => {
       }
     }
     template.hasResourceProperties('AWS::S3::Bucket', {
-      PublicAccessBlockConfiguration: Match.objectLike({ BlockPublicAcls: true, RestrictPublicBuckets: true }),
+      PublicAccessBlockConfiguration: Match.objectLike({
+        BlockPublicAcls: true,
+        RestrictPublicBuckets: true,
+      }),
       LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'state/' }),
     });
-    const publish = heraldFunctions().find(
-      ([, fn]) => JSON.stringify(fn.Properties.Environment).includes('herald-publish'),
+    const publish = heraldFunctions().find(([, fn]) =>
+      JSON.stringify(fn.Properties.Environment).includes('herald-publish'),
     );
-    const variables = (publish?.[1].Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    const variables =
+      (publish?.[1].Properties.Environment as { Variables?: Record<string, unknown> } | undefined)
+        ?.Variables ?? {};
     expect(JSON.stringify(variables.STATE_BUCKET)).toContain(stateBucket);
     expect(JSON.stringify(variables.SITE_BUCKET)).toContain(siteBucket);
   });
