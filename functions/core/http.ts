@@ -135,6 +135,14 @@ export function jsonResponse(
   };
 }
 
+/**
+ * The static site's Content-Security-Policy (CloudFront's response headers policy and the local
+ * site server). Never applied to `/api/*`: the API's pages carry their own, stricter policy
+ * ({@link htmlResponse}) that allows their one inline `<style>`.
+ */
+export const SITE_CONTENT_SECURITY_POLICY =
+  "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'";
+
 /** An HTML page response with a strict CSP that still lets forms post to `formOrigin`. */
 export function htmlResponse(
   statusCode: number,

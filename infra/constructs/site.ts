@@ -5,6 +5,7 @@ import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { SITE_CONTENT_SECURITY_POLICY } from '../../functions/core/http.ts';
 import { acknowledge } from '../nag.ts';
 import { privateBucketProps } from './storage.ts';
 
@@ -50,25 +51,30 @@ export class Site extends Construct {
     this.bucket = new s3.Bucket(this, 'Bucket', privateBucketProps(props.accessLogs, 'site/'));
     this.stateBucket = new s3.Bucket(this, 'StateBucket', privateBucketProps(props.accessLogs, 'state/'));
     const origin = origins.S3BucketOrigin.withOriginAccessControl(this.bucket);
+    const commonHeaders = {
+      contentTypeOptions: { override: true },
+      frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
+      referrerPolicy: {
+        referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
+        override: true,
+      },
+      strictTransportSecurity: {
+        accessControlMaxAge: Duration.days(365),
+        includeSubdomains: true,
+        override: true,
+      },
+    } satisfies cloudfront.ResponseSecurityHeadersBehavior;
     const headers = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
       securityHeadersBehavior: {
-        contentSecurityPolicy: {
-          contentSecurityPolicy:
-            "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
-          override: true,
-        },
-        contentTypeOptions: { override: true },
-        frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
-        referrerPolicy: {
-          referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
-          override: true,
-        },
-        strictTransportSecurity: {
-          accessControlMaxAge: Duration.days(365),
-          includeSubdomains: true,
-          override: true,
-        },
+        ...commonHeaders,
+        contentSecurityPolicy: { contentSecurityPolicy: SITE_CONTENT_SECURITY_POLICY, override: true },
       },
+    });
+    // The API's pages send their own CSP (core/http.ts) allowing their inline <style>; the site's
+    // `style-src 'self'` would blank them, so /api/* keeps the origin's CSP and gets the rest.
+    const apiHeaders = new cloudfront.ResponseHeadersPolicy(this, 'ApiSecurityHeaders', {
+      comment: "Subscription API: the handlers' own Content-Security-Policy, plus the site's other headers",
+      securityHeadersBehavior: commonHeaders,
     });
     const feedCache = new cloudfront.CachePolicy(this, 'FeedCache', {
       comment: 'Feeds: five minutes, so new posts reach feed readers quickly',
@@ -140,7 +146,7 @@ export class Site extends Construct {
           allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
           cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
           originRequestPolicy: apiRequests,
-          responseHeadersPolicy: headers,
+          responseHeadersPolicy: apiHeaders,
         },
       },
     });

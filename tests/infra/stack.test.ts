@@ -223,6 +223,33 @@ describe('Herald stack', () => {
     expect(JSON.stringify(variables.SITE_BUCKET)).toContain(siteBucket);
   });
 
+  it("leaves /api/* pages their own CSP (inline <style>) while the site keeps style-src 'self'", () => {
+    const [[, distribution] = ['', undefined]] = resources('AWS::CloudFront::Distribution');
+    const config = (distribution as Resource).Properties.DistributionConfig as {
+      DefaultCacheBehavior: { ResponseHeadersPolicyId: { Ref: string } };
+      CacheBehaviors: { PathPattern: string; ResponseHeadersPolicyId: { Ref: string } }[];
+    };
+    const policies = template.findResources('AWS::CloudFront::ResponseHeadersPolicy') as Record<
+      string,
+      { Properties: { ResponseHeadersPolicyConfig: { SecurityHeadersConfig: Record<string, unknown> } } }
+    >;
+    const headersOf = (ref: { Ref: string } | undefined) =>
+      policies[ref?.Ref ?? '']?.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig;
+    const api = config.CacheBehaviors.find((b) => b.PathPattern === '/api/*');
+
+    const siteHeaders = headersOf(config.DefaultCacheBehavior.ResponseHeadersPolicyId);
+    const apiHeaders = headersOf(api?.ResponseHeadersPolicyId);
+
+    expect(JSON.stringify(siteHeaders?.ContentSecurityPolicy)).toContain("style-src 'self'");
+    expect(apiHeaders).toBeDefined();
+    expect(apiHeaders?.ContentSecurityPolicy).toBeUndefined();
+    expect(apiHeaders).toMatchObject({
+      FrameOptions: { FrameOption: 'DENY', Override: true },
+      ContentTypeOptions: { Override: true },
+      StrictTransportSecurity: expect.objectContaining({ AccessControlMaxAgeSec: 31_536_000 }),
+    });
+  });
+
   it('stores subscribers in one on-demand table with recovery, deletion protection, a sparse index and TTL', () => {
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       KeySchema: [
