@@ -1,6 +1,34 @@
 import { Marked, type Tokens } from 'marked';
 import markedAlert from 'marked-alert';
 
+/**
+ * Deepest nesting of block containers (`>` quotes and list items) a post may use. Real posts stay
+ * under five; marked recurses once per level, so 20,000 `>` overflow the stack.
+ */
+export const MAX_MARKDOWN_NESTING = 50;
+
+// A container marker at the start of what is left of a line: `>`, or a list bullet / number
+// followed by a blank, after any indentation (nested lists indent by about two columns a level).
+const CONTAINER_MARKER = /^([ \t]*)(?:>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))/;
+
+/**
+ * The first line (1-based in `markdown`) whose block containers nest deeper than
+ * {@link MAX_MARKDOWN_NESTING}, with its depth; undefined if none does.
+ */
+export function tooDeeplyNested(markdown: string): { line: number; depth: number } | undefined {
+  const lines = markdown.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    let rest = lines[i] as string;
+    let depth = 0;
+    for (let match = CONTAINER_MARKER.exec(rest); match; match = CONTAINER_MARKER.exec(rest)) {
+      depth += 1 + Math.floor((match[1] ?? '').replace(/\t/g, '    ').length / 2);
+      rest = rest.slice(match[0].length);
+    }
+    if (depth > MAX_MARKDOWN_NESTING) return { line: i + 1, depth };
+  }
+  return undefined;
+}
+
 /** Schemes that run code or smuggle documents when a reader clicks a link the author wrote in Markdown. */
 const SCRIPTABLE_URL = /^(?:javascript|vbscript|data):/i;
 

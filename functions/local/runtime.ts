@@ -546,9 +546,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         }
         const error = String(context.error ?? '');
         if (message === 'publish failed' && error.startsWith('ContentError')) return;
+        // --reset deletes every subscriber: offer it only when the local data is what failed.
+        const dataError = /^(SiteBucketError|PostIndexError|LocalDataError|LocalS3Error)\b/.test(error);
         reportOnce(`${message}:${error}`, [
           `publish: ${message}: ${error || compact(context)}`,
-          '  If this keeps happening, the local data may be damaged: `herald dev --reset` starts fresh.',
+          dataError
+            ? '  If this keeps happening, the local data may be damaged: `herald dev --reset` starts fresh.'
+            : '  Your content and data are unchanged; if this keeps happening, please report it.',
         ]);
       },
     };

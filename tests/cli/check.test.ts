@@ -64,6 +64,31 @@ describe('herald check', () => {
     expect(io.out).toBe('');
   });
 
+  it('reports a YAML alias bomb and 20,000 nested quotes as file:line: message, without a stack trace', async () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (const [i, name] of ['b', 'c', 'd', 'e', 'f', 'g', 'h'].entries()) {
+      const previous = i === 0 ? 'a' : ['b', 'c', 'd', 'e', 'f', 'g'][i - 1];
+      bomb.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(', ')}]`);
+    }
+    const content = await heraldContent({
+      '2026-01-13-bomb.md': `---\ntitle: Bomb\n${bomb.join('\n')}\n---\n\nBody.\n`,
+      '2026-01-14-deep.md': `---\ntitle: Deep\n---\n\nIntro.\n\n${'>'.repeat(20_000)} deep\n`,
+    });
+    const { io, cli } = captureIo();
+
+    await createProgram(cli).parseAsync(['node', 'herald', 'check', '--content', content]);
+
+    expect(io.code).toBe(1);
+    expect(io.err).toMatch(
+      /posts\/2026-01-13-bomb\.md:4: invalid YAML front matter: aliases .*too much data.*\n/,
+    );
+    expect(io.err).toMatch(
+      /posts\/2026-01-14-deep\.md:7: quotes or lists nested 20000 levels deep; at most 50 .*\n/,
+    );
+    expect(io.err).toMatch(/2 problem\(s\) found\n$/);
+    expect(io.err).not.toMatch(/\n\s+at /);
+  });
+
   it('warns about an email excerpted for size but still passes', async () => {
     // Prepare
     const paragraph = `${'Caches grow, batches shrink, and the scheduler decides. '.repeat(20)}\n\n`;
