@@ -1,5 +1,6 @@
 import { Marked, type Tokens } from 'marked';
 import markedAlert from 'marked-alert';
+import { type StrippedHtml, stripRedirectTags } from './strip-redirects.ts';
 
 /**
  * Deepest nesting of block containers (`>` quotes and list items) a post may use. Real posts stay
@@ -48,6 +49,14 @@ const SCRIPTABLE_URL = /^(?:javascript|vbscript|data):/i;
  * Pure: a fresh marked instance per call, so ids never leak between posts.
  */
 export function renderMarkdown(markdown: string): string {
+  return renderMarkdownReport(markdown).html;
+}
+
+/**
+ * {@link renderMarkdown}, also saying which page-hijacking tags (`<meta http-equiv>`, `<base>`)
+ * were cut from the author's raw HTML (`core/strip-redirects.ts`), for `herald check` to warn.
+ */
+export function renderMarkdownReport(markdown: string): StrippedHtml {
   const slugs = new HeadingSlugs();
   const marked = new Marked(
     {
@@ -71,7 +80,7 @@ export function renderMarkdown(markdown: string): string {
     },
     markedAlert(),
   );
-  return marked.parse(markdown, { async: false });
+  return stripRedirectTags(marked.parse(markdown, { async: false }));
 }
 
 function isScriptable(href: string): boolean {

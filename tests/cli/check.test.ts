@@ -109,6 +109,25 @@ describe('herald check', () => {
     ]);
   });
 
+  it('warns, with file and line, about a meta refresh and a base tag it removes from the site page', async () => {
+    const content = await heraldContent({
+      '2026-01-15-redirect.md':
+        '---\ntitle: Redirect\n---\n\nHello.\n\n<meta http-equiv="refresh" content="0;url=https://evil.example">\n\nSee <base href="https://evil.example/">.\n',
+    });
+
+    const result = await runCheck({ contentDir: content });
+
+    expect(result.ok).toBe(true);
+    expect(result.warnings).toEqual([
+      expect.stringMatching(
+        /posts\/2026-01-15-redirect\.md:7: <meta http-equiv="refresh" content="0;url=https:\/\/evil\.example"> is removed from the site page/,
+      ),
+      expect.stringMatching(
+        /posts\/2026-01-15-redirect\.md:9: <base href="https:\/\/evil\.example\/"> is removed/,
+      ),
+    ]);
+  });
+
   it('warns about a missing postal address in a Jekyll site', async () => {
     // Prepare
     const site = join(work, 'jekyll');
