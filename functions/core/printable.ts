@@ -12,3 +12,8 @@ const BREAKS = /[\t\n\r]+/g;
 export function printable(text: string): string {
   return text.replace(BREAKS, ' ').replace(CONTROLS, '');
 }
+
+/** {@link printable} for multi-line output: line feeds stay, every other control goes. */
+export function printableLines(text: string): string {
+  return text.split(/\r?\n/).map(printable).join('\n');
+}

@@ -33,6 +33,7 @@ import { PortInUseError } from '../cli/dev-server.ts';
 import { addressHash } from '../core/email-address.ts';
 import { ContentError, formatProblem } from '../core/errors.ts';
 import type { SiteConfig } from '../core/model.ts';
+import { printableLines } from '../core/printable.ts';
 import type { DeliveryLog } from '../core/send-batch.ts';
 import { parseSiteConfig } from '../core/site-config.ts';
 import type { Subscriber } from '../core/subscriber.ts';
@@ -292,8 +293,9 @@ function compact(context: Record<string, unknown>): string {
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const startedAt = options.startedAt ?? performance.now();
-  const out = options.out ?? (() => undefined);
-  const err = options.err ?? (() => undefined);
+  // Everything printed may quote content (titles, keys, problems): strip control characters once, here.
+  const out = (line: string) => options.out?.(printableLines(line));
+  const err = (line: string) => options.err?.(printableLines(line));
   const now = options.now ?? (() => new Date());
   const contentDirArg = options.contentDir ?? 'content';
   const dataDirArg = options.dataDir ?? '.herald';

@@ -128,6 +128,20 @@ describe('herald check', () => {
     ]);
   });
 
+  it('prints content problems without the control characters a file name carries', async () => {
+    const content = await heraldContent({
+      '2026-01-16-e\u001b[2J\u001b]0;pwned\u0007\bsc.md': '---\nlayout: post\n---\n\nBody.\n',
+    });
+    const { io, cli } = captureIo();
+
+    await createProgram(cli).parseAsync(['node', 'herald', 'check', '--content', content]);
+
+    expect(io.code).toBe(1);
+    expect(io.err).toMatch(/2026-01-16-e\[2J\]0;pwnedsc\.md:\d+: title: /);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting their absence.
+    expect(io.err).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+  });
+
   it('warns about a missing postal address in a Jekyll site', async () => {
     // Prepare
     const site = join(work, 'jekyll');

@@ -77,7 +77,7 @@ describe('local runtime with a damaged data folder', () => {
     expect((noContent as Error).message).toContain('There is no content folder at');
   });
 
-  it('reports hostile content (alias bomb, 20,000 nested quotes) by file and line and never suggests --reset', async () => {
+  it('reports hostile content (alias bomb, 20,000 nested quotes, controls in a name) by file and line, never suggesting --reset', async () => {
     const content = join(work, 'content');
     await cp(new URL('../../content/', import.meta.url), content, { recursive: true });
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]'];
@@ -94,6 +94,10 @@ describe('local runtime with a damaged data folder', () => {
     await writeFile(
       join(content, 'posts', '2026-06-05-deep.md'),
       `---\ntitle: Deep\n---\n\n${'>'.repeat(20_000)} x\n`,
+    );
+    await writeFile(
+      join(content, 'posts', '2026-06-06-e\u001b[2J\u001b]0;x\u0007sc.md'),
+      '---\nlayout: post\n---\n\nBody.\n',
     );
     const lines: string[] = [];
 
@@ -117,6 +121,9 @@ describe('local runtime with a damaged data folder', () => {
     // The banner always lists how to start over; no problem report may point there.
     expect(lines.filter((l) => l.includes('--reset') && !/^\s*Start over/.test(l))).toEqual([]);
     expect(text).not.toMatch(/\n\s+at /);
+    expect(text).toContain('posts/2026-06-06-e[2J]0;xsc.md was not published');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting their absence.
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
   });
 
   it('starts over with --reset', async () => {
