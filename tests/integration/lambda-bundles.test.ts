@@ -347,7 +347,7 @@ describe('the publish bundle (CommonJS, with mjml)', () => {
     await put('site.yml', readFileSync(join(repoRoot, 'content', 'site.yml'), 'utf8'));
     await put(
       key,
-      `---\ntitle: "Bundle Night"\nauthor: "Meetup Organisers"\ndate: ${today} 09:00:00 +0000\nsummary: "Three talks about shipping small Lambda bundles."\ntags: [serverless]\n---\n\nWe met to compare **cold starts** and left with smaller bundles.\n`,
+      `---\ntitle: "Bundle Night"\nauthor: "Meetup Organisers"\ndate: ${today} 00:00:00 +0000\nsummary: "Three talks about shipping small Lambda bundles."\ntags: [serverless]\n---\n\nWe met to compare **cold starts** and left with smaller bundles.\n`,
     );
     const sqs = await startSqsStandIn();
     const bundle = bundles.get('herald-publish');
