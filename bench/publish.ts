@@ -26,7 +26,8 @@ try {
   const suffix = randomUUID().slice(0, 8);
   const contentBucket = `content-${suffix}`;
   const siteBucket = `site-${suffix}`;
-  await Promise.all([createLocalBucket(s3, contentBucket), createLocalBucket(s3, siteBucket)]);
+  const stateBucket = `state-${suffix}`;
+  await Promise.all([contentBucket, siteBucket, stateBucket].map((bucket) => createLocalBucket(s3, bucket)));
   await dynamo.send(new CreateTableCommand(campaignTableDefinition(`campaigns-${suffix}`)));
   await createSubscriberTable(dynamo, `subscribers-${suffix}`);
 
@@ -36,6 +37,7 @@ try {
     dynamo,
     contentBucket,
     siteBucket,
+    stateBucket,
     campaignTable: `campaigns-${suffix}`,
     subscriberTable: `subscribers-${suffix}`,
     templatesDir: DEFAULT_TEMPLATES_DIR,

@@ -120,6 +120,7 @@ export class HeraldStack extends Stack {
         SUBSCRIBER_TABLE_NAME: this.subscribers.table.tableName,
         CONTENT_BUCKET: this.content.bucket.bucketName,
         SITE_BUCKET: this.site.bucket.bucketName,
+        STATE_BUCKET: this.site.stateBucket.bucketName,
         CONTENT_QUEUE_ARN: this.content.events.queueArn,
       },
       timeout: Duration.minutes(1),
@@ -134,7 +135,15 @@ export class HeraldStack extends Stack {
       publish,
       this.site.bucket,
       ['GetObject*', 'GetBucket*', 'List*', 'DeleteObject*', 'Abort*'],
-      'publish writes and removes site pages, feeds and its post index',
+      'publish writes and removes site pages and feeds (and moves legacy state out of the site bucket)',
+    );
+    this.site.stateBucket.grantReadWrite(publish.fn);
+    this.site.stateBucket.grantDelete(publish.fn);
+    acknowledgeBucketGrant(
+      publish,
+      this.site.stateBucket,
+      ['GetObject*', 'GetBucket*', 'List*', 'DeleteObject*', 'Abort*'],
+      'publish reads and writes its private post index and fragments',
     );
     this.subscribers.table.grantReadData(publish.fn);
     acknowledgeTableIndexes(publish, this.subscribers.table);

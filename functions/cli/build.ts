@@ -10,7 +10,8 @@ import { contentTypeFor } from '../core/content-type.ts';
 import type { Post, RenderedPost, SiteConfig } from '../core/model.ts';
 import { toPortableHtml } from '../core/portable-html.ts';
 import { buildPreviewMessage } from '../core/preview-message.ts';
-import { renderMarkdown } from '../core/render-markdown.ts';
+import { printable } from '../core/printable.ts';
+import { renderMarkdownReport } from '../core/render-markdown.ts';
 
 /** The repository's own `templates/` folder: site templates in `site/`, the newsletter MJML at the top. */
 export const DEFAULT_TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
@@ -78,12 +79,16 @@ export interface PreparedBuild {
  * carry only the newest posts and only mailed posts get emails, and sanitising is about half the
  * rendering cost of a large archive.
  */
-export function renderPostLazily(post: Post, site: SiteConfig): RenderedPost {
-  const html = renderMarkdown(post.body);
+export function renderPostLazily(
+  post: Post,
+  site: SiteConfig,
+): RenderedPost & { /** Page-hijacking tags cut from the body. */ removedTags: string[] } {
+  const { html, removed } = renderMarkdownReport(post.body);
   let portable: string | undefined;
   return {
     post,
     html,
+    removedTags: removed,
     get portableHtml() {
       portable ??= toPortableHtml(html, post.url, site.url + site.baseurl);
       return portable;
@@ -120,7 +125,7 @@ export async function prepareBuild(options: Omit<BuildOptions, 'outDir'>): Promi
   };
 
   const published = content.posts.filter((p) => !p.draft);
-  const rendered: RenderedPost[] = published.map((post) => renderPostLazily(post, site));
+  const rendered = published.map((post) => renderPostLazily(post, site));
   const assets: SiteFile[] = await Promise.all(
     content.assets.map(async (asset) => ({
       path: asset.sitePath,
@@ -169,6 +174,15 @@ export async function prepareBuild(options: Omit<BuildOptions, 'outDir'>): Promi
     warnings.push(
       'site config: newsletter.postal_address is empty; every newsletter must show the sender’s postal address (CAN-SPAM)',
     );
+  }
+  for (const r of rendered) {
+    for (const tag of r.removedTags) {
+      const at = r.post.body.indexOf(tag);
+      const line = at < 0 ? '' : `:${r.post.body.slice(0, at).split('\n').length + r.post.bodyLine - 1}`;
+      warnings.push(
+        `${r.post.sourcePath}${line}: ${printable(tag)} is removed from the site page (it would redirect readers or re-point its links)`,
+      );
+    }
   }
   for (const e of emails.filter((x) => x.excerpted)) {
     warnings.push(

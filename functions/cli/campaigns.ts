@@ -12,6 +12,7 @@ import { createSesRawSender, createSesSendClient } from '../adapters/ses-raw-sen
 import { loadTokenKeysFile } from '../adapters/token-keys.ts';
 import { type CampaignProgress, type CampaignRecord, summarizeCampaign } from '../core/campaign.ts';
 import { compilePersonalizer, type RenderedEmail } from '../core/personalize.ts';
+import { printableLines } from '../core/printable.ts';
 import { renderPost } from '../core/render-post.ts';
 import { composeNewsletter, type RawSender } from '../core/send-batch.ts';
 import { campaignDelivery } from '../core/start-campaign.ts';
@@ -159,12 +160,12 @@ export async function sendTest(input: {
 
 /** Adds the campaign commands to the `herald` program. */
 export function registerCampaignCommands(program: Command, context: CampaignCommandContext = {}): void {
-  const print = context.print ?? ((line: string) => console.log(line));
+  const print = context.print ?? ((line: string) => console.log(printableLines(line)));
   const store = context.store ?? defaultStore;
   const now = context.now ?? (() => new Date());
   const sleep = context.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const fail = (error: unknown) => {
-    console.error(error instanceof CampaignCommandError ? `herald: ${error.message}` : error);
+    console.error(error instanceof CampaignCommandError ? printableLines(`herald: ${error.message}`) : error);
     process.exitCode = 1;
   };
 

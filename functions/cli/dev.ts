@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { EmailTemplateError } from '../adapters/mjml-email-renderer.ts';
 import { TemplateError } from '../adapters/templates-fs.ts';
 import { ContentError, formatProblem } from '../core/errors.ts';
+import { printableLines } from '../core/printable.ts';
 import { createDebouncedRunner } from '../local/debounced-runner.ts';
 import { RuntimeLockedError } from '../local/lock.ts';
 import {
@@ -119,22 +120,26 @@ export async function runLocalDev(
 ): Promise<LocalRuntime | undefined> {
   // The SDK's Node 20 deprecation notice would sit in the middle of the banner; Lambda runs Node 22.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const safe = {
+    out: (line: string) => io.out(printableLines(line)),
+    err: (line: string) => io.err(printableLines(line)),
+  };
   try {
-    return await startLocalRuntime({ startedAt: 0, ...options, out: io.out, err: io.err });
+    return await startLocalRuntime({ startedAt: 0, ...options, out: safe.out, err: safe.err });
   } catch (error) {
     if (
       error instanceof PortInUseError ||
       error instanceof RuntimeLockedError ||
       error instanceof LocalDataError
     ) {
-      io.err(`herald dev: ${error.message}`);
+      safe.err(`herald dev: ${error.message}`);
     } else if (error instanceof ContentError) {
-      io.err('herald dev: fix these problems and start again:');
-      for (const problem of error.problems) io.err(`  ${formatProblem(problem)}`);
+      safe.err('herald dev: fix these problems and start again:');
+      for (const problem of error.problems) safe.err(`  ${formatProblem(problem)}`);
     } else {
       const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      io.err(`herald dev: the local cloud could not start (${what}).`);
-      io.err(
+      safe.err(`herald dev: the local cloud could not start (${what}).`);
+      safe.err(
         '  If the local data is damaged, `herald dev --reset` starts fresh; otherwise please report this.',
       );
     }

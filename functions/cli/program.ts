@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { printableLines } from '../core/printable.ts';
 import { type BuildReport, runBuild } from './build.ts';
 import { runCheck } from './check.ts';
 import { describeBuildError, runDev, runLocalDev } from './dev.ts';
@@ -66,8 +67,9 @@ function formatSummary(report: BuildReport, outDir: string): string[] {
  * commands from other modules (e.g. subscribers) and tests can run it in-process.
  */
 export function createProgram(io: CliIo = processIo): Command {
-  const println = (line = '') => io.out(`${line}\n`);
-  const eprintln = (line = '') => io.err(`${line}\n`);
+  // Lines quote content (titles, file names, values): no control character reaches the terminal.
+  const println = (line = '') => io.out(`${printableLines(line)}\n`);
+  const eprintln = (line = '') => io.err(`${printableLines(line)}\n`);
 
   const program = new Command()
     .name('herald')

@@ -9,6 +9,7 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { createSubscriberStore, isSubscriber, type SubscriberStore } from '../adapters/subscriber-store.ts';
 import { addressHash, normalizeEmailAddress } from '../core/email-address.ts';
+import { printable, printableLines } from '../core/printable.ts';
 import type { ConsentRecord, Subscriber } from '../core/subscriber.ts';
 import { loadSubscriptionConfig } from '../handlers/config.ts';
 import { requestSubscription } from '../handlers/subscribe.ts';
@@ -174,7 +175,7 @@ export function readImportCsv(text: string, file: string): ImportRow[] {
 
 /** Registers `herald subscribers …` on the program. */
 export function registerSubscriberCommands(program: Command, context: SubscriberCommandContext = {}): void {
-  const print = context.print ?? ((line: string) => console.log(line));
+  const print = context.print ?? ((line: string) => console.log(printableLines(line)));
   const now = context.now ?? (() => new Date());
   const newId = context.newId ?? randomUUID;
   const openStore =
@@ -243,7 +244,9 @@ export function registerSubscriberCommands(program: Command, context: Subscriber
         const address = normalizeEmailAddress(row.email);
         if (!address.ok) {
           counts.invalid++;
-          console.error(`${file}:${row.line}: skipped "${row.email.slice(0, 80)}": ${address.problem}`);
+          console.error(
+            printable(`${file}:${row.line}: skipped "${row.email.slice(0, 80)}": ${address.problem}`),
+          );
           continue;
         }
         if (row.optedOut) {

@@ -20,8 +20,11 @@ export interface HttpResponse {
   body: string;
 }
 
-/** Bodies above this are rejected with 413 before parsing. */
-export const MAX_BODY_BYTES = 10 * 1024;
+/**
+ * Bodies above this are rejected with 413 before parsing: the largest legitimate body (a sign-up
+ * form, a token) is a few hundred bytes.
+ */
+export const MAX_BODY_BYTES = 4 * 1024;
 
 /** A parsed body: JSON requests get JSON answers, form posts get HTML pages. */
 export type ParsedBody =
@@ -77,15 +80,26 @@ export function rawBody(request: HttpRequestLike): Buffer {
 }
 
 /**
+ * Whether the body is over `maxBytes`, by its declared `Content-Length` or its size, without
+ * decoding or copying it (a base64 body's size is worked out from its length).
+ */
+export function bodyTooLarge(request: HttpRequestLike, maxBytes = MAX_BODY_BYTES): boolean {
+  const declared = Number(header(request, 'content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) return true;
+  const body = request.body ?? '';
+  const size = request.isBase64Encoded
+    ? Math.floor((body.length * 3) / 4) - (body.endsWith('==') ? 2 : body.endsWith('=') ? 1 : 0)
+    : Buffer.byteLength(body, 'utf8');
+  return size > maxBytes;
+}
+
+/**
  * Parses a JSON or form-encoded body into string fields (non-string JSON values are dropped,
  * so `{ "email": ["a@b"] }` never reaches validation as an array).
  */
 export function parseBody(request: HttpRequestLike, maxBytes = MAX_BODY_BYTES): ParsedBody {
-  const declared = Number(header(request, 'content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes)
-    return { ok: false, status: 413, problem: 'too-large' };
+  if (bodyTooLarge(request, maxBytes)) return { ok: false, status: 413, problem: 'too-large' };
   const bytes = rawBody(request);
-  if (bytes.length > maxBytes) return { ok: false, status: 413, problem: 'too-large' };
   const type = mediaType(request);
   const text = bytes.toString('utf8');
   if (type === 'application/json') {
@@ -134,6 +148,14 @@ export function jsonResponse(
     body: JSON.stringify(body),
   };
 }
+
+/**
+ * The static site's Content-Security-Policy (CloudFront's response headers policy and the local
+ * site server). Never applied to `/api/*`: the API's pages carry their own, stricter policy
+ * ({@link htmlResponse}) that allows their one inline `<style>`.
+ */
+export const SITE_CONTENT_SECURITY_POLICY =
+  "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'";
 
 /** An HTML page response with a strict CSP that still lets forms post to `formOrigin`. */
 export function htmlResponse(

@@ -7,6 +7,7 @@ import type { Author, Post, SiteConfig } from './model.ts';
 import { parseDateValue } from './parse-date.ts';
 import { buildPermalink, PermalinkError } from './permalink.ts';
 import { readYaml, type YamlSource, YamlSyntaxError } from './read-yaml.ts';
+import { MAX_MARKDOWN_NESTING, tooDeeplyNested } from './render-markdown.ts';
 import { issuesToProblems, quote } from './zod-problems.ts';
 
 /** The source of one post. */
@@ -102,6 +103,16 @@ export function parsePost(input: PostInput, site: SiteConfig): Post {
 
   const { data, yaml, body, bodyLine } = readFrontMatter(input.source, file);
   const lineOf = (...path: PropertyKey[]): number | undefined => yaml?.lineOf(path);
+  const nested = tooDeeplyNested(body);
+  if (nested) {
+    throw new ContentError([
+      {
+        file,
+        line: bodyLine + nested.line - 1,
+        message: `quotes or lists nested ${nested.depth} levels deep; at most ${MAX_MARKDOWN_NESTING} are allowed`,
+      },
+    ]);
+  }
 
   const given = withoutNulls(data);
   const readDate = (field: 'date' | 'last_modified_at' | 'updated'): Date | undefined => {

@@ -1,4 +1,10 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml';
+
+/**
+ * At most this many alias expansions per document: real front matter has none or a few, while an
+ * "alias bomb" (nested lists of aliases) expands to billions of nodes from a few hundred bytes.
+ */
+export const MAX_YAML_ALIASES = 100;
 
 /** A YAML document parsed with the YAML 1.2 core schema, able to say on which line a field sits. */
 export interface YamlSource {
@@ -43,8 +49,27 @@ export function readYaml(text: string): YamlSource {
     throw new YamlSyntaxError(message, first.linePos?.[0].line, { cause: first });
   }
   const lineAt = (offset: number): number => lineCounter.linePos(offset).line;
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (error) {
+    // The yaml library throws a ReferenceError once expansion passes the limit.
+    if (!(error instanceof ReferenceError) || !/alias/i.test(error.message)) throw error;
+    let line: number | undefined;
+    visit(doc, {
+      Alias(_key, node) {
+        if (node.range) line = lineAt(node.range[0]);
+        return visit.BREAK;
+      },
+    });
+    throw new YamlSyntaxError(
+      `aliases (*name) expand to too much data (more than ${MAX_YAML_ALIASES} expansions); write the values out instead`,
+      line,
+      { cause: error },
+    );
+  }
   return {
-    data: doc.toJS({ maxAliasCount: 100 }),
+    data,
     lineOf(path) {
       let node: unknown = doc.contents;
       let line: number | undefined;

@@ -1,5 +1,34 @@
 import { Marked, type Tokens } from 'marked';
 import markedAlert from 'marked-alert';
+import { type StrippedHtml, stripRedirectTags } from './strip-redirects.ts';
+
+/**
+ * Deepest nesting of block containers (`>` quotes and list items) a post may use. Real posts stay
+ * under five; marked recurses once per level, so 20,000 `>` overflow the stack.
+ */
+export const MAX_MARKDOWN_NESTING = 50;
+
+// A container marker at the start of what is left of a line: `>`, or a list bullet / number
+// followed by a blank, after any indentation (nested lists indent by about two columns a level).
+const CONTAINER_MARKER = /^([ \t]*)(?:>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))/;
+
+/**
+ * The first line (1-based in `markdown`) whose block containers nest deeper than
+ * {@link MAX_MARKDOWN_NESTING}, with its depth; undefined if none does.
+ */
+export function tooDeeplyNested(markdown: string): { line: number; depth: number } | undefined {
+  const lines = markdown.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    let rest = lines[i] as string;
+    let depth = 0;
+    for (let match = CONTAINER_MARKER.exec(rest); match; match = CONTAINER_MARKER.exec(rest)) {
+      depth += 1 + Math.floor((match[1] ?? '').replace(/\t/g, '    ').length / 2);
+      rest = rest.slice(match[0].length);
+    }
+    if (depth > MAX_MARKDOWN_NESTING) return { line: i + 1, depth };
+  }
+  return undefined;
+}
 
 /** Schemes that run code or smuggle documents when a reader clicks a link the author wrote in Markdown. */
 const SCRIPTABLE_URL = /^(?:javascript|vbscript|data):/i;
@@ -20,6 +49,14 @@ const SCRIPTABLE_URL = /^(?:javascript|vbscript|data):/i;
  * Pure: a fresh marked instance per call, so ids never leak between posts.
  */
 export function renderMarkdown(markdown: string): string {
+  return renderMarkdownReport(markdown).html;
+}
+
+/**
+ * {@link renderMarkdown}, also saying which page-hijacking tags (`<meta http-equiv>`, `<base>`)
+ * were cut from the author's raw HTML (`core/strip-redirects.ts`), for `herald check` to warn.
+ */
+export function renderMarkdownReport(markdown: string): StrippedHtml {
   const slugs = new HeadingSlugs();
   const marked = new Marked(
     {
@@ -43,7 +80,7 @@ export function renderMarkdown(markdown: string): string {
     },
     markedAlert(),
   );
-  return marked.parse(markdown, { async: false });
+  return stripRedirectTags(marked.parse(markdown, { async: false }));
 }
 
 function isScriptable(href: string): boolean {

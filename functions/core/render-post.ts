@@ -1,3 +1,4 @@
+import { ContentError } from './errors.ts';
 import type { Post, RenderedPost, SiteConfig } from './model.ts';
 import { toPortableHtml } from './portable-html.ts';
 import { renderMarkdown } from './render-markdown.ts';
@@ -8,7 +9,17 @@ import { renderMarkdown } from './render-markdown.ts';
  * against the post's URL and the site root `site.url + site.baseurl`).
  */
 export function renderPost(post: Post, site: SiteConfig): RenderedPost {
-  const html = renderMarkdown(post.body);
+  let html: string;
+  try {
+    html = renderMarkdown(post.body);
+  } catch (error) {
+    // parsePost bounds block nesting; anything else that exhausts the stack is still the post's fault.
+    if (!(error instanceof RangeError)) throw error;
+    throw new ContentError(
+      [{ file: post.sourcePath, message: 'the Markdown is nested too deeply to render; flatten it' }],
+      { cause: error },
+    );
+  }
   const portableHtml = toPortableHtml(html, post.url, site.url + site.baseurl);
   return { post, html, portableHtml };
 }

@@ -1,13 +1,15 @@
 /**
  * Mail to the `mailto:` unsubscribe address (the second target of `List-Unsubscribe`), delivered by
- * an SES receipt rule. The sender's address identifies the subscriber; we act only when SES vouches
- * for it (SPF or DKIM passed, no spam or virus verdict), so a forged From cannot unsubscribe others.
+ * an SES receipt rule. The header From identifies the subscriber; we act only when it is
+ * authenticated (`core/inbound-sender.ts`: DMARC passed, or aligned DKIM where the domain has no
+ * DMARC policy), so a forged From cannot unsubscribe others. Refusals change nothing and are logged.
  * Failures are rethrown so Lambda retries the asynchronous invocation.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SESEvent, SESEventRecord } from 'aws-lambda';
 import { createSubscriberStore, type SubscriberStore } from '../adapters/subscriber-store.ts';
-import { addressHash, normalizeEmailAddress } from '../core/email-address.ts';
+import { addressHash } from '../core/email-address.ts';
+import { judgeInboundSender, type RefusalReason } from '../core/inbound-sender.ts';
 import { decideUnsubscribe } from '../core/subscriber.ts';
 import { loadFeedbackConfig } from './config.ts';
 import { createLogger, type LoggerLike } from './subscription-deps.ts';
@@ -20,34 +22,34 @@ export interface InboundUnsubscribeDeps {
 }
 
 /** Why a message was not acted on, or what happened. */
-export type InboundOutcome = 'unsubscribed' | 'not-subscribed' | 'unverified-sender' | 'unreadable-sender';
+export type InboundOutcome = 'unsubscribed' | 'not-subscribed';
 
 const MAX_SAVE_ATTEMPTS = 4;
 
-/** SES verdicts say the sender is who it claims to be and the message is not spam or a virus. */
-export function senderIsVouchedFor(record: SESEventRecord): boolean {
-  const r = record.ses.receipt;
-  const authenticated = r.spfVerdict?.status === 'PASS' || r.dkimVerdict?.status === 'PASS';
-  const clean = r.spamVerdict?.status !== 'FAIL' && r.virusVerdict?.status !== 'FAIL';
-  return authenticated && clean;
+/** SES's verdicts and the DKIM-Signature headers of one record, judged (pure, in core). */
+export function judgeRecord(record: SESEventRecord) {
+  const r = record.ses.receipt as SESEventRecord['ses']['receipt'] & { dmarcPolicy?: string };
+  return judgeInboundSender({
+    from: record.ses.mail.commonHeaders.from ?? [],
+    dmarcVerdict: r.dmarcVerdict?.status,
+    dmarcPolicy: r.dmarcPolicy,
+    dkimVerdict: r.dkimVerdict?.status,
+    spamVerdict: r.spamVerdict?.status,
+    virusVerdict: r.virusVerdict?.status,
+    dkimSignatures: (record.ses.mail.headers ?? [])
+      .filter((h) => h.name.toLowerCase() === 'dkim-signature')
+      .map((h) => h.value),
+  });
 }
 
-function senderAddress(record: SESEventRecord): string | undefined {
-  const from = record.ses.mail.commonHeaders.from?.[0] ?? record.ses.mail.source;
-  const bare = /<([^<>]+)>\s*$/.exec(from)?.[1] ?? from;
-  const normal = normalizeEmailAddress(bare);
-  return normal.ok ? normal.address : undefined;
-}
-
-/** Unsubscribes the (verified) sender of one inbound message. */
+/** Unsubscribes the (authenticated) sender of one inbound message. */
 export async function unsubscribeSender(
   deps: InboundUnsubscribeDeps,
   record: SESEventRecord,
-): Promise<InboundOutcome> {
-  if (!senderIsVouchedFor(record)) return 'unverified-sender';
-  const address = senderAddress(record);
-  if (!address) return 'unreadable-sender';
-  const hash = addressHash(address);
+): Promise<InboundOutcome | { refused: RefusalReason }> {
+  const judgement = judgeRecord(record);
+  if (!judgement.act) return { refused: judgement.reason };
+  const hash = addressHash(judgement.address);
   for (let attempt = 0; attempt < MAX_SAVE_ATTEMPTS; attempt++) {
     const sub = await deps.store.findByAddressHash(hash);
     if (!sub || 'kind' in sub) return 'not-subscribed';
@@ -63,7 +65,9 @@ export function createInboundUnsubscribeHandler(deps: InboundUnsubscribeDeps) {
   return async (event: SESEvent): Promise<void> => {
     for (const record of event.Records) {
       const outcome = await unsubscribeSender(deps, record);
-      deps.logger.info('inbound unsubscribe', { outcome, messageId: record.ses.mail.messageId });
+      const messageId = record.ses.mail.messageId;
+      if (typeof outcome === 'string') deps.logger.info('inbound unsubscribe', { outcome, messageId });
+      else deps.logger.warn('inbound unsubscribe refused', { reason: outcome.refused, messageId });
     }
   };
 }

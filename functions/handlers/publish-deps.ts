@@ -29,6 +29,8 @@ const arn = z.string().startsWith('arn:', 'must be an ARN');
 const publishEnv = z.object({
   CONTENT_BUCKET: name3,
   SITE_BUCKET: name3,
+  /** The post index and fragments (drafts too): a private bucket no CloudFront origin reaches. */
+  STATE_BUCKET: name3,
   /** Campaigns and ledger (the delivery table). */
   CAMPAIGN_TABLE_NAME: name3,
   /** Subscribers, for counting the confirmed ones at campaign start. */
@@ -60,6 +62,8 @@ export interface PublishWiringOptions {
   dynamo: DynamoDBClient;
   contentBucket: string;
   siteBucket: string;
+  /** Private state (index, fragments); never the site bucket. */
+  stateBucket: string;
   campaignTable: string;
   subscriberTable: string;
   /** Folder with `site/` templates and `newsletter.mjml`. */
@@ -87,7 +91,12 @@ export function createPublishWiring(options: PublishWiringOptions): PublishDeps 
   let templates: Promise<SiteTemplates> | undefined;
   return {
     content: createS3ContentSource({ client: options.s3, bucket: options.contentBucket, counter }),
-    site: createS3SiteStore({ client: options.s3, bucket: options.siteBucket, counter }),
+    site: createS3SiteStore({
+      client: options.s3,
+      bucket: options.siteBucket,
+      stateBucket: options.stateBucket,
+      counter,
+    }),
     templates: () => {
       templates ??= loadSiteTemplates(join(options.templatesDir, 'site')).catch((error: unknown) => {
         templates = undefined;
@@ -120,6 +129,7 @@ export function publishDepsFromEnv(env: Record<string, string | undefined>): Pub
     dynamo: new DynamoDBClient({}),
     contentBucket: config.CONTENT_BUCKET,
     siteBucket: config.SITE_BUCKET,
+    stateBucket: config.STATE_BUCKET,
     campaignTable: config.CAMPAIGN_TABLE_NAME,
     subscriberTable: config.SUBSCRIBER_TABLE_NAME,
     templatesDir: config.TEMPLATES_DIR,

@@ -5,7 +5,7 @@
  * No cookie, no origin check, no redirect; idempotent; unsubscribe tokens never expire.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { MAX_BODY_BYTES, mediaType, parseBody, rawBody } from '../core/http.ts';
+import { bodyTooLarge, mediaType, parseBody } from '../core/http.ts';
 import { decideUnsubscribe } from '../core/subscriber.ts';
 import { verifyToken } from '../core/tokens.ts';
 import { lazyHandler, reply, retryLater, type SubscriptionDeps } from './subscription-deps.ts';
@@ -76,7 +76,7 @@ export function createUnsubscribeHandler(deps: SubscriptionDeps) {
           });
         }
         if (body.ok) token = body.fields.token ?? token;
-      } else if (rawBody(event).length > MAX_BODY_BYTES) {
+      } else if (bodyTooLarge(event)) {
         return reply(deps, event, 413, 'error', {
           title: 'Too large',
           message: 'That request is too large.',

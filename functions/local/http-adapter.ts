@@ -16,19 +16,23 @@ export type HttpApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatew
 /** Routes like `POST /api/subscribe` to handlers. A route without a method matches any method. */
 export type Routes = Record<string, HttpApiHandler>;
 
-// API Gateway caps payloads at 10 MB; stop reading well before that.
+// API Gateway caps payloads at 10 MB; stop keeping bytes well before that.
 const MAX_READ_BYTES = 1024 * 1024;
+// An oversized body is read on and discarded (so the client gets its 413 instead of a reset),
+// up to this much; past it the connection is dropped.
+const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
 const TEXT_TYPES = /^(text\/|application\/(json|x-www-form-urlencoded|xml))/;
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
+/** The body, or its size when it is over {@link MAX_READ_BYTES} (then nothing is kept). */
+async function readBody(req: IncomingMessage): Promise<{ body: Buffer; oversize?: number }> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_READ_BYTES) break;
-    chunks.push(chunk as Buffer);
+    if (size > MAX_DRAIN_BYTES) req.destroy();
+    else if (size <= MAX_READ_BYTES) chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks);
+  return size > MAX_READ_BYTES ? { body: Buffer.alloc(0), oversize: size } : { body: Buffer.concat(chunks) };
 }
 
 /** Builds the v2 event API Gateway would send for this request. */
@@ -68,7 +72,7 @@ export function toApiGatewayEvent(
         method: req.method ?? 'GET',
         path: url.pathname,
         protocol: `HTTP/${req.httpVersion}`,
-        sourceIp: forwarded ?? req.socket.remoteAddress ?? '127.0.0.1',
+        sourceIp: forwarded ?? req.socket?.remoteAddress ?? '127.0.0.1',
         userAgent: headers['user-agent'] ?? '',
       },
       requestId: `local-${now.getTime().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
@@ -150,8 +154,11 @@ export function createRequestListener(options: { routes: Routes; staticDir?: str
           res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"Not Found"}');
           return;
         }
-        const body = await readBody(req);
-        writeResult(res, await route.handler(toApiGatewayEvent(req, body, { routeKey: route.key })));
+        const { body, oversize } = await readBody(req);
+        const event = toApiGatewayEvent(req, body, { routeKey: route.key });
+        // The handler sees the size it would on AWS and answers 413 in its own shape (core/http.ts).
+        if (oversize !== undefined) event.headers['content-length'] = String(oversize);
+        writeResult(res, await route.handler(event));
         return;
       }
       if (options.staticDir && (method === 'GET' || method === 'HEAD')) {
@@ -159,9 +166,10 @@ export function createRequestListener(options: { routes: Routes; staticDir?: str
         return;
       }
       res.writeHead(404).end();
-    } catch (error) {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-      res.end(`local adapter error: ${(error as Error).message}`);
+    } catch {
+      // API Gateway's own shape for a failed integration; the cause is not the client's business.
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end('{"message":"Internal Server Error"}');
     }
   };
 }

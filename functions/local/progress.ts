@@ -12,6 +12,7 @@ import {
   type StateCounts,
   summarizeCampaign,
 } from '../core/campaign.ts';
+import { printable } from '../core/printable.ts';
 
 /** What the progress display reads. */
 export interface CampaignSource {
@@ -51,7 +52,7 @@ export function formatMailingSummary(campaign: Campaign, progress: CampaignProgr
   const rate = c.sent / seconds;
   const people = progress.recipients === 1 ? 'subscriber' : 'subscribers';
   return (
-    `mailed "${campaign.subject}" to ${progress.recipients} confirmed ${people}: ` +
+    `mailed "${printable(campaign.subject)}" to ${progress.recipients} confirmed ${people}: ` +
     `${c.sent} sent, ${c.suppressed + progress.departed} suppressed, ${c.failed} failed, ${c.unknown} unknown` +
     ` in ${seconds.toFixed(1)} s (${rate >= 10 ? Math.round(rate) : rate.toFixed(1)}/s)` +
     (progress.phase === 'halted' ? ' — HALTED, see the log above' : '')
@@ -72,7 +73,7 @@ export function createMailingProgress(options: MailingProgressOptions): MailingP
   const payload = (p: CampaignProgress, campaign: Campaign) => {
     const seconds = Math.max(0.001, (now().getTime() - campaign.startedAt.getTime()) / 1000);
     return {
-      subject: campaign.subject.slice(0, 40),
+      subject: printable(campaign.subject).slice(0, 40),
       sent: p.counts.sent,
       suppressed: p.counts.suppressed + p.departed,
       failed: p.counts.failed,

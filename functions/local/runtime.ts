@@ -33,6 +33,7 @@ import { PortInUseError } from '../cli/dev-server.ts';
 import { addressHash } from '../core/email-address.ts';
 import { ContentError, formatProblem } from '../core/errors.ts';
 import type { SiteConfig } from '../core/model.ts';
+import { printableLines } from '../core/printable.ts';
 import type { DeliveryLog } from '../core/send-batch.ts';
 import { parseSiteConfig } from '../core/site-config.ts';
 import type { Subscriber } from '../core/subscriber.ts';
@@ -124,7 +125,7 @@ export interface LocalRuntime {
 }
 
 const TABLES = { subscribers: 'herald-subscribers', campaigns: 'herald-campaigns' };
-const BUCKETS = { content: 'herald-content', site: 'herald-site' };
+const BUCKETS = { content: 'herald-content', site: 'herald-site', state: 'herald-state' };
 const CONTENT_MAX_RECEIVES = 3;
 const FALLBACK = { title: 'Herald', fromAddress: 'recaps@herald.test', fromName: 'Herald' };
 
@@ -292,8 +293,9 @@ function compact(context: Record<string, unknown>): string {
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const startedAt = options.startedAt ?? performance.now();
-  const out = options.out ?? (() => undefined);
-  const err = options.err ?? (() => undefined);
+  // Everything printed may quote content (titles, keys, problems): strip control characters once, here.
+  const out = (line: string) => options.out?.(printableLines(line));
+  const err = (line: string) => options.err?.(printableLines(line));
   const now = options.now ?? (() => new Date());
   const contentDirArg = options.contentDir ?? 'content';
   const dataDirArg = options.dataDir ?? '.herald';
@@ -375,7 +377,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const started = await Promise.allSettled([
       startDynaliteAt(dynamoDir, host),
       startLocalSes(host),
-      startLocalS3({ dir: join(dataDir, 's3'), buckets: [BUCKETS.content, BUCKETS.site], host }),
+      startLocalS3({
+        dir: join(dataDir, 's3'),
+        buckets: [BUCKETS.content, BUCKETS.site, BUCKETS.state],
+        host,
+      }),
     ] as const);
     for (const result of started) if (result.status === 'fulfilled') stops.push(() => result.value.stop());
     const failure = started.find((r) => r.status === 'rejected');
@@ -542,9 +548,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         }
         const error = String(context.error ?? '');
         if (message === 'publish failed' && error.startsWith('ContentError')) return;
+        // --reset deletes every subscriber: offer it only when the local data is what failed.
+        const dataError = /^(SiteBucketError|PostIndexError|LocalDataError|LocalS3Error)\b/.test(error);
         reportOnce(`${message}:${error}`, [
           `publish: ${message}: ${error || compact(context)}`,
-          '  If this keeps happening, the local data may be damaged: `herald dev --reset` starts fresh.',
+          dataError
+            ? '  If this keeps happening, the local data may be damaged: `herald dev --reset` starts fresh.'
+            : '  Your content and data are unchanged; if this keeps happening, please report it.',
         ]);
       },
     };
@@ -589,6 +599,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       dynamo,
       contentBucket: BUCKETS.content,
       siteBucket: BUCKETS.site,
+      stateBucket: BUCKETS.state,
       campaignTable: TABLES.campaigns,
       subscriberTable: TABLES.subscribers,
       templatesDir,
@@ -721,7 +732,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
 
     const [index, records, confirmed] = await Promise.all([
-      createS3SiteStore({ client: s3.client, bucket: BUCKETS.site }).readIndex(),
+      createS3SiteStore({ client: s3.client, bucket: BUCKETS.site, stateBucket: BUCKETS.state }).readIndex(),
       campaigns.list(),
       wiring.audience.countConfirmed(now()),
     ]);

@@ -10,6 +10,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { STATE_PREFIX } from '../adapters/s3-site.ts';
+import { SITE_CONTENT_SECURITY_POLICY } from '../core/http.ts';
 import { createRequestListener, type Routes } from './http-adapter.ts';
 
 /** Options for {@link createSiteListener}. */
@@ -23,8 +24,7 @@ export interface SiteListenerOptions {
 
 // The site's CloudFront response headers policy, minus HSTS (there is no HTTPS locally).
 const SECURITY_HEADERS: Record<string, string> = {
-  'Content-Security-Policy':
-    "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+  'Content-Security-Policy': SITE_CONTENT_SECURITY_POLICY,
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
   'Referrer-Policy': 'strict-origin-when-cross-origin',

@@ -5,6 +5,7 @@ import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { SITE_CONTENT_SECURITY_POLICY } from '../../functions/core/http.ts';
 import { acknowledge } from '../nag.ts';
 import { privateBucketProps } from './storage.ts';
 
@@ -16,7 +17,7 @@ export interface SiteProps {
 }
 
 // Jekyll-style permalinks may end in '/', which S3 does not resolve to index.html on its own.
-// Herald keeps its own state under /_herald/ in the bucket; readers never see it.
+// Herald's state lives in its own bucket; /_herald/ (where older versions kept it) stays refused.
 const indexRewrite = `function handler(event) {
   var request = event.request;
   var uri = request.uri;
@@ -38,31 +39,42 @@ const indexRewrite = `function handler(event) {
  */
 export class Site extends Construct {
   readonly bucket: s3.Bucket;
+  /**
+   * The publish handler's post index and fragments, drafts included: private, and no CloudFront
+   * origin points at it, so nothing in it is ever served.
+   */
+  readonly stateBucket: s3.Bucket;
   readonly distribution: cloudfront.Distribution;
 
   constructor(scope: Construct, id: string, props: SiteProps) {
     super(scope, id);
     this.bucket = new s3.Bucket(this, 'Bucket', privateBucketProps(props.accessLogs, 'site/'));
+    this.stateBucket = new s3.Bucket(this, 'StateBucket', privateBucketProps(props.accessLogs, 'state/'));
     const origin = origins.S3BucketOrigin.withOriginAccessControl(this.bucket);
+    const commonHeaders = {
+      contentTypeOptions: { override: true },
+      frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
+      referrerPolicy: {
+        referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
+        override: true,
+      },
+      strictTransportSecurity: {
+        accessControlMaxAge: Duration.days(365),
+        includeSubdomains: true,
+        override: true,
+      },
+    } satisfies cloudfront.ResponseSecurityHeadersBehavior;
     const headers = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
       securityHeadersBehavior: {
-        contentSecurityPolicy: {
-          contentSecurityPolicy:
-            "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
-          override: true,
-        },
-        contentTypeOptions: { override: true },
-        frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
-        referrerPolicy: {
-          referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
-          override: true,
-        },
-        strictTransportSecurity: {
-          accessControlMaxAge: Duration.days(365),
-          includeSubdomains: true,
-          override: true,
-        },
+        ...commonHeaders,
+        contentSecurityPolicy: { contentSecurityPolicy: SITE_CONTENT_SECURITY_POLICY, override: true },
       },
+    });
+    // The API's pages send their own CSP (core/http.ts) allowing their inline <style>; the site's
+    // `style-src 'self'` would blank them, so /api/* keeps the origin's CSP and gets the rest.
+    const apiHeaders = new cloudfront.ResponseHeadersPolicy(this, 'ApiSecurityHeaders', {
+      comment: "Subscription API: the handlers' own Content-Security-Policy, plus the site's other headers",
+      securityHeadersBehavior: commonHeaders,
     });
     const feedCache = new cloudfront.CachePolicy(this, 'FeedCache', {
       comment: 'Feeds: five minutes, so new posts reach feed readers quickly',
@@ -134,7 +146,7 @@ export class Site extends Construct {
           allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
           cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
           originRequestPolicy: apiRequests,
-          responseHeadersPolicy: headers,
+          responseHeadersPolicy: apiHeaders,
         },
       },
     });

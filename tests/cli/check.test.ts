@@ -64,6 +64,31 @@ describe('herald check', () => {
     expect(io.out).toBe('');
   });
 
+  it('reports a YAML alias bomb and 20,000 nested quotes as file:line: message, without a stack trace', async () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (const [i, name] of ['b', 'c', 'd', 'e', 'f', 'g', 'h'].entries()) {
+      const previous = i === 0 ? 'a' : ['b', 'c', 'd', 'e', 'f', 'g'][i - 1];
+      bomb.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(', ')}]`);
+    }
+    const content = await heraldContent({
+      '2026-01-13-bomb.md': `---\ntitle: Bomb\n${bomb.join('\n')}\n---\n\nBody.\n`,
+      '2026-01-14-deep.md': `---\ntitle: Deep\n---\n\nIntro.\n\n${'>'.repeat(20_000)} deep\n`,
+    });
+    const { io, cli } = captureIo();
+
+    await createProgram(cli).parseAsync(['node', 'herald', 'check', '--content', content]);
+
+    expect(io.code).toBe(1);
+    expect(io.err).toMatch(
+      /posts\/2026-01-13-bomb\.md:4: invalid YAML front matter: aliases .*too much data.*\n/,
+    );
+    expect(io.err).toMatch(
+      /posts\/2026-01-14-deep\.md:7: quotes or lists nested 20000 levels deep; at most 50 .*\n/,
+    );
+    expect(io.err).toMatch(/2 problem\(s\) found\n$/);
+    expect(io.err).not.toMatch(/\n\s+at /);
+  });
+
   it('warns about an email excerpted for size but still passes', async () => {
     // Prepare
     const paragraph = `${'Caches grow, batches shrink, and the scheduler decides. '.repeat(20)}\n\n`;
@@ -82,6 +107,39 @@ describe('herald check', () => {
         /^email for 2026-01-12-huge is over 100 KB in full, so it is sent as an excerpt \(\d+ bytes\)/,
       ),
     ]);
+  });
+
+  it('warns, with file and line, about a meta refresh and a base tag it removes from the site page', async () => {
+    const content = await heraldContent({
+      '2026-01-15-redirect.md':
+        '---\ntitle: Redirect\n---\n\nHello.\n\n<meta http-equiv="refresh" content="0;url=https://evil.example">\n\nSee <base href="https://evil.example/">.\n',
+    });
+
+    const result = await runCheck({ contentDir: content });
+
+    expect(result.ok).toBe(true);
+    expect(result.warnings).toEqual([
+      expect.stringMatching(
+        /posts\/2026-01-15-redirect\.md:7: <meta http-equiv="refresh" content="0;url=https:\/\/evil\.example"> is removed from the site page/,
+      ),
+      expect.stringMatching(
+        /posts\/2026-01-15-redirect\.md:9: <base href="https:\/\/evil\.example\/"> is removed/,
+      ),
+    ]);
+  });
+
+  it('prints content problems without the control characters a file name carries', async () => {
+    const content = await heraldContent({
+      '2026-01-16-e\u001b[2J\u001b]0;pwned\u0007\bsc.md': '---\nlayout: post\n---\n\nBody.\n',
+    });
+    const { io, cli } = captureIo();
+
+    await createProgram(cli).parseAsync(['node', 'herald', 'check', '--content', content]);
+
+    expect(io.code).toBe(1);
+    expect(io.err).toMatch(/2026-01-16-e\[2J\]0;pwnedsc\.md:\d+: title: /);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting their absence.
+    expect(io.err).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
   });
 
   it('warns about a missing postal address in a Jekyll site', async () => {

@@ -189,6 +189,67 @@ describe('Herald stack', () => {
     });
   });
 
+  it('keeps the post index and fragments (drafts too) in a private bucket no CloudFront origin or behaviour reaches', () => {
+    const siteBucket = logicalIdOf(stack.site.bucket);
+    const stateBucket = logicalIdOf(stack.site.stateBucket);
+    const [[, distribution] = ['', undefined]] = resources('AWS::CloudFront::Distribution');
+    const config = (distribution as Resource).Properties.DistributionConfig as {
+      Origins: { Id: string; DomainName: unknown }[];
+    };
+    const serialised = JSON.stringify(distribution);
+
+    expect(stateBucket).not.toBe(siteBucket);
+    expect(serialised).not.toContain(stateBucket);
+    expect(config.Origins.filter((o) => JSON.stringify(o.DomainName).includes(siteBucket))).toHaveLength(1);
+    for (const [, policy] of resources('AWS::S3::BucketPolicy')) {
+      if (JSON.stringify(policy.Properties.Bucket).includes(stateBucket)) {
+        expect(JSON.stringify(policy.Properties.PolicyDocument)).not.toContain('cloudfront');
+      }
+    }
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: Match.objectLike({
+        BlockPublicAcls: true,
+        RestrictPublicBuckets: true,
+      }),
+      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'state/' }),
+    });
+    const publish = heraldFunctions().find(([, fn]) =>
+      JSON.stringify(fn.Properties.Environment).includes('herald-publish'),
+    );
+    const variables =
+      (publish?.[1].Properties.Environment as { Variables?: Record<string, unknown> } | undefined)
+        ?.Variables ?? {};
+    expect(JSON.stringify(variables.STATE_BUCKET)).toContain(stateBucket);
+    expect(JSON.stringify(variables.SITE_BUCKET)).toContain(siteBucket);
+  });
+
+  it("leaves /api/* pages their own CSP (inline <style>) while the site keeps style-src 'self'", () => {
+    const [[, distribution] = ['', undefined]] = resources('AWS::CloudFront::Distribution');
+    const config = (distribution as Resource).Properties.DistributionConfig as {
+      DefaultCacheBehavior: { ResponseHeadersPolicyId: { Ref: string } };
+      CacheBehaviors: { PathPattern: string; ResponseHeadersPolicyId: { Ref: string } }[];
+    };
+    const policies = template.findResources('AWS::CloudFront::ResponseHeadersPolicy') as Record<
+      string,
+      { Properties: { ResponseHeadersPolicyConfig: { SecurityHeadersConfig: Record<string, unknown> } } }
+    >;
+    const headersOf = (ref: { Ref: string } | undefined) =>
+      policies[ref?.Ref ?? '']?.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig;
+    const api = config.CacheBehaviors.find((b) => b.PathPattern === '/api/*');
+
+    const siteHeaders = headersOf(config.DefaultCacheBehavior.ResponseHeadersPolicyId);
+    const apiHeaders = headersOf(api?.ResponseHeadersPolicyId);
+
+    expect(JSON.stringify(siteHeaders?.ContentSecurityPolicy)).toContain("style-src 'self'");
+    expect(apiHeaders).toBeDefined();
+    expect(apiHeaders?.ContentSecurityPolicy).toBeUndefined();
+    expect(apiHeaders).toMatchObject({
+      FrameOptions: { FrameOption: 'DENY', Override: true },
+      ContentTypeOptions: { Override: true },
+      StrictTransportSecurity: expect.objectContaining({ AccessControlMaxAgeSec: 31_536_000 }),
+    });
+  });
+
   it('stores subscribers in one on-demand table with recovery, deletion protection, a sparse index and TTL', () => {
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       KeySchema: [

@@ -332,9 +332,12 @@ describe('the publish bundle (CommonJS, with mjml)', () => {
     const suffix = randomUUID().slice(0, 8);
     const contentBucket = `bundle-content-${suffix}`;
     const siteBucket = `bundle-site-${suffix}`;
+    const stateBucket = `bundle-state-${suffix}`;
     const campaignTable = `bundle-campaigns-${suffix}`;
     const subscriberTable = `bundle-subscribers-${suffix}`;
-    await Promise.all([createLocalBucket(s3, contentBucket), createLocalBucket(s3, siteBucket)]);
+    await Promise.all(
+      [contentBucket, siteBucket, stateBucket].map((bucket) => createLocalBucket(s3, bucket)),
+    );
     await dynamo.send(new CreateTableCommand(campaignTableDefinition(campaignTable)));
     await createSubscriberTable(dynamo, subscriberTable);
     // The bundle runs in its own process on the real clock (s3rver refuses skewed signatures, so
@@ -381,6 +384,7 @@ describe('the publish bundle (CommonJS, with mjml)', () => {
           AWS_ENDPOINT_URL_S3: s3Endpoint.replace('localhost', '127.0.0.1'),
           CONTENT_BUCKET: contentBucket,
           SITE_BUCKET: siteBucket,
+          STATE_BUCKET: stateBucket,
           CAMPAIGN_TABLE_NAME: campaignTable,
           SUBSCRIBER_TABLE_NAME: subscriberTable,
           SITE_URL: 'https://recaps.example.org',

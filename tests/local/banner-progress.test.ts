@@ -85,6 +85,23 @@ describe('banner', () => {
 });
 
 describe('mailing progress', () => {
+  it('prints a post title without its control characters (ESC, BS, BEL, C1)', () => {
+    const hostile = campaign({ subject: 'Serving\u001b[2J\u001b]0;pwned\u0007 Night\b\u009b' });
+    const progress = {
+      postId: '/2026/11/30/night',
+      phase: 'complete' as const,
+      recipients: 1,
+      counts: { ...emptyCounts(), sent: 1 },
+      departed: 0,
+      terminal: 1,
+      pending: 0,
+    };
+
+    const line = formatMailingSummary(hostile, progress, new Date('2026-11-30T10:00:05Z'));
+
+    expect(line).toMatch(/^mailed "Serving\[2J\]0;pwned Night" to 1 confirmed subscriber:/);
+  });
+
   it('summarises a finished campaign with counts per state and the rate', () => {
     // Prepare
     const counts: StateCounts = { ...emptyCounts(), sent: 990, suppressed: 4, failed: 1 };

@@ -1,5 +1,5 @@
 /** A damaged data folder gets a clear message with the way forward, never a stack trace. */
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -75,6 +75,55 @@ describe('local runtime with a damaged data folder', () => {
     // Assert
     expect((asFile as Error).message).toContain('is a file, not a folder');
     expect((noContent as Error).message).toContain('There is no content folder at');
+  });
+
+  it('reports hostile content (alias bomb, 20,000 nested quotes, controls in a name) by file and line, never suggesting --reset', async () => {
+    const content = join(work, 'content');
+    await cp(new URL('../../content/', import.meta.url), content, { recursive: true });
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i <= 8; i++)
+      bomb.push(
+        `l${i}: &l${i} [${Array(9)
+          .fill(i === 1 ? '*a' : `*l${i - 1}`)
+          .join(', ')}]`,
+      );
+    await writeFile(
+      join(content, 'posts', '2026-06-04-bomb.md'),
+      `---\ntitle: Bomb\n${bomb.join('\n')}\n---\n\nBody.\n`,
+    );
+    await writeFile(
+      join(content, 'posts', '2026-06-05-deep.md'),
+      `---\ntitle: Deep\n---\n\n${'>'.repeat(20_000)} x\n`,
+    );
+    await writeFile(
+      join(content, 'posts', '2026-06-06-e\u001b[2J\u001b]0;x\u0007sc.md'),
+      '---\nlayout: post\n---\n\nBody.\n',
+    );
+    const lines: string[] = [];
+
+    const runtime = await startLocalRuntime({
+      contentDir: content,
+      dataDir: join(work, 'data'),
+      port: 0,
+      watch: false,
+      now: () => new Date('2026-06-10T12:00:00Z'),
+      out: (l) => lines.push(l),
+      err: (l) => lines.push(l),
+    });
+    await runtime.idle();
+    await runtime.stop();
+
+    const text = lines.join('\n');
+    expect(text).toContain('posts/2026-06-04-bomb.md was not published');
+    expect(text).toMatch(/posts\/2026-06-04-bomb\.md:4: invalid YAML front matter: aliases/);
+    expect(text).toContain('posts/2026-06-05-deep.md was not published');
+    expect(text).toMatch(/posts\/2026-06-05-deep\.md:5: quotes or lists nested 20000 levels deep/);
+    // The banner always lists how to start over; no problem report may point there.
+    expect(lines.filter((l) => l.includes('--reset') && !/^\s*Start over/.test(l))).toEqual([]);
+    expect(text).not.toMatch(/\n\s+at /);
+    expect(text).toContain('posts/2026-06-06-e[2J]0;xsc.md was not published');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting their absence.
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
   });
 
   it('starts over with --reset', async () => {

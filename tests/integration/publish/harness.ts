@@ -47,6 +47,7 @@ export interface PublishHarness {
   s3: S3Client;
   contentBucket: string;
   siteBucket: string;
+  stateBucket: string;
   deps: PublishDeps;
   handler: PublishHandler;
   scheduler: TimerScheduler;
@@ -64,7 +65,7 @@ export interface PublishHarness {
   publish(key: string, body: string): ReturnType<PublishHandler>;
   /** Removes and delivers the Removed event. */
   unpublish(key: string): ReturnType<PublishHandler>;
-  /** Public site objects (state prefix excluded) by site path. */
+  /** Every object in the site bucket, by site path. */
   siteFiles(): Promise<Map<string, Buffer>>;
   siteObject(
     path: string,
@@ -99,9 +100,14 @@ export async function createPublishHarness(options: {
   const suffix = randomUUID().slice(0, 8);
   const contentBucket = `content-${suffix}`;
   const siteBucket = `site-${suffix}`;
+  const stateBucket = `state-${suffix}`;
   const campaignTable = `campaigns-${suffix}`;
   const subscriberTable = `subscribers-${suffix}`;
-  await Promise.all([createLocalBucket(s3, contentBucket), createLocalBucket(s3, siteBucket)]);
+  await Promise.all([
+    createLocalBucket(s3, contentBucket),
+    createLocalBucket(s3, siteBucket),
+    createLocalBucket(s3, stateBucket),
+  ]);
   await dynamo.send(new CreateTableCommand(campaignTableDefinition(campaignTable)));
   await createSubscriberTable(dynamo, subscriberTable);
 
@@ -132,6 +138,7 @@ export async function createPublishHarness(options: {
     dynamo,
     contentBucket,
     siteBucket,
+    stateBucket,
     campaignTable,
     subscriberTable,
     templatesDir: options.templatesDir ?? DEFAULT_TEMPLATES_DIR,
@@ -166,6 +173,7 @@ export async function createPublishHarness(options: {
     s3,
     contentBucket,
     siteBucket,
+    stateBucket,
     deps,
     handler,
     scheduler,
@@ -197,7 +205,7 @@ export async function createPublishHarness(options: {
       do {
         const out = await s3.send(new ListObjectsV2Command({ Bucket: siteBucket, ContinuationToken: token }));
         for (const item of out.Contents ?? []) {
-          if (!item.Key || item.Key.startsWith('_herald/')) continue;
+          if (!item.Key) continue;
           const got = await s3.send(new GetObjectCommand({ Bucket: siteBucket, Key: item.Key }));
           files.set(
             `/${item.Key}`,

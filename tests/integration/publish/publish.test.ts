@@ -1,3 +1,4 @@
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { createPublishHarness, postSource, siteYaml, sqsEvent } from './harness.ts';
 
@@ -132,6 +133,53 @@ describe('publish: the mailing policy', () => {
     expect(mailedBefore).toEqual(['2026-03-14-pi-day']);
     expect(h.fanout).toEqual(mailedBefore);
     expect((await h.campaignList()).map((c) => c.postId)).toEqual(['2026-03-14-pi-day']);
+  });
+});
+
+describe('publish: drafts and state stay private', () => {
+  it("writes a draft's title and body nowhere in the site bucket, only in the private state bucket", async () => {
+    const h = await harness();
+    await h.publish(PI_DAY, postSource({ title: 'Pi Day' }));
+    const secret = 'embargoed-sponsor-announcement-4711';
+
+    const result = await h.publish(
+      'posts/2026-03-19-secret.md',
+      postSource({ title: `Draft ${secret}`, extra: ['draft: true'], body: `The ${secret} body.` }),
+    );
+
+    expect(result.batchItemFailures).toEqual([]);
+    const site = await h.siteFiles();
+    expect(site.size).toBeGreaterThan(0);
+    for (const [path, body] of site) {
+      expect(path, path).not.toMatch(/^\/?_herald\//);
+      expect(body.toString('utf8'), path).not.toContain(secret);
+    }
+    const index = await h.s3.send(new GetObjectCommand({ Bucket: h.stateBucket, Key: 'index.json' }));
+    expect(await index.Body?.transformToString()).toContain(secret);
+  });
+
+  it('moves state an older version kept under _herald/state/ in the site bucket to the state bucket', async () => {
+    const h = await harness();
+    await h.publish(PI_DAY, postSource({ title: 'Pi Day' }));
+    for (const key of ['index.json', 'posts/2026-03-14-pi-day.json']) {
+      const got = await h.s3.send(new GetObjectCommand({ Bucket: h.stateBucket, Key: key }));
+      await h.s3.send(
+        new PutObjectCommand({
+          Bucket: h.siteBucket,
+          Key: `_herald/state/${key}`,
+          Body: await got.Body?.transformToString(),
+        }),
+      );
+      await h.s3.send(new DeleteObjectCommand({ Bucket: h.stateBucket, Key: key }));
+    }
+
+    const result = await h.publish('posts/2026-03-18-next.md', postSource({ title: 'Next Meetup' }));
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect([...(await h.siteFiles()).keys()].filter((path) => path.includes('_herald'))).toEqual([]);
+    const feed = (await h.siteObject('/feed.xml'))?.body;
+    expect(feed).toContain('Pi Day');
+    expect(feed).toContain('Next Meetup');
   });
 });
 

@@ -4,7 +4,9 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, inject, it } from 'vitest';
 import { addressHash } from '../../../functions/core/email-address.ts';
+import { createConfirmHandler } from '../../../functions/handlers/confirm.ts';
 import { createSubscribeHandler } from '../../../functions/handlers/subscribe.ts';
+import { createUnsubscribeHandler } from '../../../functions/handlers/unsubscribe.ts';
 import { localDynamoClient } from '../../../functions/local/services.ts';
 import { apiEvent, freshAddress, type Result, startHarness } from './harness.ts';
 
@@ -48,17 +50,45 @@ describe('subscribe: bad input and abuse', () => {
     expect(await h.emailsTo(email)).toHaveLength(0);
   });
 
-  it('rejects bodies over 10 KB with 413', async () => {
+  it('rejects bodies over 4 KiB with 413', async () => {
     // Prepare
     const h = await startHarness();
     const email = freshAddress('big');
 
     // Act
-    const response = await h.subscribe({ body: JSON.stringify({ email, padding: 'x'.repeat(10 * 1024) }) });
+    const response = await h.subscribe({ body: JSON.stringify({ email, padding: 'x'.repeat(5 * 1024) }) });
 
     // Assert
     expect(response.statusCode).toBe(413);
+    expect(JSON.parse(response.body)).toEqual({ ok: false, message: 'That request is too large.' });
     expect(await h.emailsTo(email)).toHaveLength(0);
+  });
+
+  it('has every body-reading handler refuse more than 4 KiB with 413, base64 or declared length included', async () => {
+    const h = await startHarness();
+    const confirm = createConfirmHandler(h.deps);
+    const unsubscribe = createUnsubscribeHandler(h.deps);
+    const big = `token=${'x'.repeat(5 * 1024)}`;
+    const form = 'application/x-www-form-urlencoded';
+
+    const responses = (await Promise.all([
+      confirm(apiEvent({ path: '/api/confirm', contentType: form, body: big })),
+      confirm(apiEvent({ path: '/api/resend', contentType: form, body: big, base64: true })),
+      unsubscribe(
+        apiEvent({ path: '/api/unsubscribe', query: { token: 't' }, contentType: 'text/plain', body: big }),
+      ),
+      unsubscribe(
+        apiEvent({
+          path: '/api/unsubscribe',
+          contentType: form,
+          body: 'token=t',
+          headers: { 'content-length': '5000' },
+        }),
+      ),
+      h.subscribe({ form: true, email: freshAddress('form'), website: 'x'.repeat(5 * 1024) }),
+    ])) as Result[];
+
+    expect(responses.map((r) => r.statusCode)).toEqual([413, 413, 413, 413, 413]);
   });
 
   it.each([

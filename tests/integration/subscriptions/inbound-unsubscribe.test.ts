@@ -6,12 +6,20 @@ import { createInboundUnsubscribeHandler } from '../../../functions/handlers/inb
 import { silentLogger } from '../../../functions/local/subscriptions.ts';
 import { freshAddress, type Harness, startHarness } from './harness.ts';
 
-type Verdict = 'PASS' | 'FAIL' | 'GRAY';
+type Verdict = 'PASS' | 'FAIL' | 'GRAY' | 'PROCESSING_FAILED';
 
 /** The event an SES receipt rule's Lambda action delivers for one inbound message. */
 function inboundMail(
   from: string,
-  verdicts: { spf?: Verdict; dkim?: Verdict; spam?: Verdict } = {},
+  verdicts: {
+    spf?: Verdict;
+    dkim?: Verdict;
+    dmarc?: Verdict;
+    dmarcPolicy?: 'none' | 'quarantine' | 'reject';
+    spam?: Verdict;
+    /** `d=` of each DKIM-Signature header. */
+    dkimDomains?: string[];
+  } = {},
 ): SESEvent {
   return {
     Records: [
@@ -25,7 +33,13 @@ function inboundMail(
             messageId: 'inbound-1',
             destination: ['unsubscribe@recaps.test'],
             headersTruncated: false,
-            headers: [],
+            headers: [
+              { name: 'From', value: from },
+              ...(verdicts.dkimDomains ?? []).map((d) => ({
+                name: 'DKIM-Signature',
+                value: `v=1; a=rsa-sha256; c=relaxed/relaxed; d=${d}; s=s1; h=from:to:subject; bh=aGk=; b=aGk=`,
+              })),
+            ],
             commonHeaders: {
               returnPath: from,
               from: [from],
@@ -43,7 +57,8 @@ function inboundMail(
             virusVerdict: { status: 'PASS' },
             spfVerdict: { status: verdicts.spf ?? 'PASS' },
             dkimVerdict: { status: verdicts.dkim ?? 'PASS' },
-            dmarcVerdict: { status: 'PASS' },
+            dmarcVerdict: { status: verdicts.dmarc ?? 'PASS' },
+            ...(verdicts.dmarcPolicy ? { dmarcPolicy: verdicts.dmarcPolicy } : {}),
             action: {
               type: 'Lambda',
               functionArn: 'arn:aws:lambda:eu-central-1:123456789012:function:x',
@@ -98,11 +113,54 @@ describe('mailto: unsubscribe (SES inbound)', () => {
     });
 
     // Act
-    await handler(inboundMail(email, { spf: 'FAIL', dkim: 'FAIL' }));
+    await handler(inboundMail(email, { spf: 'FAIL', dkim: 'FAIL', dmarc: 'FAIL', dmarcPolicy: 'reject' }));
     await handler(inboundMail(email, { spam: 'FAIL' }));
 
     // Assert
     expect(await status(h, email)).toBe('confirmed');
+  });
+
+  it("ignores a forged From that passed only SPF (the attacker's envelope domain) and logs why", async () => {
+    const h = await startHarness();
+    const email = await confirmed(h);
+    const warnings: unknown[][] = [];
+    const handler = createInboundUnsubscribeHandler({
+      store: h.store,
+      now: () => h.clock.now,
+      logger: { ...silentLogger(), warn: (...args: unknown[]) => void warnings.push(args) },
+    });
+
+    await handler(
+      inboundMail(email, { spf: 'PASS', dkim: 'PASS', dmarc: 'GRAY', dkimDomains: ['attacker.example'] }),
+    );
+    await handler(inboundMail(email, { spf: 'PASS', dkim: 'FAIL', dmarc: 'GRAY' }));
+    await handler(
+      inboundMail(email, { spf: 'PASS', dkim: 'PASS', dmarc: 'FAIL', dmarcPolicy: 'quarantine' }),
+    );
+    await handler(inboundMail(email, { spf: 'PASS', dkim: 'PASS', dmarc: 'PROCESSING_FAILED' }));
+
+    expect(await status(h, email)).toBe('confirmed');
+    expect(warnings.map(([message, context]) => [message, (context as { reason: string }).reason])).toEqual([
+      ['inbound unsubscribe refused', 'dkim-not-aligned'],
+      ['inbound unsubscribe refused', 'dkim-not-passed'],
+      ['inbound unsubscribe refused', 'dmarc-failed'],
+      ['inbound unsubscribe refused', 'dmarc-unavailable'],
+    ]);
+  });
+
+  it('acts on a domain without DMARC when a DKIM signature aligned with the From domain passed', async () => {
+    const h = await startHarness();
+    const email = await confirmed(h);
+    const domain = email.slice(email.lastIndexOf('@') + 1);
+    const handler = createInboundUnsubscribeHandler({
+      store: h.store,
+      now: () => h.clock.now,
+      logger: silentLogger(),
+    });
+
+    await handler(inboundMail(email, { spf: 'FAIL', dkim: 'PASS', dmarc: 'GRAY', dkimDomains: [domain] }));
+
+    expect(await status(h, email)).toBe('unsubscribed');
   });
 
   it('is idempotent and quiet for addresses that are not subscribed', async () => {
