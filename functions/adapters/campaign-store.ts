@@ -44,6 +44,7 @@ import {
   type CampaignDelivery,
   type CampaignRecord,
   type CampaignWithEmail,
+  canTransition,
   emptyCounts,
   type FanoutProgress,
   LEDGER_STATES,
@@ -584,6 +585,13 @@ export function createCampaignStore(options: { client: DynamoDBClient; tableName
     },
 
     async move(postId, subscriberId, change) {
+      // The state machine lives in core; a move it does not allow is a bug, never a write.
+      const illegal = change.from.filter((from) => !canTransition(from, change.to));
+      if (illegal.length > 0) {
+        throw new CampaignStoreError(
+          `ledger ${postId}/${subscriberId}: ${illegal.join(', ')} → ${change.to} is not an allowed move`,
+        );
+      }
       const names: Record<string, string> = { '#state': 'state' };
       const values: Record<string, unknown> = {
         ':to': change.to,

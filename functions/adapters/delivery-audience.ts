@@ -5,6 +5,7 @@
 import { type AttributeValue, type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import type { AudienceMember, ConfirmedSubscribers } from '../core/fan-out.ts';
 import type { RecipientCheck } from '../core/send-batch.ts';
+import { isMailable } from '../core/subscriber.ts';
 import { isSubscriber, SUBSCRIBER_TABLE_KEYS, type SubscriberStore } from './subscriber-store.ts';
 
 /** The audience ports delivery needs. */
@@ -61,7 +62,7 @@ export function createDeliveryAudience(options: {
       if (!isSubscriber(record)) return { ok: false, reason: record ? 'suppressed' : 'subscriber removed' };
       if (record.id !== message.subscriberId)
         return { ok: false, reason: 'address now belongs to another subscriber' };
-      if (record.status !== 'confirmed') return { ok: false, reason: record.status };
+      if (!isMailable(record)) return { ok: false, reason: record.status };
       return { ok: true, email: record.email };
     },
   };

@@ -3,6 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join, resolve, sep } from 'node:path';
 import { contentTypeFor } from '../core/content-type.ts';
+import { escapeHtml } from '../core/escape-html.ts';
 
 /** The port the dev server should listen on is taken. */
 export class PortInUseError extends Error {
@@ -29,13 +30,6 @@ export interface DevServerOptions {
 }
 
 const EMAIL_PREFIX = '/_email/';
-
-function escapeHtml(value: string): string {
-  return value.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
-}
 
 /** Resolves a URL path inside `dir`, or undefined when it would leave it (`..`, encoded slashes, NUL). */
 export function resolveInside(dir: string, urlPath: string): string | undefined {

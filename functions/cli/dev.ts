@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { EmailTemplateError } from '../adapters/mjml-email-renderer.ts';
 import { TemplateError } from '../adapters/templates-fs.ts';
 import { ContentError, formatProblem } from '../core/errors.ts';
+import { FEEDS } from '../core/feeds.ts';
 import { createDebouncedRunner } from '../local/debounced-runner.ts';
 import { RuntimeLockedError } from '../local/lock.ts';
 import {
@@ -81,7 +82,7 @@ export async function runDev(options: DevOptions): Promise<DevSession> {
   options.out('');
   options.out(`  Site             ${site}`);
   options.out(`  Subscribe page   ${site}subscribe.html`);
-  options.out(`  Feeds            ${site}feed.xml  ${site}atom.xml  ${site}feed.json`);
+  options.out(`  Feeds            ${FEEDS.map((f) => `${site}${f.file}`).join('  ')}`);
   options.out(`  Email previews   ${origin}/_email/${first ? ` (${first.emails.length})` : ''}`);
   options.out('');
   options.out(`watching ${contentDir} and ${templatesDir} for changes; press Ctrl+C to stop`);

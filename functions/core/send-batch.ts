@@ -20,7 +20,7 @@ import {
   recoveryAction,
   sendGate,
 } from './campaign.ts';
-import { backoffDelay, dailyQuotaResumeAt, queueDelaySeconds } from './pacing.ts';
+import { backoffDelay, dailyQuotaResumeAt, queueDelaySeconds, SEND_CONCURRENCY } from './pacing.ts';
 import {
   compilePersonalizer,
   type PersonalEmail,
@@ -111,7 +111,7 @@ export interface SendDeps {
   maxThrottleRetries?: number;
   backoffBaseMs?: number;
   backoffCapMs?: number;
-  /** Recipients of one batch handled at once. Default 10. */
+  /** Recipients of one batch handled at once. Default `SEND_CONCURRENCY.perBatch`. */
   concurrency?: number;
   /** How long a worker trusts its cached campaign status. Default 5 s. */
   campaignTtlMs?: number;
@@ -438,7 +438,7 @@ export function createSendBatch(
   }
 
   return (messages) =>
-    mapLimit(messages, deps.concurrency ?? 10, (message) =>
+    mapLimit(messages, deps.concurrency ?? SEND_CONCURRENCY.perBatch, (message) =>
       deliver(message).catch((error: unknown) => ({ status: 'error' as const, error })),
     );
 }

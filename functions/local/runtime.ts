@@ -33,6 +33,7 @@ import { PortInUseError } from '../cli/dev-server.ts';
 import { addressHash } from '../core/email-address.ts';
 import { ContentError, formatProblem } from '../core/errors.ts';
 import type { SiteConfig } from '../core/model.ts';
+import { SEND_CONCURRENCY } from '../core/pacing.ts';
 import type { DeliveryLog } from '../core/send-batch.ts';
 import { parseSiteConfig } from '../core/site-config.ts';
 import type { Subscriber } from '../core/subscriber.ts';
@@ -428,7 +429,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       err(`${what}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
     const deliveryQueue = createLocalDeliveryQueue({
       handler: (event) => (sendHandler as (event: SQSEvent) => Promise<SQSBatchResponse>)(event),
-      concurrency: 4,
+      concurrency: SEND_CONCURRENCY.local,
       visibilityTimeoutMs: 1000,
       maxDepth: 5000,
       queueArn: 'arn:aws:sqs:local:000000000000:herald-delivery',

@@ -11,7 +11,7 @@ import {
   createConfirmationEmailRenderer,
   textTemplatePath,
 } from '../../functions/adapters/confirmation-email.ts';
-import { escapeHtml } from '../../functions/core/http.ts';
+import { escapeHtml } from '../../functions/core/escape-html.ts';
 
 const CONFIRM_URL = 'https://recaps.test/api/confirm?token=k1.Y29uZmlybQ.c2ln';
 const fixturesDir = fileURLToPath(new URL('../fixtures/confirmation', import.meta.url));
