@@ -39,6 +39,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { LedgerPort } from '../app/send-batch.ts';
 import {
   type Campaign,
   type CampaignDelivery,
@@ -53,7 +54,6 @@ import {
   type StateCounts,
 } from '../core/campaign.ts';
 import type { RenderedEmail } from '../core/personalize.ts';
-import type { LedgerPort } from '../core/send-batch.ts';
 
 /** Thrown when DynamoDB fails or returns something we did not write. */
 export class CampaignStoreError extends Error {

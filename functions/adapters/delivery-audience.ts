@@ -3,8 +3,8 @@
  * paging the confirmed subscribers for fan-out, and the send-time re-check of one recipient.
  */
 import { type AttributeValue, type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
-import type { AudienceMember, ConfirmedSubscribers } from '../core/fan-out.ts';
-import type { RecipientCheck } from '../core/send-batch.ts';
+import type { AudienceMember, ConfirmedSubscribers } from '../app/fan-out.ts';
+import type { RecipientCheck } from '../app/send-batch.ts';
 import { isMailable } from '../core/subscriber.ts';
 import { isSubscriber, SUBSCRIBER_TABLE_KEYS, type SubscriberStore } from './subscriber-store.ts';
 

@@ -1,62 +1,14 @@
 /**
- * Mail to the `mailto:` unsubscribe address (the second target of `List-Unsubscribe`), delivered by
- * an SES receipt rule. The sender's address identifies the subscriber; we act only when SES vouches
- * for it (SPF or DKIM passed, no spam or virus verdict), so a forged From cannot unsubscribe others.
- * Failures are rethrown so Lambda retries the asynchronous invocation.
+ * The `inbound-unsubscribe` Lambda: mail to the `mailto:` unsubscribe address, delivered by an SES
+ * receipt rule. Each message goes to the unsubscribe-sender use case, which acts only when SES
+ * vouches for the sender. Failures are rethrown so Lambda retries the asynchronous invocation.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { SESEvent, SESEventRecord } from 'aws-lambda';
-import { createSubscriberStore, type SubscriberStore } from '../adapters/subscriber-store.ts';
-import { addressHash, normalizeEmailAddress } from '../core/email-address.ts';
-import { decideUnsubscribe } from '../core/subscriber.ts';
-import { loadFeedbackConfig } from './config.ts';
-import { createLogger, type LoggerLike } from './subscription-deps.ts';
-
-/** What the inbound unsubscribe handler depends on. */
-export interface InboundUnsubscribeDeps {
-  store: SubscriberStore;
-  now: () => Date;
-  logger: LoggerLike;
-}
-
-/** Why a message was not acted on, or what happened. */
-export type InboundOutcome = 'unsubscribed' | 'not-subscribed' | 'unverified-sender' | 'unreadable-sender';
-
-const MAX_SAVE_ATTEMPTS = 4;
-
-/** SES verdicts say the sender is who it claims to be and the message is not spam or a virus. */
-export function senderIsVouchedFor(record: SESEventRecord): boolean {
-  const r = record.ses.receipt;
-  const authenticated = r.spfVerdict?.status === 'PASS' || r.dkimVerdict?.status === 'PASS';
-  const clean = r.spamVerdict?.status !== 'FAIL' && r.virusVerdict?.status !== 'FAIL';
-  return authenticated && clean;
-}
-
-function senderAddress(record: SESEventRecord): string | undefined {
-  const from = record.ses.mail.commonHeaders.from?.[0] ?? record.ses.mail.source;
-  const bare = /<([^<>]+)>\s*$/.exec(from)?.[1] ?? from;
-  const normal = normalizeEmailAddress(bare);
-  return normal.ok ? normal.address : undefined;
-}
-
-/** Unsubscribes the (verified) sender of one inbound message. */
-export async function unsubscribeSender(
-  deps: InboundUnsubscribeDeps,
-  record: SESEventRecord,
-): Promise<InboundOutcome> {
-  if (!senderIsVouchedFor(record)) return 'unverified-sender';
-  const address = senderAddress(record);
-  if (!address) return 'unreadable-sender';
-  const hash = addressHash(address);
-  for (let attempt = 0; attempt < MAX_SAVE_ATTEMPTS; attempt++) {
-    const sub = await deps.store.findByAddressHash(hash);
-    if (!sub || 'kind' in sub) return 'not-subscribed';
-    const { save } = decideUnsubscribe(sub, deps.now());
-    if (!save) return 'unsubscribed';
-    if ((await deps.store.save(save)) === 'saved') return 'unsubscribed';
-  }
-  throw new Error(`inbound unsubscribe: too much contention after ${MAX_SAVE_ATTEMPTS} attempts`);
-}
+import type { SESEvent } from 'aws-lambda';
+import { createSubscriberStore } from '../adapters/subscriber-store.ts';
+import { type InboundUnsubscribeDeps, unsubscribeSender } from '../app/unsubscribe-sender.ts';
+import { loadFeedbackConfig } from '../wiring/config.ts';
+import { defineHandler, serviceLogger } from './define-handler.ts';
 
 /** Builds the SES receipt-rule handler over injected deps. */
 export function createInboundUnsubscribeHandler(deps: InboundUnsubscribeDeps) {
@@ -68,20 +20,11 @@ export function createInboundUnsubscribeHandler(deps: InboundUnsubscribeDeps) {
   };
 }
 
-function fromEnv(): (event: SESEvent) => Promise<void> {
-  const config = loadFeedbackConfig(process.env);
-  return createInboundUnsubscribeHandler({
+/** The Lambda entry point. */
+export const handler = defineHandler(loadFeedbackConfig, (config) =>
+  createInboundUnsubscribeHandler({
     store: createSubscriberStore({ client: new DynamoDBClient({}), tableName: config.tableName }),
     now: () => new Date(),
-    logger: createLogger(),
-  });
-}
-
-// Inside Lambda, build at init so a bad environment fails the cold start naming the variable.
-let built = process.env.AWS_LAMBDA_FUNCTION_NAME ? fromEnv() : undefined;
-
-/** The Lambda entry point. */
-export async function handler(event: SESEvent): Promise<void> {
-  built ??= fromEnv();
-  return built(event);
-}
+    logger: serviceLogger('herald-subscriptions'),
+  }),
+);

@@ -23,27 +23,28 @@ import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamod
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type CampaignStore, campaignTableDefinition } from '../adapters/campaign-store.ts';
 import { createTimerScheduler, type TimerScheduler } from '../adapters/publish-scheduler.ts';
-import type { ContentSource } from '../adapters/s3-content.ts';
 import { createS3SiteStore } from '../adapters/s3-site.ts';
 import type { SendQueue } from '../adapters/send-queue.ts';
 import { createSesRawSender, createSesSendClient } from '../adapters/ses-raw-sender.ts';
 import { createSubscriberStore, type SubscriberStore } from '../adapters/subscriber-store.ts';
 import { loadTokenKeysFile, TokenKeysError } from '../adapters/token-keys.ts';
+import type { Log, PostSource } from '../app/ports.ts';
+import { decodeS3Key } from '../app/publish-post.ts';
+import type { DeliveryLog } from '../app/send-batch.ts';
 import { PortInUseError } from '../cli/dev-server.ts';
 import { addressHash } from '../core/email-address.ts';
 import { ContentError, formatProblem } from '../core/errors.ts';
 import type { SiteConfig } from '../core/model.ts';
 import { SEND_CONCURRENCY } from '../core/pacing.ts';
-import type { DeliveryLog } from '../core/send-batch.ts';
 import { parseSiteConfig } from '../core/site-config.ts';
 import type { Subscriber } from '../core/subscriber.ts';
-import { createDeliveryWiring, type DeliveryWiring } from '../handlers/delivery-deps.ts';
 import { createFanoutHandler } from '../handlers/fanout.ts';
-import { createPublishHandler, decodeS3Key, type PublishLog } from '../handlers/publish.ts';
-import { createPublishWiring } from '../handlers/publish-deps.ts';
+import { createPublishHandler } from '../handlers/publish.ts';
 import { createReconcileHandler } from '../handlers/reconcile.ts';
 import { createSendHandler } from '../handlers/send.ts';
-import type { LoggerLike } from '../handlers/subscription-deps.ts';
+import { createDeliveryWiring, type DeliveryWiring } from '../wiring/delivery-deps.ts';
+import { createPublishWiring } from '../wiring/publish-deps.ts';
+import type { LoggerLike } from '../wiring/subscription-deps.ts';
 import { formatBanner } from './banner.ts';
 import { createLocalDeliveryQueue, type LocalDeliveryQueue } from './delivery-queue.ts';
 import { acquireRuntimeLock, type RuntimeLock } from './lock.ts';
@@ -229,7 +230,7 @@ async function readLocalSite(
 }
 
 /** Publish reads the site config through this: the local origin replaces `url` (see the file comment). */
-function withLocalOrigin(content: ContentSource, origin: string): ContentSource {
+function withLocalOrigin(content: PostSource, origin: string): PostSource {
   return {
     ...content,
     async loadSite() {
@@ -494,7 +495,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       printed.set(key, text);
       for (const line of lines) err(line);
     };
-    const publishLog: PublishLog = {
+    const publishLog: Log = {
       info(message, context) {
         const key = String(context.key ?? context.postId ?? '');
         if (message === 'post published' || message === 'post unpublished' || message === 'post scheduled') {

@@ -12,10 +12,10 @@ import { isSubscriber } from '../../functions/adapters/subscriber-store.ts';
 import { generateTokenKeys } from '../../functions/adapters/token-keys.ts';
 import { runBuild } from '../../functions/cli/build.ts';
 import { addressHash } from '../../functions/core/email-address.ts';
-import type { SubscriptionDeps } from '../../functions/handlers/subscription-deps.ts';
 import { type Routes, startHttpServer } from '../../functions/local/http-adapter.ts';
 import { createSubscriberTable, localDynamoClient, readSesStore } from '../../functions/local/services.ts';
 import { createLocalSubscriptionDeps, subscriptionRoutes } from '../../functions/local/subscriptions.ts';
+import type { SubscriptionDeps } from '../../functions/wiring/subscription-deps.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, describeWithBrowser } from '../support/chromium.ts';
 
 let browser: Browser;

@@ -55,7 +55,7 @@ describe('delivery Lambda bundles', () => {
         expect(packages, heavy).not.toContain(heavy);
       }
       expect(files).not.toContain('functions/adapters/token-keys.ts');
-      expect(files).not.toContain('functions/core/send-batch.ts');
+      expect(files).not.toContain('functions/app/send-batch.ts');
     },
     30_000,
   );

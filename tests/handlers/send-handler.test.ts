@@ -1,6 +1,6 @@
 import type { SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import type { DeliveryMessage } from '../../functions/core/send-batch.ts';
+import type { DeliveryMessage } from '../../functions/app/send-batch.ts';
 import { createSendHandler } from '../../functions/handlers/send.ts';
 
 function sqsEvent(...bodies: string[]): SQSEvent {

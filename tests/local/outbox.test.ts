@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Mailer } from '../../functions/adapters/ses-mailer.ts';
-import type { RawSender } from '../../functions/core/send-batch.ts';
+import type { RawSender } from '../../functions/app/send-batch.ts';
 import { createOutbox, withMailerOutbox, withOutbox } from '../../functions/local/outbox.ts';
 
 const NOW = new Date('2026-11-30T10:15:30.123Z');

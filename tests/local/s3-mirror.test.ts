@@ -9,7 +9,7 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { QueueMessage, SendQueue } from '../../functions/adapters/send-queue.ts';
-import { decodeS3Key } from '../../functions/handlers/publish.ts';
+import { decodeS3Key } from '../../functions/app/publish-post.ts';
 import {
   contentNotificationFilter,
   encodeNotificationKey,

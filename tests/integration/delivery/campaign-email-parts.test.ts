@@ -13,8 +13,8 @@ import {
   EMAIL_PART_BYTES,
   INLINE_EMAIL_LIMIT,
 } from '../../../functions/adapters/campaign-store.ts';
+import { startCampaign } from '../../../functions/app/start-campaign.ts';
 import type { RenderedEmail } from '../../../functions/core/personalize.ts';
-import { startCampaign } from '../../../functions/core/start-campaign.ts';
 import { localDynamoClient } from '../../../functions/local/services.ts';
 import { freshTables, makeDelivery, makeRenderedEmail } from './harness.ts';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
 import { createCampaignStore } from '../../../functions/adapters/campaign-store.ts';
-import { recordNotToMail, startCampaign } from '../../../functions/core/start-campaign.ts';
+import { recordNotToMail, startCampaign } from '../../../functions/app/start-campaign.ts';
 import { localDynamoClient } from '../../../functions/local/services.ts';
 import { freshTables, makeDelivery, makeRenderedEmail } from './harness.ts';
 

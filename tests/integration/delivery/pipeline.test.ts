@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { reconcileCampaign } from '../../../functions/app/reconcile.ts';
 import { summarizeCampaign, TERMINAL_STATES } from '../../../functions/core/campaign.ts';
-import { reconcileCampaign } from '../../../functions/core/reconcile.ts';
-import type { DeliveryWiring } from '../../../functions/handlers/delivery-deps.ts';
 import { readSesStore } from '../../../functions/local/services.ts';
+import type { DeliveryWiring } from '../../../functions/wiring/delivery-deps.ts';
 import { startThrottlingSes, type ThrottlingSes } from '../../support/throttling-ses.ts';
 import { createPipeline, type Pipeline, seedSubscribers, unsubscribe } from './harness.ts';
 

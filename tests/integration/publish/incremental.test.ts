@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { publishMessage as runPublishMessage } from '../../../functions/app/publish-post.ts';
 import { DEFAULT_TEMPLATES_DIR } from '../../../functions/cli/build.ts';
-import { runPublishMessage } from '../../../functions/handlers/publish.ts';
 import { createPublishHarness, encodeS3Key } from './harness.ts';
 import { seedPublishedSite } from './seed.ts';
 

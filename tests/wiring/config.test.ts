@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ConfigError, loadFeedbackConfig, loadSubscriptionConfig } from '../../functions/handlers/config.ts';
+import { ConfigError, loadFeedbackConfig, loadSubscriptionConfig } from '../../functions/wiring/config.ts';
 
 const BASE = {
   TABLE_NAME: 'herald-subscribers',

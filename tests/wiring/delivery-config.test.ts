@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ConfigError } from '../../functions/handlers/config.ts';
+import { handler as fanoutHandler } from '../../functions/handlers/fanout.ts';
+import { handler as reconcileHandler } from '../../functions/handlers/reconcile.ts';
+import { handler as sendHandler } from '../../functions/handlers/send.ts';
+import { ConfigError } from '../../functions/wiring/config.ts';
 import {
   loadFanoutConfig,
   loadReconcileConfig,
   loadSendConfig,
-} from '../../functions/handlers/delivery-config.ts';
-import { handler as fanoutHandler } from '../../functions/handlers/fanout.ts';
-import { handler as reconcileHandler } from '../../functions/handlers/reconcile.ts';
-import { handler as sendHandler } from '../../functions/handlers/send.ts';
+} from '../../functions/wiring/delivery-config.ts';
 
 const PLANNING = {
   CAMPAIGN_TABLE_NAME: 'herald-campaigns',

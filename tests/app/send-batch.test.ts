@@ -1,14 +1,14 @@
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
-import type { CampaignWithEmail } from '../../functions/core/campaign.ts';
-import { compilePersonalizer, PLACEHOLDERS, type RenderedEmail } from '../../functions/core/personalize.ts';
 import {
   compileNewsletter,
   composeNewsletter,
   createSendBatch,
   type DeliveryMessage,
   type SendDeps,
-} from '../../functions/core/send-batch.ts';
+} from '../../functions/app/send-batch.ts';
+import type { CampaignWithEmail } from '../../functions/core/campaign.ts';
+import { compilePersonalizer, PLACEHOLDERS, type RenderedEmail } from '../../functions/core/personalize.ts';
 import { verifyToken } from '../../functions/core/tokens.ts';
 import { memoryCampaigns, memoryLedger } from '../support/memory-delivery.ts';
 

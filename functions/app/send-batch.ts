@@ -9,7 +9,7 @@
  */
 // zod/mini: the classic build adds ~450 KB to every send worker's cold start.
 import * as z from 'zod/mini';
-import { buildMime, compileMimeTemplate } from './build-mime.ts';
+import { buildMime, compileMimeTemplate } from '../core/build-mime.ts';
 import {
   type Campaign,
   type CampaignDelivery,
@@ -19,17 +19,17 @@ import {
   type LedgerState,
   recoveryAction,
   sendGate,
-} from './campaign.ts';
-import { backoffDelay, dailyQuotaResumeAt, queueDelaySeconds, SEND_CONCURRENCY } from './pacing.ts';
+} from '../core/campaign.ts';
+import { backoffDelay, dailyQuotaResumeAt, queueDelaySeconds, SEND_CONCURRENCY } from '../core/pacing.ts';
 import {
   compilePersonalizer,
   type PersonalEmail,
   type Recipient,
   type RenderedEmail,
-} from './personalize.ts';
-import type { RateGate } from './rate-gate.ts';
-import { classifySesError } from './ses-errors.ts';
-import { signToken, type TokenKeys } from './tokens.ts';
+} from '../core/personalize.ts';
+import type { RateGate } from '../core/rate-gate.ts';
+import { classifySesError } from '../core/ses-errors.ts';
+import { signToken, type TokenKeys } from '../core/tokens.ts';
 
 /** One queue message: one recipient of one campaign. */
 export const deliveryMessageSchema = z.object({
