@@ -70,8 +70,15 @@ export interface PublishDeps {
 
 /** What the mailing step did. */
 export type MailOutcome =
-  | { mailed: true }
-  | { mailed: false; reason: string; recorded?: boolean; existing?: CampaignRecord['kind'] };
+  | { mailed: true; recipients: number }
+  | {
+      mailed: false;
+      reason: string;
+      /** Why, in words, when the post was recorded as never to be mailed. */
+      detail?: string;
+      recorded?: boolean;
+      existing?: CampaignRecord['kind'];
+    };
 
 /** What one event record did. */
 export type PublishOutcome =
@@ -291,9 +298,10 @@ async function mailing(
     if (!decision.record) return { mailed: false, reason: decision.reason };
     const recorded = await recordNotToMail(deps.delivery, { postId: post.id, reason: decision.detail, now });
     deps.log.info('post not mailed', { postId: post.id, reason: decision.reason, detail: decision.detail });
+    const { reason, detail } = decision;
     return recorded.recorded
-      ? { mailed: false, reason: decision.reason, recorded: true }
-      : { mailed: false, reason: decision.reason, recorded: false, existing: recorded.existing.kind };
+      ? { mailed: false, reason, detail, recorded: true }
+      : { mailed: false, reason, detail, recorded: false, existing: recorded.existing.kind };
   }
   // The conditional create is the guard; this read only spares an edit of a mailed post the mjml render.
   const existing = await deps.delivery.campaigns.get?.(post.id);
@@ -307,7 +315,7 @@ async function mailing(
   });
   if (!result.started) return { mailed: false, reason: 'already-recorded', existing: result.existing.kind };
   deps.log.info('campaign started', { postId: post.id, recipients: result.campaign.recipientCount });
-  return { mailed: true };
+  return { mailed: true, recipients: result.campaign.recipientCount };
 }
 
 function logProblems(deps: PublishDeps, key: string, error: ContentError): void {

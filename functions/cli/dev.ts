@@ -1,6 +1,7 @@
 import { type FSWatcher, watch } from 'node:fs';
 import type { Server } from 'node:http';
 import { resolve } from 'node:path';
+import { listen, PortInUseError } from '../adapters/http-listen.ts';
 import { EmailTemplateError } from '../adapters/mjml-email-renderer.ts';
 import { TemplateError } from '../adapters/templates-fs.ts';
 import { ContentError, formatProblem } from '../core/errors.ts';
@@ -14,7 +15,7 @@ import {
   startLocalRuntime,
 } from '../local/runtime.ts';
 import { type BuildReport, DEFAULT_TEMPLATES_DIR, runBuild } from './build.ts';
-import { createDevServer, listen, PortInUseError } from './dev-server.ts';
+import { createDevServer } from './dev-server.ts';
 
 export interface DevOptions {
   contentDir: string;

@@ -1,63 +1,46 @@
 /**
- * The whole double opt-in in real Chromium: the site's own subscribe page, the local HTTP adapter
- * in front of the real handlers, dynalite and the local SES.
+ * The whole double opt-in in real Chromium, against the same local cloud `npm start` runs: the
+ * published site's subscribe page and the real handlers behind one listener, dynalite and the
+ * local SES.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { isSubscriber } from '../../functions/adapters/subscriber-store.ts';
-import { generateTokenKeys } from '../../functions/adapters/token-keys.ts';
-import { runBuild } from '../../functions/cli/build.ts';
 import { addressHash } from '../../functions/core/email-address.ts';
-import { type Routes, startHttpServer } from '../../functions/local/http-adapter.ts';
-import { createSubscriberTable, localDynamoClient, readSesStore } from '../../functions/local/services.ts';
-import { createLocalSubscriptionDeps, subscriptionRoutes } from '../../functions/local/subscriptions.ts';
-import type { SubscriptionDeps } from '../../functions/wiring/subscription-deps.ts';
+import { type LocalRuntime, startLocalRuntime } from '../../functions/local/runtime.ts';
+import { readSesStore } from '../../functions/local/services.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, describeWithBrowser } from '../support/chromium.ts';
 
 let browser: Browser;
 let origin: string;
-let deps: SubscriptionDeps;
-let stopServer: () => Promise<void>;
-let outDir: string;
+let runtime: LocalRuntime;
+let dataDir: string;
 
 beforeAll(async () => {
-  outDir = await mkdtemp(join(tmpdir(), 'herald-browser-'));
-  await runBuild({ contentDir: 'content', outDir });
-  const routes: Routes = {};
-  const server = await startHttpServer({ routes, staticDir: join(outDir, 'site') });
-  origin = server.origin;
-  stopServer = server.stop;
-  const tableName = `browser-${randomUUID()}`;
-  await createSubscriberTable(localDynamoClient(inject('dynamoEndpoint')), tableName);
-  deps = await createLocalSubscriptionDeps({
-    dynamoEndpoint: inject('dynamoEndpoint'),
-    sesEndpoint: inject('sesEndpoint'),
-    tableName,
-    siteUrl: origin,
-    keys: generateTokenKeys(),
-  });
-  Object.assign(routes, subscriptionRoutes(deps));
+  dataDir = await mkdtemp(join(tmpdir(), 'herald-browser-'));
+  runtime = await startLocalRuntime({ contentDir: 'content', dataDir, port: 0, watch: false });
+  origin = runtime.origin;
   browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
     args: CHROMIUM_ARGS,
   });
   await mkdir('test-output', { recursive: true });
-});
+}, 60_000);
 
 afterAll(async () => {
   await browser?.close();
-  await stopServer?.();
-  if (outDir) await rm(outDir, { recursive: true, force: true });
+  await runtime?.stop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
 async function confirmLinkFor(email: string): Promise<string> {
   for (let i = 0; i < 50; i++) {
-    const mail = (await readSesStore(inject('sesEndpoint'))).find((e) => e.destination.to.includes(email));
+    const mail = (await readSesStore(runtime.endpoints.ses)).find((e) => e.destination.to.includes(email));
     const link = /https?:\/\/[^\s\]]+\/api\/confirm\?token=[A-Za-z0-9._%-]+/.exec(mail?.body.text ?? '')?.[0];
     if (link) return link;
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -66,7 +49,7 @@ async function confirmLinkFor(email: string): Promise<string> {
 }
 
 async function stored(email: string) {
-  const record = await deps.store.findByAddressHash(addressHash(email));
+  const record = await runtime.subscribers.findByAddressHash(addressHash(email));
   return isSubscriber(record) ? record : undefined;
 }
 

@@ -4,7 +4,9 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createDevServer, listen, PortInUseError, resolveInside } from '../../functions/cli/dev-server.ts';
+import { listen, PortInUseError } from '../../functions/adapters/http-listen.ts';
+import { resolveInside } from '../../functions/adapters/static-files.ts';
+import { createDevServer } from '../../functions/cli/dev-server.ts';
 
 let root: string;
 let servers: Server[] = [];

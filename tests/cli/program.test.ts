@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { CommanderError } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { listen } from '../../functions/adapters/http-listen.ts';
 import { runDev } from '../../functions/cli/dev.ts';
-import { listen } from '../../functions/cli/dev-server.ts';
 import { createProgram } from '../../functions/cli/program.ts';
 import { captureIo } from '../helpers/cli-io.ts';
 

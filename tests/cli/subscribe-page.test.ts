@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { listen } from '../../functions/adapters/http-listen.ts';
 import { runBuild } from '../../functions/cli/build.ts';
-import { createDevServer, listen } from '../../functions/cli/dev-server.ts';
+import { createDevServer } from '../../functions/cli/dev-server.ts';
 import { describeWithBrowser, launchChromium } from '../support/chromium.ts';
 
 interface Posted {
