@@ -96,6 +96,17 @@ describe('campaign store', () => {
     expect((await store.countStates('p1')).sent).toBe(1);
   });
 
+  it('refuses a ledger move the state machine does not allow, before writing anything', async () => {
+    const { store } = await makeStore();
+    const message = { v: 1 as const, postId: 'p2', subscriberId: 's1', addressHash: 'h1' };
+    await store.claim(message, 'a', NOW);
+
+    const move = store.move('p2', 's1', { from: ['claimed'], claimId: 'a', to: 'sent', now: NOW });
+
+    await expect(move).rejects.toThrow(/claimed → sent is not an allowed move/);
+    expect(await store.getEntry('p2', 's1')).toMatchObject({ state: 'claimed' });
+  });
+
   it('saves fan-out progress only from the page it expects, and records pause, halt and resume', async () => {
     const { deps, store } = await makeStore();
     const postId = `fan-${randomUUID()}`;
