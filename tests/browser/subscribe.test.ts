@@ -59,11 +59,10 @@ async function statusOf(email: string) {
 
 describeWithBrowser('subscribe in Chromium', () => {
   it('subscribes on the site page, follows the emailed link, presses Confirm: confirmed in the table', async () => {
-    // Prepare
     const email = `browser-${randomUUID().slice(0, 8)}@example.test`;
     const page = await browser.newPage();
 
-    // Act: subscribe with JavaScript, result shown inline
+    // Subscribe with JavaScript, result shown inline
     await page.goto(`${origin}/subscribe.html`);
     await page.fill('input[name="email"]', email);
     await page.click('button:has-text("Subscribe")');
@@ -78,7 +77,6 @@ describeWithBrowser('subscribe in Chromium', () => {
     await page.locator('h1', { hasText: 'You are subscribed' }).waitFor();
     await page.screenshot({ path: 'test-output/subscribe-3-confirmed.png', fullPage: true });
 
-    // Assert
     expect(link.startsWith(`${origin}/api/confirm?token=`)).toBe(true);
     expect(pendingAfterGet).toBe('pending');
     const sub = await stored(email);
@@ -89,19 +87,16 @@ describeWithBrowser('subscribe in Chromium', () => {
   });
 
   it('works without JavaScript: the form post answers with a page', async () => {
-    // Prepare
     const email = `nojs-${randomUUID().slice(0, 8)}@example.test`;
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
 
-    // Act
     await page.goto(`${origin}/subscribe.html`);
     await page.fill('input[name="email"]', email);
     await page.click('button:has-text("Subscribe")');
     await page.locator('[role="status"]', { hasText: 'check your inbox' }).waitFor();
     await page.screenshot({ path: 'test-output/subscribe-nojs-result.png', fullPage: true });
 
-    // Assert
     expect(new URL(page.url()).pathname).toBe('/api/subscribe');
     expect(await statusOf(email)).toBe('pending');
     await context.close();

@@ -40,10 +40,8 @@ describe('delivery Lambda bundles', () => {
   it.each(['fanout', 'reconcile'])(
     'keeps SES, Secrets Manager, S3, nodemailer and token keys out of %s',
     async (handler) => {
-      // Act
       const { packages, files } = await bundledPackages(handler);
 
-      // Assert
       expect(packages).toContain('@aws-sdk/client-dynamodb');
       expect(packages).toContain('@aws-sdk/client-sqs');
       for (const heavy of [
@@ -61,10 +59,8 @@ describe('delivery Lambda bundles', () => {
   );
 
   it('keeps S3 out of send', async () => {
-    // Act
     const { packages, files } = await bundledPackages('send');
 
-    // Assert
     expect(packages).toContain('@aws-sdk/client-ses');
     expect(files).toContain('functions/adapters/token-keys.ts');
     expect(packages).not.toContain('@aws-sdk/client-s3');

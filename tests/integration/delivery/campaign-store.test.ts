@@ -24,17 +24,14 @@ async function makeStore() {
 
 describe('campaign store', () => {
   it('starts exactly one campaign when the same post is started three times at once', async () => {
-    // Prepare
     const { deps, fanouts, store } = await makeStore();
     const postId = `post-${randomUUID()}`;
     const input = { postId, email: makeRenderedEmail(postId), delivery: makeDelivery(postId), now: NOW };
-    // Act
     const results = await Promise.all([
       startCampaign(deps, input),
       startCampaign(deps, input),
       startCampaign(deps, input),
     ]);
-    // Assert
     expect(results.filter((r) => r.started)).toHaveLength(1);
     expect(results.filter((r) => !r.started).map((r) => !r.started && r.existing.kind)).toEqual([
       'campaign',

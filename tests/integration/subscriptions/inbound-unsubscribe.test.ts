@@ -70,7 +70,6 @@ async function status(h: Harness, email: string) {
 
 describe('mailto: unsubscribe (SES inbound)', () => {
   it('unsubscribes an authenticated sender, named with a display name', async () => {
-    // Prepare
     const h = await startHarness();
     const email = await confirmed(h);
     const handler = createInboundUnsubscribeHandler({
@@ -79,16 +78,13 @@ describe('mailto: unsubscribe (SES inbound)', () => {
       logger: silentLogger(),
     });
 
-    // Act
     await handler(inboundMail(`"A Reader" <${email}>`, { spf: 'FAIL', dkim: 'PASS' }));
 
-    // Assert
     expect(await status(h, email)).toBe('unsubscribed');
     expect((await h.store.listConfirmed({ limit: 100 })).subscribers).toEqual([]);
   });
 
   it('ignores a sender SES could not authenticate, or a message marked as spam', async () => {
-    // Prepare
     const h = await startHarness();
     const email = await confirmed(h);
     const handler = createInboundUnsubscribeHandler({
@@ -97,16 +93,13 @@ describe('mailto: unsubscribe (SES inbound)', () => {
       logger: silentLogger(),
     });
 
-    // Act
     await handler(inboundMail(email, { spf: 'FAIL', dkim: 'FAIL' }));
     await handler(inboundMail(email, { spam: 'FAIL' }));
 
-    // Assert
     expect(await status(h, email)).toBe('confirmed');
   });
 
   it('is idempotent and quiet for addresses that are not subscribed', async () => {
-    // Prepare
     const h = await startHarness();
     const email = await confirmed(h);
     const handler = createInboundUnsubscribeHandler({
@@ -115,12 +108,10 @@ describe('mailto: unsubscribe (SES inbound)', () => {
       logger: silentLogger(),
     });
 
-    // Act
     await handler(inboundMail(email));
     await handler(inboundMail(email));
     await handler(inboundMail(freshAddress('stranger')));
 
-    // Assert
     expect(await status(h, email)).toBe('unsubscribed');
   });
 });
