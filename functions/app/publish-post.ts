@@ -45,7 +45,7 @@ import {
 /** Structured log lines: a static message plus context. */
 export type PublishLog = Log;
 
-/** Everything the handler talks to. */
+/** Everything publishing talks to. */
 export interface PublishDeps {
   content: PostSource;
   site: SiteStore;
