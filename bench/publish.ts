@@ -9,11 +9,11 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { campaignTableDefinition } from '../functions/adapters/campaign-store.ts';
 import { createTimerScheduler } from '../functions/adapters/publish-scheduler.ts';
 import { createIoCounter } from '../functions/adapters/s3-site.ts';
+import { type PublishOutcome, publishMessage as runPublishMessage } from '../functions/app/publish-post.ts';
 import { DEFAULT_TEMPLATES_DIR } from '../functions/cli/build.ts';
-import { type PublishOutcome, runPublishMessage } from '../functions/handlers/publish.ts';
-import { createPublishWiring } from '../functions/handlers/publish-deps.ts';
 import { createLocalBucket, localS3Client, startS3rver } from '../functions/local/s3-server.ts';
 import { createSubscriberTable, localDynamoClient, startDynalite } from '../functions/local/services.ts';
+import { createPublishWiring } from '../functions/wiring/publish-deps.ts';
 import { seedPublishedSite } from '../tests/integration/publish/seed.ts';
 
 const POSTS = Number(process.argv[2] ?? 1000);

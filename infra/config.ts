@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DMARC_POLICIES, type DmarcPolicy } from '../functions/core/mail-dns.ts';
 import type { SiteConfig } from '../functions/core/model.ts';
+import { DEFAULT_SAFETY_FACTOR } from '../functions/core/pacing.ts';
 import { parseSiteConfig } from '../functions/core/site-config.ts';
 
 /** Everything the stack needs, validated before a single construct is created. */
@@ -46,7 +47,7 @@ const contextSchema = z
     hostedZoneId: z.string().min(1).optional(),
     hostedZoneName: hostname.optional(),
     alarmEmail: z.email().optional(),
-    sesRateSafetyFactor: z.coerce.number().gt(0).lte(1).default(0.8),
+    sesRateSafetyFactor: z.coerce.number().gt(0).lte(1).default(DEFAULT_SAFETY_FACTOR),
     siteDomain: hostname.optional(),
     certificateArn: z
       .string()

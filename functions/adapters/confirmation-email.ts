@@ -11,7 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import type { HtmlToTextOptions } from 'html-to-text';
 import Mustache from 'mustache';
-import { escapeHtml } from '../core/http.ts';
+import { escapeHtml } from '../core/escape-html.ts';
 
 /** A rendered confirmation email, ready for the mailer. */
 export interface ConfirmationEmail {

@@ -2,9 +2,12 @@
  * The subscriber side of delivery, over the subscriber store (`subscriber-store.ts`): counting and
  * paging the confirmed subscribers for fan-out, and the send-time re-check of one recipient.
  */
-import { type AttributeValue, type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
-import type { AudienceMember, ConfirmedSubscribers } from '../core/fan-out.ts';
-import type { RecipientCheck } from '../core/send-batch.ts';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AudienceMember, ConfirmedSubscribers } from '../app/fan-out.ts';
+import type { RecipientCheck } from '../app/send-batch.ts';
+import { isMailable } from '../core/subscriber.ts';
+import { queryPages } from './paged-query.ts';
 import { isSubscriber, SUBSCRIBER_TABLE_KEYS, type SubscriberStore } from './subscriber-store.ts';
 
 /** The audience ports delivery needs. */
@@ -24,24 +27,18 @@ export function createDeliveryAudience(options: {
   tableName: string;
   store: SubscriberStore;
 }): DeliveryAudience {
+  const doc = DynamoDBDocumentClient.from(options.client);
   return {
     async countConfirmed(at) {
+      const input = {
+        TableName: options.tableName,
+        IndexName: SUBSCRIBER_TABLE_KEYS.confirmedIndex,
+        KeyConditionExpression: 'gsi1pk = :c AND gsi1sk <= :at',
+        ExpressionAttributeValues: { ':c': 'CONFIRMED', ':at': `${at.toISOString()}#~` },
+        Select: 'COUNT' as const,
+      };
       let count = 0;
-      let start: Record<string, AttributeValue> | undefined;
-      do {
-        const out = await options.client.send(
-          new QueryCommand({
-            TableName: options.tableName,
-            IndexName: SUBSCRIBER_TABLE_KEYS.confirmedIndex,
-            KeyConditionExpression: 'gsi1pk = :c AND gsi1sk <= :at',
-            ExpressionAttributeValues: { ':c': { S: 'CONFIRMED' }, ':at': { S: `${at.toISOString()}#~` } },
-            Select: 'COUNT',
-            ExclusiveStartKey: start,
-          }),
-        );
-        count += out.Count ?? 0;
-        start = out.LastEvaluatedKey;
-      } while (start);
+      for await (const page of queryPages(doc, input, (error) => error as Error)) count += page.Count ?? 0;
       return count;
     },
 
@@ -61,7 +58,7 @@ export function createDeliveryAudience(options: {
       if (!isSubscriber(record)) return { ok: false, reason: record ? 'suppressed' : 'subscriber removed' };
       if (record.id !== message.subscriberId)
         return { ok: false, reason: 'address now belongs to another subscriber' };
-      if (record.status !== 'confirmed') return { ok: false, reason: record.status };
+      if (!isMailable(record)) return { ok: false, reason: record.status };
       return { ok: true, email: record.email };
     },
   };

@@ -5,14 +5,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import Mustache from 'mustache';
+import type { EmailRenderer } from '../app/ports.ts';
 import { buildEmailData, DEFAULT_EXCERPT_CHARS, emailHtmlToText } from '../core/email-content.ts';
+import { escapeHtml } from '../core/escape-html.ts';
 import type { RenderedPost, SiteConfig } from '../core/model.ts';
-import type { RenderedEmail } from '../core/personalize.ts';
-
-/** Port: turns a rendered post into the email sent to every subscriber. */
-export interface EmailRenderer {
-  render(rendered: RenderedPost, site: SiteConfig): Promise<RenderedEmail>;
-}
 
 /** Thrown when the template cannot be read or MJML reports errors in it. */
 export class EmailTemplateError extends Error {
@@ -47,16 +43,6 @@ interface Templates {
 
 /** `mjml` is CommonJS with `export =`; its type is the function that `import()` returns as default. */
 type Mjml2Html = typeof import('mjml');
-
-/** Mustache's default escaping also rewrites `/` and `=`, which only makes URLs unreadable. */
-function escapeHtml(value: unknown): string {
-  return String(value)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
 
 /**
  * Creates a renderer that reads the templates once (on first use) and imports mjml lazily, since

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Mustache from 'mustache';
-import { escapeHtml } from '../core/http.ts';
+import { escapeHtml } from '../core/escape-html.ts';
 
 /** Every page the subscription handlers can return. */
 export const PAGE_NAMES = [

@@ -11,6 +11,7 @@ import {
   type SchedulerClient,
 } from '@aws-sdk/client-scheduler';
 import { z } from 'zod';
+import type { PublishSchedule, PublishScheduler } from '../app/ports.ts';
 
 /** The message a schedule delivers: publish the post at `key` now. */
 export const scheduledPublishSchema = z.object({
@@ -20,21 +21,6 @@ export const scheduledPublishSchema = z.object({
 
 /** A scheduled-publish message. */
 export type ScheduledPublish = z.infer<typeof scheduledPublishSchema>;
-
-/** One schedule to create. */
-export interface PublishSchedule {
-  /** From {@link scheduleName}: one per post id, so repeated events never stack schedules. */
-  name: string;
-  at: Date;
-  /** Content bucket key re-delivered at `at`. */
-  key: string;
-}
-
-/** Port: creates one-time schedules, idempotently by name. */
-export interface PublishScheduler {
-  /** `created`, `unchanged` (same time and key already scheduled) or `replaced` (date or key changed). */
-  schedule(schedule: PublishSchedule): Promise<'created' | 'unchanged' | 'replaced'>;
-}
 
 /** Thrown when a schedule cannot be created. */
 export class PublishScheduleError extends Error {

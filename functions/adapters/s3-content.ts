@@ -4,42 +4,12 @@
  * `304 Not Modified` without a body).
  */
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { SiteConfig } from '../core/model.ts';
+import type { IoCounter, LoadedSite, PostSource } from '../app/ports.ts';
 import { parseSiteConfig } from '../core/site-config.ts';
-import type { IoCounter } from './s3-site.ts';
 
 /** Thrown when the content bucket cannot be read (not for missing posts: those are `undefined`). */
 export class ContentBucketError extends Error {
   override name = 'ContentBucketError';
-}
-
-/** One post source as stored. */
-export interface PostSource {
-  key: string;
-  source: string;
-  etag?: string;
-}
-
-/** The site config with where it came from. */
-export interface LoadedSite {
-  site: SiteConfig;
-  /** `site.yml` (Herald layout) or `_config.yml` (Jekyll layout). */
-  file: string;
-  layout: 'herald' | 'jekyll';
-  etag?: string;
-}
-
-/** Port: the content the publish handler reads. */
-export interface ContentSource {
-  /** The post at `key`, or undefined when it no longer exists. */
-  readPost(key: string): Promise<PostSource | undefined>;
-  /** Whether an object exists at `key` now. */
-  exists(key: string): Promise<boolean>;
-  /**
-   * The site config: `site.yml`, or `_config.yml` when there is none.
-   * @throws ContentError (from parseSiteConfig) naming file, line and field when it is invalid.
-   */
-  loadSite(): Promise<LoadedSite>;
 }
 
 const CONFIGS = [
@@ -58,11 +28,11 @@ function isNotModified(error: unknown): boolean {
 }
 
 /** The S3 implementation; `counter` (shared with the site store) counts objects read. */
-export function createS3ContentSource(options: {
+export function createS3PostSource(options: {
   client: S3Client;
   bucket: string;
   counter?: IoCounter;
-}): ContentSource {
+}): PostSource {
   const { client, bucket } = options;
   const counter = options.counter;
   let cached: (LoadedSite & { text: string }) | undefined;

@@ -17,18 +17,9 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { SiteFile } from '../core/build-site.ts';
+import type { IoCounter, SiteStore } from '../app/ports.ts';
 import type { PostFragments } from '../core/plan-site-update.ts';
-import { emptyIndex, type PostIndex, parsePostIndex } from '../core/post-index.ts';
-
-/** Objects read, written and deleted, for logs, tests and the benchmark. */
-export interface IoCounter {
-  reads: number;
-  /** Conditional reads answered "not modified" (no body). */
-  notModified: number;
-  writes: number;
-  deletes: number;
-}
+import { emptyIndex, parsePostIndex } from '../core/post-index.ts';
 
 /** A fresh counter. */
 export function createIoCounter(): IoCounter {
@@ -38,19 +29,6 @@ export function createIoCounter(): IoCounter {
 /** Thrown when the site bucket cannot be read or written. */
 export class SiteBucketError extends Error {
   override name = 'SiteBucketError';
-}
-
-/** Port: where the publish handler writes the site and keeps its state. */
-export interface SiteStore {
-  writeFiles(files: readonly SiteFile[]): Promise<void>;
-  deleteFiles(paths: readonly string[]): Promise<void>;
-  /** The index, or an empty one when none is stored yet. */
-  readIndex(): Promise<PostIndex>;
-  writeIndex(index: PostIndex): Promise<void>;
-  /** Stored fragments of these posts; missing ones are absent from the map. */
-  readFragments(ids: readonly string[]): Promise<Map<string, PostFragments>>;
-  writeFragments(id: string, fragments: PostFragments): Promise<void>;
-  deleteFragments(id: string): Promise<void>;
 }
 
 /** Where older versions kept the state inside the site bucket; still never served, and migrated away. */

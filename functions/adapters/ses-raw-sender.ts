@@ -11,8 +11,8 @@ import {
   type SESClientConfig,
   SendRawEmailCommand,
 } from '@aws-sdk/client-ses';
+import type { RawSender } from '../app/send-batch.ts';
 import type { SendQuota } from '../core/pacing.ts';
-import type { RawSender } from '../core/send-batch.ts';
 
 /**
  * An SES client that never retries on its own; pass `endpoint` for local stand-ins.

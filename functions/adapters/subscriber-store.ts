@@ -31,10 +31,10 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
-  ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { ConsentRecord, Subscriber, SubscriberStatus, SuppressionReason } from '../core/subscriber.ts';
+import { scanPages } from './paged-query.ts';
 
 /** Thrown when DynamoDB fails (throttling, network, bad cursor); the HTTP edge maps it to 503. */
 export class SubscriberStoreError extends Error {
@@ -374,21 +374,10 @@ export function createSubscriberStore(options: {
     },
 
     async *scanAll() {
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out = await call('scan', () =>
-          doc.send(
-            new ScanCommand({
-              TableName,
-              FilterExpression: 'sk = :sk',
-              ExpressionAttributeValues: { ':sk': SK },
-              ExclusiveStartKey: start,
-            }),
-          ),
-        );
-        for (const item of out.Items ?? []) yield fromItem(item);
-        start = out.LastEvaluatedKey;
-      } while (start);
+      const input = { TableName, FilterExpression: 'sk = :sk', ExpressionAttributeValues: { ':sk': SK } };
+      for await (const page of scanPages(doc, input, (error) => wrap('scan', error))) {
+        for (const item of page.Items ?? []) yield fromItem(item);
+      }
     },
 
     async hit(scope, keyHash, now, windowMs) {

@@ -7,6 +7,7 @@ import { type OutputFile, writeOutput } from '../adapters/output-fs.ts';
 import { loadSiteTemplates } from '../adapters/templates-fs.ts';
 import { buildSite, type SiteFile } from '../core/build-site.ts';
 import { contentTypeFor } from '../core/content-type.ts';
+import { isFeedPath } from '../core/feeds.ts';
 import type { Post, RenderedPost, SiteConfig } from '../core/model.ts';
 import { toPortableHtml } from '../core/portable-html.ts';
 import { buildPreviewMessage } from '../core/preview-message.ts';
@@ -190,13 +191,12 @@ export async function prepareBuild(options: Omit<BuildOptions, 'outDir'>): Promi
     );
   }
 
-  const isFeed = (path: string) => /\/(feed\.xml|atom\.xml|feed\.json)$/.test(path);
   const report: BuildReport = {
     baseurl: site.baseurl,
     posts: published.length,
     drafts: content.posts.length - published.length,
     pages: siteFiles.filter((f) => f.path.endsWith('.html')).length,
-    feeds: siteFiles.filter((f) => isFeed(f.path)).length,
+    feeds: siteFiles.filter((f) => isFeedPath(f.path)).length,
     assets: assets.length,
     siteFiles: siteFiles.length,
     emails,

@@ -1,22 +1,8 @@
-import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { join, resolve, sep } from 'node:path';
-import { contentTypeFor } from '../core/content-type.ts';
-
-/** The port the dev server should listen on is taken. */
-export class PortInUseError extends Error {
-  override name = 'PortInUseError';
-  readonly port: number;
-
-  constructor(port: number, options?: { cause?: unknown }) {
-    super(
-      `Port ${port} is already in use. Stop whatever is using it, or start on another port with --port ${port + 1}.`,
-      options,
-    );
-    this.port = port;
-  }
-}
+import { readdir } from 'node:fs/promises';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { sendFile, serveStatic, statOrUndefined } from '../adapters/static-files.ts';
+import { escapeHtml } from '../core/escape-html.ts';
 
 export interface DevServerOptions {
   /** Build output folder holding `site/` and `email/`. */
@@ -30,35 +16,6 @@ export interface DevServerOptions {
 
 const EMAIL_PREFIX = '/_email/';
 
-function escapeHtml(value: string): string {
-  return value.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
-}
-
-/** Resolves a URL path inside `dir`, or undefined when it would leave it (`..`, encoded slashes, NUL). */
-export function resolveInside(dir: string, urlPath: string): string | undefined {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(urlPath);
-  } catch {
-    return undefined;
-  }
-  if (decoded.includes('\0') || decoded.includes('\\')) return undefined;
-  const base = resolve(dir);
-  const full = resolve(base, `.${decoded.startsWith('/') ? '' : '/'}${decoded}`);
-  return full === base || full.startsWith(base + sep) ? full : undefined;
-}
-
-async function statOrUndefined(path: string) {
-  try {
-    return await stat(path);
-  } catch {
-    return undefined;
-  }
-}
-
 function send(res: ServerResponse, status: number, type: string, body: string, head = false): void {
   res.writeHead(status, {
     'Content-Type': type,
@@ -66,52 +23,6 @@ function send(res: ServerResponse, status: number, type: string, body: string, h
     'Cache-Control': 'no-store',
   });
   res.end(head ? undefined : body);
-}
-
-async function sendFile(res: ServerResponse, file: string, size: number, head: boolean, status = 200) {
-  res.writeHead(status, {
-    'Content-Type': contentTypeFor(file),
-    'Content-Length': size,
-    'Cache-Control': 'no-store',
-    'X-Content-Type-Options': 'nosniff',
-  });
-  if (head) {
-    res.end();
-    return;
-  }
-  await new Promise<void>((done) => {
-    createReadStream(file)
-      .on('error', () => res.destroy())
-      .on('close', done)
-      .pipe(res);
-  });
-}
-
-/** Serves `dir` + `path` the way S3 + CloudFront will: `x/` → `x/index.html`, `x` (a folder) → redirect. */
-async function serveStatic(
-  req: IncomingMessage,
-  res: ServerResponse,
-  dir: string,
-  path: string,
-  urlPrefix: string,
-  notFound: () => Promise<void>,
-): Promise<void> {
-  const head = req.method === 'HEAD';
-  const full = resolveInside(dir, path);
-  if (!full) return notFound();
-  let info = await statOrUndefined(full);
-  let file = full;
-  if (info?.isDirectory()) {
-    if (!path.endsWith('/')) {
-      res.writeHead(301, { Location: `${urlPrefix}${path}/` });
-      res.end();
-      return;
-    }
-    file = join(full, 'index.html');
-    info = await statOrUndefined(file);
-  }
-  if (!info?.isFile()) return notFound();
-  await sendFile(res, file, info.size, head);
 }
 
 async function emailIndex(emailDir: string): Promise<string> {
@@ -207,26 +118,5 @@ export function createDevServer(options: DevServerOptions): Server {
       if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'Internal error\n');
       else res.destroy();
     }
-  });
-}
-
-/**
- * Starts listening on `port` on the loopback interface only: a preview is nobody else's business.
- * @throws PortInUseError when the port is taken.
- */
-export function listen(server: Server, port: number, host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const onError = (error: NodeJS.ErrnoException) => {
-      server.off('listening', onListening);
-      reject(error.code === 'EADDRINUSE' ? new PortInUseError(port, { cause: error }) : error);
-    };
-    const onListening = () => {
-      server.off('error', onError);
-      const address = server.address();
-      resolvePort(typeof address === 'object' && address ? address.port : port);
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen(port, host);
   });
 }

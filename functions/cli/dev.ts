@@ -1,9 +1,11 @@
 import { type FSWatcher, watch } from 'node:fs';
 import type { Server } from 'node:http';
 import { resolve } from 'node:path';
+import { listen, PortInUseError } from '../adapters/http-listen.ts';
 import { EmailTemplateError } from '../adapters/mjml-email-renderer.ts';
 import { TemplateError } from '../adapters/templates-fs.ts';
 import { ContentError, formatProblem } from '../core/errors.ts';
+import { FEEDS } from '../core/feeds.ts';
 import { printableLines } from '../core/printable.ts';
 import { createDebouncedRunner } from '../local/debounced-runner.ts';
 import { RuntimeLockedError } from '../local/lock.ts';
@@ -14,7 +16,7 @@ import {
   startLocalRuntime,
 } from '../local/runtime.ts';
 import { type BuildReport, DEFAULT_TEMPLATES_DIR, runBuild } from './build.ts';
-import { createDevServer, listen, PortInUseError } from './dev-server.ts';
+import { createDevServer } from './dev-server.ts';
 
 export interface DevOptions {
   contentDir: string;
@@ -82,7 +84,7 @@ export async function runDev(options: DevOptions): Promise<DevSession> {
   options.out('');
   options.out(`  Site             ${site}`);
   options.out(`  Subscribe page   ${site}subscribe.html`);
-  options.out(`  Feeds            ${site}feed.xml  ${site}atom.xml  ${site}feed.json`);
+  options.out(`  Feeds            ${FEEDS.map((f) => `${site}${f.file}`).join('  ')}`);
   options.out(`  Email previews   ${origin}/_email/${first ? ` (${first.emails.length})` : ''}`);
   options.out('');
   options.out(`watching ${contentDir} and ${templatesDir} for changes; press Ctrl+C to stop`);

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { PortInUseError } from '../adapters/http-listen.ts';
 import { printableLines } from '../core/printable.ts';
 import { type BuildReport, runBuild } from './build.ts';
 import { runCheck } from './check.ts';
 import { describeBuildError, runDev, runLocalDev } from './dev.ts';
-import { PortInUseError } from './dev-server.ts';
 
 /** Where the CLI writes; tests capture it instead of the process streams. */
 export interface CliIo {

@@ -8,12 +8,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { createSubscriberStore, isSubscriber, type SubscriberStore } from '../adapters/subscriber-store.ts';
+import { requestSubscription } from '../app/request-subscription.ts';
 import { addressHash, normalizeEmailAddress } from '../core/email-address.ts';
 import { printable, printableLines } from '../core/printable.ts';
 import type { ConsentRecord, Subscriber } from '../core/subscriber.ts';
-import { loadSubscriptionConfig } from '../handlers/config.ts';
-import { requestSubscription } from '../handlers/subscribe.ts';
-import { buildSubscriptionDeps, createLogger, type SubscriptionDeps } from '../handlers/subscription-deps.ts';
+import { loadSubscriptionConfig } from '../wiring/config.ts';
+import { buildSubscriptionDeps, createLogger, type SubscriptionDeps } from '../wiring/subscription-deps.ts';
 import { resolveTable } from './local-tables.ts';
 
 /** Seams for tests and the local runtime; each defaults to the real thing. */

@@ -1,4 +1,6 @@
 import { Feed, type Author as FeedAuthor, type Item } from 'feed';
+import { escapeHtml } from './escape-html.ts';
+import { feedPaths } from './feeds.ts';
 import type { Author, RenderedPost, SiteConfig } from './model.ts';
 import { tagSlug } from './tag-slug.ts';
 import { stripXmlInvalid } from './xml-safe.ts';
@@ -107,13 +109,7 @@ interface FeedContext {
 function feedScope(site: SiteConfig, options: FeedOptions): FeedScope {
   const root = `${site.url}${site.baseurl}`;
   if (options.tag === undefined) {
-    return {
-      title: site.title,
-      home: `${root}/`,
-      rss: `${root}/feed.xml`,
-      atom: `${root}/atom.xml`,
-      json: `${root}/feed.json`,
-    };
+    return { title: site.title, home: `${root}/`, ...feedPaths(`${root}/`) };
   }
   const slug = tagSlug(options.tag);
   if (slug === '') throw new FeedError(`feed tag: "${options.tag}" has no letters or digits to name a page`);
@@ -121,9 +117,7 @@ function feedScope(site: SiteConfig, options: FeedOptions): FeedScope {
   return {
     title: `${site.title}: ${options.tag}`,
     home: dir,
-    rss: `${dir}feed.xml`,
-    atom: `${dir}atom.xml`,
-    json: `${dir}feed.json`,
+    ...feedPaths(dir),
     tagSlug: slug,
   };
 }
@@ -244,10 +238,6 @@ function cdata(value: string): string {
 
 function escapeXml(value: string): string {
   return value.replace(/[&<>"]/g, (ch) => `&#x${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase()};`);
-}
-
-function escapeHtml(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@ import { DateTime } from 'luxon';
 import Mustache from 'mustache';
 import { buildFeeds, type FeedSet } from './build-feeds.ts';
 import { ContentError, type ContentProblem } from './errors.ts';
+import { escapeHtml } from './escape-html.ts';
+import { FEEDS, feedPaths } from './feeds.ts';
 import type { Author, RenderedPost, SiteConfig } from './model.ts';
 import { buildSitemap, type SitemapEntry } from './sitemap.ts';
 import { tagSlug } from './tag-slug.ts';
@@ -31,26 +33,9 @@ export interface SiteTemplates {
 }
 
 const HTML = 'text/html; charset=utf-8';
-const FEED_TYPES = {
-  rss: 'application/rss+xml; charset=utf-8',
-  atom: 'application/atom+xml; charset=utf-8',
-  json: 'application/feed+json; charset=utf-8',
-} as const;
-
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
 
 // Mustache's default escaper also encodes `/`, `=` and backticks, which mangles every URL in the
-// markup for no safety gain inside quoted attributes and text.
-function escapeHtml(value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
-}
-
+// markup for no safety gain inside quoted attributes and text: `escapeHtml` leaves them alone.
 function render(template: string, view: object): string {
   return Mustache.render(template, view, undefined, { escape: escapeHtml });
 }
@@ -184,18 +169,19 @@ export function createSitePages(site: SiteConfig, templates: SiteTemplates): Sit
   const link = (path: string) => `${base}${path}`;
   const absolute = (path: string) => `${root}${path}`;
 
-  const siteFeeds: FeedLink[] = [
-    { type: 'application/rss+xml', title: `${site.title} (RSS)`, href: link('/feed.xml') },
-    { type: 'application/atom+xml', title: `${site.title} (Atom)`, href: link('/atom.xml') },
-    { type: 'application/feed+json', title: `${site.title} (JSON Feed)`, href: link('/feed.json') },
-  ];
+  const sitePaths = feedPaths('/');
+  const siteFeeds: FeedLink[] = FEEDS.map((f) => ({
+    type: f.linkType,
+    title: `${site.title} (${f.label})`,
+    href: link(sitePaths[f.format]),
+  }));
   const nav = {
     homeHref: link('/'),
     tagsHref: link('/tags/'),
     subscribeHref: link('/subscribe.html'),
-    rssHref: link('/feed.xml'),
-    atomHref: link('/atom.xml'),
-    jsonFeedHref: link('/feed.json'),
+    rssHref: link(sitePaths.rss),
+    atomHref: link(sitePaths.atom),
+    jsonFeedHref: link(sitePaths.json),
     styleHref: link('/style.css'),
   };
 
@@ -301,23 +287,12 @@ export function createSitePages(site: SiteConfig, templates: SiteTemplates): Sit
 
     tag: (group) => {
       const dir = tagDir(group.slug);
-      const tagFeeds: FeedLink[] = [
-        {
-          type: 'application/rss+xml',
-          title: `${site.title}: ${group.name} (RSS)`,
-          href: link(`${dir}feed.xml`),
-        },
-        {
-          type: 'application/atom+xml',
-          title: `${site.title}: ${group.name} (Atom)`,
-          href: link(`${dir}atom.xml`),
-        },
-        {
-          type: 'application/feed+json',
-          title: `${site.title}: ${group.name} (JSON Feed)`,
-          href: link(`${dir}feed.json`),
-        },
-      ];
+      const paths = feedPaths(dir);
+      const tagFeeds: FeedLink[] = FEEDS.map((f) => ({
+        type: f.linkType,
+        title: `${site.title}: ${group.name} (${f.label})`,
+        href: link(paths[f.format]),
+      }));
       return html(
         `${dir}index.html`,
         page({
@@ -329,9 +304,9 @@ export function createSitePages(site: SiteConfig, templates: SiteTemplates): Sit
             tag: group.name,
             count: group.posts.length,
             posts: group.posts.map(summaryOf),
-            rssHref: link(`${dir}feed.xml`),
-            atomHref: link(`${dir}atom.xml`),
-            jsonFeedHref: link(`${dir}feed.json`),
+            rssHref: link(paths.rss),
+            atomHref: link(paths.atom),
+            jsonFeedHref: link(paths.json),
             homeHref: nav.homeHref,
             tagsHref: nav.tagsHref,
           }),
@@ -385,11 +360,11 @@ export function createSitePages(site: SiteConfig, templates: SiteTemplates): Sit
 
     feeds: (dir, posts, tag) => {
       const feeds: FeedSet = buildFeeds(site, posts, tag === undefined ? {} : { tag });
-      return [
-        { path: `${dir}feed.xml`, body: feeds.rss, contentType: FEED_TYPES.rss },
-        { path: `${dir}atom.xml`, body: feeds.atom, contentType: FEED_TYPES.atom },
-        { path: `${dir}feed.json`, body: feeds.json, contentType: FEED_TYPES.json },
-      ];
+      return FEEDS.map((f) => ({
+        path: `${dir}${f.file}`,
+        body: feeds[f.format],
+        contentType: f.contentType,
+      }));
     },
 
     sitemap: (published, groups) => {

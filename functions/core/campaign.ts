@@ -100,14 +100,10 @@ export type RecoveryAction =
 /** Applies the crash policy (see the file comment) to the record found for a redelivered message. */
 export function recoveryAction(entry: LedgerEntry | undefined): RecoveryAction {
   if (entry === undefined) return { action: 'claim' };
-  switch (entry.state) {
-    case 'claimed':
-      return { action: 'take-over', claimId: entry.claimId };
-    case 'sending':
-      return { action: 'mark-unknown', claimId: entry.claimId };
-    default:
-      return { action: 'skip', state: entry.state };
-  }
+  if (isTerminal(entry.state)) return { action: 'skip', state: entry.state };
+  return entry.state === 'claimed'
+    ? { action: 'take-over', claimId: entry.claimId }
+    : { action: 'mark-unknown', claimId: entry.claimId };
 }
 
 /** Stored campaign status. `complete` and `fanning-out` are derived, see {@link summarizeCampaign}. */

@@ -175,19 +175,3 @@ export function htmlResponse(
     body: html,
   };
 }
-
-const HTML_ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/**
- * Escapes text for HTML content and quoted attributes. Unlike Mustache's default it leaves `/`
- * and `=` alone, so URLs in pages and emails stay readable (and copyable from the source).
- */
-export function escapeHtml(value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
-}

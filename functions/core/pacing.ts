@@ -20,8 +20,31 @@ export interface PacingOptions {
   safetyFactor?: number;
 }
 
-/** Default headroom: sends are evenly spaced, so a small margin is enough. */
+/**
+ * Default headroom, the one value for AWS (`herald:sesRateSafetyFactor`, `SEND_SAFETY_FACTOR`),
+ * the local runtime and the tests: sends are evenly spaced on one global grid and every slot is
+ * leased through one atomic counter, so a small margin for clock skew between workers is enough.
+ */
 export const DEFAULT_SAFETY_FACTOR = 0.98;
+
+/** Default share of the account rate the newsletter may use: all of it. */
+export const DEFAULT_RATE_SHARE = 1;
+
+/**
+ * How many sends run at once, in one home: `send` Lambda instances (reserved concurrency and the
+ * SQS event source's maximum concurrency), messages per SQS batch, and recipients of one batch in
+ * flight inside an invocation. The pace itself is set by the rate gate, not by these.
+ */
+export const SEND_CONCURRENCY = {
+  /** `send` Lambda instances at once on AWS. */
+  lambdas: 10,
+  /** Delivery messages per SQS batch. */
+  batchSize: 10,
+  /** Recipients of one batch handled at once. */
+  perBatch: 10,
+  /** `send` handler calls at once in the local runtime (dynalite is single-threaded). */
+  local: 4,
+} as const;
 
 /**
  * A fixed window shared by all workers. `perWindow` may be fractional (13.72/s): window `n` holds
@@ -47,7 +70,7 @@ export class PacingError extends Error {
  * windows; slower rates (the SES sandbox allows 1/s) use a window long enough to hold one send.
  */
 export function rateWindow(quota: Pick<SendQuota, 'maxSendRate'>, options: PacingOptions = {}): RateWindow {
-  const share = options.share ?? 1;
+  const share = options.share ?? DEFAULT_RATE_SHARE;
   const safety = options.safetyFactor ?? DEFAULT_SAFETY_FACTOR;
   if (!(share > 0 && share <= 1)) throw new PacingError(`pacing share must be in (0, 1], got ${share}`);
   if (!(safety > 0 && safety <= 1))

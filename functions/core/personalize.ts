@@ -2,6 +2,7 @@
  * Per-recipient filling of an email rendered once per post. Pure and fast: the email is split on
  * its placeholders once, then each recipient costs one join.
  */
+import { escapeHtml } from './escape-html.ts';
 
 /**
  * Placeholder tokens left in the compiled email and filled per recipient at send time.
@@ -133,13 +134,4 @@ function valuesFor(recipient: Recipient): Record<PlaceholderKey, string> {
     greeting: name ? `Hi ${name},` : 'Hi there,',
     email: recipient.email,
   };
-}
-
-function escapeHtml(value: string): string {
-  return value
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
 }

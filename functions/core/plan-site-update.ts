@@ -17,6 +17,7 @@ import {
   type TagGroup,
   tagDir,
 } from './build-site.ts';
+import { feedPaths } from './feeds.ts';
 import type { RenderedPost, SiteConfig } from './model.ts';
 import {
   entryListing,
@@ -62,8 +63,6 @@ export interface SiteUpdatePlan {
   fragments: string[];
 }
 
-const FEED_FILES = ['feed.xml', 'atom.xml', 'feed.json'];
-
 interface SiteShape {
   published: IndexEntry[];
   /** Post page inputs: own entry and neighbour links. */
@@ -93,7 +92,7 @@ function shape(index: PostIndex): SiteShape {
   for (const group of groups) {
     const dir = tagDir(group.slug);
     paths.add(`${dir}index.html`);
-    for (const name of FEED_FILES) paths.add(`${dir}${name}`);
+    for (const path of Object.values(feedPaths(dir))) paths.add(path);
   }
   return { published, pageInputs, groups, paths };
 }

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { compareNewestFirst, type PostListing, postListing } from './build-site.ts';
 import type { ContentProblem } from './errors.ts';
+import { feedPaths } from './feeds.ts';
 import type { Author, Post, RenderedPost } from './model.ts';
 
 /** Bumped when the entry shape or the meaning of a field changes; a mismatch re-renders everything. */
@@ -206,9 +207,7 @@ const GENERATED = new Set([
   '/sitemap.xml',
   '/style.css',
   '/subscribe.js',
-  '/feed.xml',
-  '/atom.xml',
-  '/feed.json',
+  ...Object.values(feedPaths('/')),
 ]);
 
 /**

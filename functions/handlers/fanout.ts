@@ -5,12 +5,12 @@
  * mailing of any size never hits the Lambda timeout.
  */
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { FanoutDeps, FanoutResult } from '../core/fan-out.ts';
-import { runFanout } from '../core/fan-out.ts';
-import type { DeliveryLog } from '../core/send-batch.ts';
-import { buildCampaignWiring, fanoutMessageSchema } from './campaign-deps.ts';
-import { loadFanoutConfig } from './delivery-config.ts';
-import { createDeliveryLogger, lazyHandler } from './lazy-handler.ts';
+import type { FanoutDeps, FanoutResult } from '../app/fan-out.ts';
+import { runFanout } from '../app/fan-out.ts';
+import type { DeliveryLog } from '../app/send-batch.ts';
+import { buildCampaignWiring, fanoutMessageSchema } from '../wiring/campaign-deps.ts';
+import { loadFanoutConfig } from '../wiring/delivery-config.ts';
+import { defineHandler, serviceLogger } from './define-handler.ts';
 import { describeError, parseSqsMessages } from './sqs-messages.ts';
 
 /** Builds the handler; `deps(remainingMs)` builds fan-out ports around the invocation's clock. */
@@ -41,8 +41,8 @@ export function createFanoutHandler(options: {
 }
 
 /** The Lambda entry point; config and clients are built on the first event. */
-export const handler = lazyHandler(async () => {
-  const log = createDeliveryLogger();
-  const wiring = buildCampaignWiring(loadFanoutConfig(process.env));
+export const handler = defineHandler(loadFanoutConfig, (config) => {
+  const wiring = buildCampaignWiring(config);
+  const log = serviceLogger('herald-delivery');
   return createFanoutHandler({ deps: (remainingMs) => wiring.fanoutDeps(remainingMs), log });
 });

@@ -4,12 +4,12 @@
  * stale `sending` records `unknown`, and restarts a stalled fan-out. Rethrows so failures alarm.
  */
 import * as z from 'zod/mini';
+import { type ReconcileDeps, type ReconcileResult, reconcileCampaigns } from '../app/reconcile.ts';
+import type { DeliveryLog } from '../app/send-batch.ts';
 import type { CampaignRecord } from '../core/campaign.ts';
-import { type ReconcileDeps, type ReconcileResult, reconcileCampaign } from '../core/reconcile.ts';
-import type { DeliveryLog } from '../core/send-batch.ts';
-import { buildCampaignWiring } from './campaign-deps.ts';
-import { loadReconcileConfig } from './delivery-config.ts';
-import { createDeliveryLogger, lazyHandler } from './lazy-handler.ts';
+import { buildCampaignWiring } from '../wiring/campaign-deps.ts';
+import { loadReconcileConfig } from '../wiring/delivery-config.ts';
+import { defineHandler, serviceLogger } from './define-handler.ts';
 
 const reconcileEvent = z.looseObject({
   postId: z.optional(z.string().check(z.minLength(1))),
@@ -29,33 +29,21 @@ export function createReconcileHandler(options: {
       input.staleAfterMinutes !== undefined
         ? { ...options.deps, staleAfterMs: input.staleAfterMinutes * 60_000 }
         : options.deps;
-    const postIds = input.postId
-      ? [input.postId]
-      : (await options.listCampaigns()).filter((c) => c.kind === 'campaign').map((c) => c.postId);
-    const results: ReconcileResult[] = [];
-    for (const postId of postIds) {
-      const result = await reconcileCampaign(deps, postId);
-      if (result.requeued > 0 || result.markedUnknown > 0) {
-        options.log.warn('campaign reconciled', {
-          postId,
-          requeued: result.requeued,
-          markedUnknown: result.markedUnknown,
-        });
-      }
-      results.push(result);
-    }
+    const results = await reconcileCampaigns(
+      { ...deps, listCampaigns: options.listCampaigns, log: options.log },
+      input.postId,
+    );
     return { results };
   };
 }
 
 /** The Lambda entry point (EventBridge schedule); config and clients are built on the first event. */
-export const handler = lazyHandler(async () => {
-  const log = createDeliveryLogger();
-  const wiring = buildCampaignWiring(loadReconcileConfig(process.env));
-  const reconcile = createReconcileHandler({
+export const handler = defineHandler(loadReconcileConfig, (config) => {
+  const wiring = buildCampaignWiring(config);
+  const log = serviceLogger('herald-delivery');
+  return createReconcileHandler({
     deps: wiring.reconcileDeps,
     listCampaigns: () => wiring.store.list(),
     log,
   });
-  return (event: unknown, _context: unknown) => reconcile(event);
 });

@@ -3,10 +3,10 @@
  * Reports partial batch failures so only the messages that must be retried come back.
  */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { type createSendBatch, type DeliveryLog, deliveryMessageSchema } from '../core/send-batch.ts';
-import { loadSendConfig } from './delivery-config.ts';
-import { createDeliveryLogger, lazyHandler } from './lazy-handler.ts';
-import { buildSendWiring } from './send-deps.ts';
+import { type createSendBatch, type DeliveryLog, deliveryMessageSchema } from '../app/send-batch.ts';
+import { loadSendConfig } from '../wiring/delivery-config.ts';
+import { buildSendWiring } from '../wiring/send-deps.ts';
+import { defineHandler, serviceLogger } from './define-handler.ts';
 import { describeError, parseSqsMessages } from './sqs-messages.ts';
 
 /** Builds the handler from a send step (see `createSendWiring`). */
@@ -43,10 +43,9 @@ export function createSendHandler(deps: {
   };
 }
 
-/** The Lambda entry point; config, token keys and clients are loaded on the first event. */
-export const handler = lazyHandler(async () => {
-  const log = createDeliveryLogger();
-  const wiring = await buildSendWiring(loadSendConfig(process.env), log);
-  const send = createSendHandler({ sendBatch: wiring.sendBatch, log });
-  return (event: SQSEvent, _context: unknown) => send(event);
+/** The Lambda entry point; the environment is checked at init, token keys and clients built once. */
+export const handler = defineHandler(loadSendConfig, async (config) => {
+  const log = serviceLogger('herald-delivery');
+  const wiring = await buildSendWiring(config, log);
+  return createSendHandler({ sendBatch: wiring.sendBatch, log });
 });

@@ -5,44 +5,32 @@
  * No cookie, no origin check, no redirect; idempotent; unsubscribe tokens never expire.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { unsubscribeByToken } from '../app/manage-subscription.ts';
 import { bodyTooLarge, mediaType, parseBody } from '../core/http.ts';
-import { decideUnsubscribe } from '../core/subscriber.ts';
 import { verifyToken } from '../core/tokens.ts';
-import { lazyHandler, reply, retryLater, type SubscriptionDeps } from './subscription-deps.ts';
+import { loadSubscriptionConfig } from '../wiring/config.ts';
+import { buildSubscriptionDeps, createLogger, type SubscriptionDeps } from '../wiring/subscription-deps.ts';
+import { defineHandler } from './define-handler.ts';
+import { reply, retryLater, unavailable } from './http-reply.ts';
 
-const MAX_SAVE_ATTEMPTS = 4;
+const invalid = (deps: SubscriptionDeps, event: APIGatewayProxyEventV2) =>
+  reply(deps, event, 400, 'error', {
+    title: 'This link does not work',
+    message:
+      'The unsubscribe link is incomplete. Please copy the whole link from the email, or reply to any newsletter and we will remove you.',
+  });
+const unsubscribed = (deps: SubscriptionDeps, event: APIGatewayProxyEventV2) =>
+  reply(deps, event, 200, 'unsubscribed', {
+    title: 'You are unsubscribed',
+    message: 'You are unsubscribed.',
+  });
 
 /** Builds the unsubscribe handler over injected deps. */
 export function createUnsubscribeHandler(deps: SubscriptionDeps) {
-  const invalid = (event: APIGatewayProxyEventV2) =>
-    reply(deps, event, 400, 'error', {
-      title: 'This link does not work',
-      message:
-        'The unsubscribe link is incomplete. Please copy the whole link from the email, or reply to any newsletter and we will remove you.',
-    });
-  const unsubscribed = (event: APIGatewayProxyEventV2) =>
-    reply(deps, event, 200, 'unsubscribed', {
-      title: 'You are unsubscribed',
-      message: 'You are unsubscribed.',
-    });
-
-  async function unsubscribe(event: APIGatewayProxyEventV2, token: string) {
-    const now = deps.now();
-    const check = verifyToken(deps.keys, token, { purpose: 'unsubscribe', now });
-    if (!check.ok) return invalid(event);
-    const found = await deps.store.getById(check.subscriberId);
-    // Erased or never stored: there is nothing to mail, so the request has already succeeded.
-    if (!found) return unsubscribed(event);
-    for (let attempt = 0; attempt < MAX_SAVE_ATTEMPTS; attempt++) {
-      const sub = await deps.store.findByAddressHash(found.addressHash);
-      if (!sub || 'kind' in sub || sub.id !== found.id) return unsubscribed(event);
-      const { save } = decideUnsubscribe(sub, now);
-      if (save && (await deps.store.save(save)) === 'conflict') continue;
-      deps.logger.info('subscriber unsubscribed', { subscriberId: sub.id, changed: save !== undefined });
-      return unsubscribed(event);
-    }
-    throw new Error(`unsubscribe: too much contention on subscriber ${found.id}`);
-  }
+  const unsubscribe = async (event: APIGatewayProxyEventV2, token: string) =>
+    (await unsubscribeByToken(deps, { token, now: deps.now() })) === 'invalid'
+      ? invalid(deps, event)
+      : unsubscribed(deps, event);
 
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     const method = event.requestContext?.http?.method?.toUpperCase() ?? 'GET';
@@ -51,7 +39,7 @@ export function createUnsubscribeHandler(deps: SubscriptionDeps) {
       if (method === 'GET' || method === 'HEAD') {
         const token = queryToken ?? '';
         const check = verifyToken(deps.keys, token, { purpose: 'unsubscribe', now: deps.now() });
-        if (!check.ok) return invalid(event);
+        if (!check.ok) return invalid(deps, event);
         return reply(deps, event, 200, 'unsubscribe', { title: 'Unsubscribe', token });
       }
       if (method !== 'POST') {
@@ -91,4 +79,8 @@ export function createUnsubscribeHandler(deps: SubscriptionDeps) {
 }
 
 /** The Lambda entry point. */
-export const handler = lazyHandler(createUnsubscribeHandler);
+export const handler = defineHandler(
+  loadSubscriptionConfig,
+  async (config) => createUnsubscribeHandler(await buildSubscriptionDeps(config, createLogger())),
+  { onError: () => unavailable() },
+);

@@ -3,6 +3,7 @@
  * first start did with the existing posts, and how to start over. Pure text; the runtime gathers
  * the facts.
  */
+import { FEEDS } from '../core/feeds.ts';
 
 /** Everything the banner shows. */
 export interface BannerInfo {
@@ -40,7 +41,7 @@ export function formatBanner(info: BannerInfo): string[] {
     '',
     `${label('Site')}${site}`,
     `${label('Subscribe page')}${site}subscribe.html`,
-    `${label('Feeds')}${site}feed.xml  ${site}atom.xml  ${site}feed.json`,
+    `${label('Feeds')}${FEEDS.map((f) => `${site}${f.file}`).join('  ')}`,
     `${label('Local inbox')}${info.inboxUrl}  (every email sent; raw copies in ${data}/outbox/*.eml)`,
     `${label('Data')}${data}/  (subscribers: dynamo/, buckets: s3/, token-keys.json)`,
     `${label('Start over')}herald dev --reset  (or npm start -- --reset; deletes everything in ${data}/)`,

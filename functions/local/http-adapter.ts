@@ -1,13 +1,4 @@
-/**
- * Turns Node HTTP requests into API Gateway HTTP API (v2) events and routes `/api/*` to handlers,
- * so the local runtime and browser tests exercise the exact Lambda code. Optionally serves a
- * static folder (the built site) for everything else.
- */
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { extname, join, resolve, sep } from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 
 /** A Lambda-style HTTP handler. */
@@ -105,44 +96,8 @@ function findRoute(
   return undefined;
 }
 
-const STATIC_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.xml': 'application/xml; charset=utf-8',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.svg': 'image/svg+xml',
-  '.txt': 'text/plain; charset=utf-8',
-};
-
-async function serveStatic(dir: string, urlPath: string, res: ServerResponse): Promise<void> {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(urlPath);
-  } catch {
-    decoded = '\0';
-  }
-  const base = resolve(dir);
-  let file = resolve(base, `.${decoded}`);
-  if (decoded.includes('\0') || (file !== base && !file.startsWith(base + sep))) {
-    res.writeHead(400).end();
-    return;
-  }
-  const info = await stat(file).catch(() => undefined);
-  if (info?.isDirectory()) file = join(file, 'index.html');
-  const found = info?.isDirectory() ? await stat(file).catch(() => undefined) : info;
-  if (!found?.isFile()) {
-    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found');
-    return;
-  }
-  res.writeHead(200, { 'content-type': STATIC_TYPES[extname(file)] ?? 'application/octet-stream' });
-  createReadStream(file).pipe(res);
-}
-
-/** Handles one Node request: `/api/*` through `routes`, the rest from `staticDir` (if any). */
-export function createRequestListener(options: { routes: Routes; staticDir?: string; apiPrefix?: string }) {
+/** Handles one Node request: `/api/*` through `routes`; anything else is not found. */
+export function createRequestListener(options: { routes: Routes; apiPrefix?: string }) {
   const prefix = options.apiPrefix ?? '/api/';
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     try {
@@ -161,42 +116,11 @@ export function createRequestListener(options: { routes: Routes; staticDir?: str
         writeResult(res, await route.handler(event));
         return;
       }
-      if (options.staticDir && (method === 'GET' || method === 'HEAD')) {
-        await serveStatic(options.staticDir, url.pathname, res);
-        return;
-      }
       res.writeHead(404).end();
     } catch {
       // API Gateway's own shape for a failed integration; the cause is not the client's business.
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end('{"message":"Internal Server Error"}');
     }
-  };
-}
-
-/** Starts an HTTP server on a free port (or `port`) and returns its origin. */
-export async function startHttpServer(options: {
-  routes: Routes;
-  staticDir?: string;
-  port?: number;
-  host?: string;
-}): Promise<{ origin: string; server: Server; stop(): Promise<void> }> {
-  const server = createServer((req, res) => {
-    void createRequestListener(options)(req, res);
-  });
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolveListen());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    origin: `http://${host}:${port}`,
-    server,
-    stop: () =>
-      new Promise((done) => {
-        server.closeAllConnections();
-        server.close(() => done());
-      }),
   };
 }

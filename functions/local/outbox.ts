@@ -12,8 +12,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Mailer } from '../adapters/ses-mailer.ts';
+import type { RawSender } from '../app/send-batch.ts';
 import { buildMime } from '../core/build-mime.ts';
-import type { RawSender } from '../core/send-batch.ts';
 
 /** Where and how outbox files are written. */
 export interface Outbox {

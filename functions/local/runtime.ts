@@ -3,7 +3,9 @@
  * local stand-ins of the AWS services — dynalite (DynamoDB), s3rver (S3), aws-ses-v2-local (SES),
  * in-process queues (SQS, with retries and dead-letter lists), a timer scheduler (EventBridge
  * Scheduler) and an HTTP server in front of the site bucket and the subscription API (CloudFront
- * and API Gateway). Wiring only: every decision is made by the handlers and core.
+ * and API Gateway). This module runs the sequence; the parts live beside it: the stand-ins in
+ * `runtime-services.ts`, the handlers' wiring in `runtime-wiring.ts`, what is printed in
+ * `runtime-reporter.ts`. Every decision is made by the use cases.
  *
  * Flow, as on AWS: the content folder is mirrored into the content bucket → S3 notifications go
  * through the content queue → `publish` renders the site into the site bucket and starts a campaign
@@ -14,51 +16,40 @@
  * `jekyll serve` does), so every link and image in pages and emails works locally; and when that
  * origin changes between runs (another `--port`), the content is re-uploaded so pages are re-rendered.
  */
-import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import { createRequire } from 'node:module';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { createServer, type RequestListener } from 'node:http';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { type CampaignStore, campaignTableDefinition } from '../adapters/campaign-store.ts';
-import { createTimerScheduler, type TimerScheduler } from '../adapters/publish-scheduler.ts';
-import type { ContentSource } from '../adapters/s3-content.ts';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { CampaignStore } from '../adapters/campaign-store.ts';
+import { listen } from '../adapters/http-listen.ts';
+import type { TimerScheduler } from '../adapters/publish-scheduler.ts';
 import { createS3SiteStore } from '../adapters/s3-site.ts';
-import type { SendQueue } from '../adapters/send-queue.ts';
-import { createSesRawSender, createSesSendClient } from '../adapters/ses-raw-sender.ts';
 import { createSubscriberStore, type SubscriberStore } from '../adapters/subscriber-store.ts';
-import { loadTokenKeysFile, TokenKeysError } from '../adapters/token-keys.ts';
-import { PortInUseError } from '../cli/dev-server.ts';
 import { addressHash } from '../core/email-address.ts';
 import { ContentError, formatProblem } from '../core/errors.ts';
 import type { SiteConfig } from '../core/model.ts';
 import { printableLines } from '../core/printable.ts';
-import type { DeliveryLog } from '../core/send-batch.ts';
 import { parseSiteConfig } from '../core/site-config.ts';
 import type { Subscriber } from '../core/subscriber.ts';
-import { createDeliveryWiring, type DeliveryWiring } from '../handlers/delivery-deps.ts';
-import { createFanoutHandler } from '../handlers/fanout.ts';
-import { createPublishHandler, decodeS3Key, type PublishLog } from '../handlers/publish.ts';
-import { createPublishWiring } from '../handlers/publish-deps.ts';
-import { createReconcileHandler } from '../handlers/reconcile.ts';
-import { createSendHandler } from '../handlers/send.ts';
-import type { LoggerLike } from '../handlers/subscription-deps.ts';
 import { formatBanner } from './banner.ts';
-import { createLocalDeliveryQueue, type LocalDeliveryQueue } from './delivery-queue.ts';
+import type { LocalDeliveryQueue } from './delivery-queue.ts';
 import { acquireRuntimeLock, type RuntimeLock } from './lock.ts';
-import { createOutbox, withMailerOutbox, withOutbox } from './outbox.ts';
+import { createOutbox } from './outbox.ts';
 import { createMailingProgress, type MailingProgress } from './progress.ts';
-import { contentNotificationFilter, LocalS3Error, notifyQueue, startLocalS3 } from './s3.ts';
-import { createSubscriberTable, localDynamoClient, startLocalSes } from './services.ts';
-import { createSiteListener } from './site-server.ts';
-import { createLocalSubscriptionDeps, subscriptionRoutes } from './subscriptions.ts';
+import { createRuntimeReporter } from './runtime-reporter.ts';
+import {
+  BUCKETS,
+  dataProblem,
+  LocalDataError,
+  resetData,
+  startLocalServices,
+  TABLES,
+} from './runtime-services.ts';
+import { wireLocalCloud } from './runtime-wiring.ts';
 import { type ContentWatcher, createContentMirror, type MirrorReport } from './watch.ts';
 
-/** The data folder (or part of it) cannot be used; the message says what to do. */
-export class LocalDataError extends Error {
-  override name = 'LocalDataError';
-}
+export { LocalDataError } from './runtime-services.ts';
 
 /** Options for {@link startLocalRuntime}. */
 export interface LocalRuntimeOptions {
@@ -124,87 +115,6 @@ export interface LocalRuntime {
   stop(): Promise<void>;
 }
 
-const TABLES = { subscribers: 'herald-subscribers', campaigns: 'herald-campaigns' };
-const BUCKETS = { content: 'herald-content', site: 'herald-site', state: 'herald-state' };
-const CONTENT_MAX_RECEIVES = 3;
-const FALLBACK = { title: 'Herald', fromAddress: 'recaps@herald.test', fromName: 'Herald' };
-
-function dataProblem(path: string, what: string, error: unknown): LocalDataError {
-  const reason = error instanceof Error ? error.message : String(error);
-  return new LocalDataError(
-    `The local data in ${path} cannot be used (${what}: ${reason}). It may be damaged, e.g. by a crash ` +
-      'mid-write or files from another tool. Start fresh with `herald dev --reset` (deletes local ' +
-      'subscribers, campaigns, sent mail and the built site), or move the folder aside to keep it.',
-    { cause: error },
-  );
-}
-
-/** Opens the dynalite LevelDB folder once, so damage is reported clearly instead of hanging requests. */
-async function checkLevelFolder(path: string): Promise<void> {
-  // dynalite's own `level`, so both agree on the format.
-  const require = createRequire(import.meta.resolve('dynalite'));
-  const { Level } = require('level') as {
-    Level: new (path: string, options: object) => { open(): Promise<void>; close(): Promise<void> };
-  };
-  const db = new Level(path, { valueEncoding: 'json' });
-  try {
-    await db.open();
-  } catch (error) {
-    const cause = (error as { cause?: Error }).cause;
-    throw dataProblem(path, 'the DynamoDB files do not open', cause ?? error);
-  }
-  await db.close();
-}
-
-async function resetData(dataDir: string, keep: string): Promise<void> {
-  const names = await readdir(dataDir).catch(() => [] as string[]);
-  await Promise.all(
-    names
-      .filter((n) => join(dataDir, n) !== keep)
-      .map((n) => rm(join(dataDir, n), { recursive: true, force: true })),
-  );
-}
-
-async function startDynaliteAt(
-  path: string,
-  host: string,
-): Promise<{ endpoint: string; stop(): Promise<void> }> {
-  const { default: dynalite } = await import('dynalite');
-  const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const endpoint = await new Promise<string>((done, fail) => {
-    server.once('error', fail);
-    server.listen(0, host, () => {
-      const address = server.address();
-      done(`http://${host}:${typeof address === 'object' && address ? address.port : 0}`);
-    });
-  });
-  return {
-    endpoint,
-    stop: () =>
-      new Promise((done) => {
-        server.closeAllConnections?.();
-        server.close(() => done());
-      }),
-  };
-}
-
-function listenOn(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((done, fail) => {
-    const onError = (error: NodeJS.ErrnoException) => {
-      server.off('listening', onListening);
-      fail(error.code === 'EADDRINUSE' ? new PortInUseError(port, { cause: error }) : error);
-    };
-    const onListening = () => {
-      server.off('error', onError);
-      const address = server.address();
-      done(typeof address === 'object' && address ? address.port : port);
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen(port, host);
-  });
-}
-
 async function readLocalSite(
   contentDir: string,
   err: (line: string) => void,
@@ -226,17 +136,6 @@ async function readLocalSite(
   }
   err(`No site.yml (or Jekyll _config.yml) in ${contentDir}; nothing can be published until there is one.`);
   return undefined;
-}
-
-/** Publish reads the site config through this: the local origin replaces `url` (see the file comment). */
-function withLocalOrigin(content: ContentSource, origin: string): ContentSource {
-  return {
-    ...content,
-    async loadSite() {
-      const loaded = await content.loadSite();
-      return { ...loaded, site: { ...loaded.site, url: origin } };
-    },
-  };
 }
 
 /** Adds confirmed test subscribers `reader-1@example.test` … (existing ones are left alone). */
@@ -277,11 +176,6 @@ export async function addDemoSubscribers(store: SubscriberStore, count: number, 
 function displayPath(path: string): string {
   const rel = relative(process.cwd(), path);
   return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? path : rel;
-}
-
-function compact(context: Record<string, unknown>): string {
-  const text = JSON.stringify(context);
-  return text.length > 400 ? `${text.slice(0, 400)}…` : text;
 }
 
 /**
@@ -345,7 +239,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     }
 
     // Claim the port first: a busy port fails in milliseconds, before any service starts.
-    let handle: ReturnType<typeof createSiteListener> | undefined;
+    let handle: RequestListener | undefined;
     const server = createServer((req, res) => {
       if (handle) handle(req, res);
       else
@@ -353,7 +247,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           .writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '1' })
           .end('Starting…\n');
     });
-    const port = await listenOn(server, options.port ?? 3000, host);
+    const port = await listen(server, options.port ?? 3000, host);
     stops.push(
       () =>
         new Promise<void>((done) => {
@@ -364,53 +258,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const origin = `http://${publicHost}:${port}`;
     await lock.update(origin);
 
-    const dynamoDir = join(dataDir, 'dynamo');
-    const [tokenKeys] = await Promise.all([
-      loadTokenKeysFile(join(dataDir, 'token-keys.json'), { create: true }).catch((error: unknown) => {
-        if (error instanceof TokenKeysError)
-          throw dataProblem(join(dataDir, 'token-keys.json'), 'token keys', error);
-        throw error;
-      }),
-      checkLevelFolder(dynamoDir),
-    ]);
-
-    const started = await Promise.allSettled([
-      startDynaliteAt(dynamoDir, host),
-      startLocalSes(host),
-      startLocalS3({
-        dir: join(dataDir, 's3'),
-        buckets: [BUCKETS.content, BUCKETS.site, BUCKETS.state],
-        host,
-      }),
-    ] as const);
-    for (const result of started) if (result.status === 'fulfilled') stops.push(() => result.value.stop());
-    const failure = started.find((r) => r.status === 'rejected');
-    if (failure) {
-      const error = failure.reason as unknown;
-      throw error instanceof LocalS3Error ? dataProblem(join(dataDir, 's3'), 'local S3', error) : error;
-    }
-    const [dynamoService, ses, s3] = started.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
-      Awaited<ReturnType<typeof startDynaliteAt>>,
-      Awaited<ReturnType<typeof startLocalSes>>,
-      Awaited<ReturnType<typeof startLocalS3>>,
-    ];
-
-    const dynamo = localDynamoClient(dynamoService.endpoint);
-    await lock.update(origin, {
-      endpoint: dynamoService.endpoint,
-      subscribers: TABLES.subscribers,
-      campaigns: TABLES.campaigns,
+    const services = await startLocalServices({
+      dataDir,
+      host,
+      onStop: (stop) => stops.push(stop),
+      onDynamo: (endpoint) =>
+        lock.update(origin, { endpoint, subscribers: TABLES.subscribers, campaigns: TABLES.campaigns }),
     });
-    try {
-      await createSubscriberTable(dynamo, TABLES.subscribers);
-      await dynamo
-        .send(new CreateTableCommand(campaignTableDefinition(TABLES.campaigns)))
-        .catch((error: unknown) => {
-          if ((error as Error).name !== 'ResourceInUseException') throw error;
-        });
-    } catch (error) {
-      throw dataProblem(dynamoDir, 'the tables cannot be created', error);
-    }
+    const { dynamo, s3, ses } = services;
 
     const site = await readLocalSite(contentDir, err);
     const baseurl = site?.baseurl ?? '';
@@ -421,235 +276,24 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       now,
       onError: (error, file) => err(`outbox: could not write ${file}: ${(error as Error).message}`),
     });
-
-    // Delivery: fan-out and send handlers behind local SQS queues.
-    const deliveryLog: DeliveryLog & { info(message: string, context: Record<string, unknown>): void } = {
-      info: () => undefined,
-      warn: (message, context) => err(`delivery: ${message} ${compact(context)}`),
-      error: (message, context) => err(`delivery: ${message} ${compact(context)}`),
-    };
-    let wiring: DeliveryWiring | undefined;
-    let sendHandler: ((event: SQSEvent) => Promise<SQSBatchResponse>) | undefined;
-    const queueError = (what: string) => (error: unknown) =>
-      err(`${what}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
-    const deliveryQueue = createLocalDeliveryQueue({
-      handler: (event) => (sendHandler as (event: SQSEvent) => Promise<SQSBatchResponse>)(event),
-      concurrency: 4,
-      visibilityTimeoutMs: 1000,
-      maxDepth: 5000,
-      queueArn: 'arn:aws:sqs:local:000000000000:herald-delivery',
-      onError: queueError('send'),
-    });
-    const fanoutQueue = createLocalDeliveryQueue({
-      handler: (event) =>
-        createFanoutHandler({
-          deps: (remaining) => (wiring as DeliveryWiring).fanoutDeps(remaining),
-          log: deliveryLog,
-        })(event),
-      batchSize: 1,
-      concurrency: 1,
-      visibilityTimeoutMs: 1000,
-      queueArn: 'arn:aws:sqs:local:000000000000:herald-fanout',
-      onError: queueError('fan-out'),
-    });
+    const reporter = createRuntimeReporter({ out, err });
     let progress: MailingProgress | undefined;
-    // Starting a fan-out is when a mailing begins: wake the progress display.
-    const fanoutWithProgress: SendQueue = {
-      async enqueue(messages) {
-        await fanoutQueue.enqueue(messages);
-        progress?.wake();
-      },
-    };
-    const ses2 = createSesSendClient({
-      endpoint: ses.endpoint,
-      region: 'eu-central-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
-    wiring = createDeliveryWiring({
-      dynamo,
-      campaignTable: TABLES.campaigns,
-      subscriberTable: TABLES.subscribers,
-      ses: ses2,
-      deliveryQueue,
-      fanoutQueue: fanoutWithProgress,
-      tokenKeys,
-      quota: { maxSendRate: options.sendRate ?? 200, max24HourSend: 1_000_000_000, sentLast24Hours: 0 },
-      sender: withOutbox(createSesRawSender({ client: ses2 }), outbox),
-      log: deliveryLog,
-      now,
-      rateScope: 'local-ses',
-    });
-    sendHandler = createSendHandler({ sendBatch: wiring.sendBatch, log: deliveryLog });
-    fanoutQueue.start();
-    deliveryQueue.start();
-    stops.push(
-      () => fanoutQueue.stop(),
-      () => deliveryQueue.stop(),
-    );
-    const campaigns = wiring.store;
-
-    // Publish: S3 notifications → content queue → publish handler (one at a time, as on AWS).
-    let quiet = true;
-    const failedKeys = new Map<string, string>();
-    const printed = new Map<string, string>();
-    const mailNotes = new Map<string, string>();
-    const reportOnce = (key: string, lines: string[]) => {
-      const text = lines.join('\n');
-      if (printed.get(key) === text) return;
-      printed.set(key, text);
-      for (const line of lines) err(line);
-    };
-    const publishLog: PublishLog = {
-      info(message, context) {
-        const key = String(context.key ?? context.postId ?? '');
-        if (message === 'post published' || message === 'post unpublished' || message === 'post scheduled') {
-          failedKeys.delete(key);
-          printed.delete(key);
-        }
-        const postId = String(context.postId ?? '');
-        // The handler logs the mailing before the publish line; hold it to print them in order.
-        if (message === 'campaign started')
-          mailNotes.set(postId, `mailing it to ${String(context.recipients)} confirmed subscriber(s)`);
-        if (message === 'post not mailed')
-          mailNotes.set(postId, `not mailed: ${String(context.detail ?? context.reason)}`);
-        if (quiet) {
-          mailNotes.delete(postId);
-          return;
-        }
-        if (message === 'post published') {
-          const mail = context.mail as { mailed?: boolean; reason?: string } | undefined;
-          const note =
-            mailNotes.get(postId) ??
-            (mail?.mailed === false && mail.reason === 'already-recorded'
-              ? 'not mailed again (one newsletter per post, ever)'
-              : mail?.mailed === false
-                ? `not mailed (${mail.reason})`
-                : undefined);
-          mailNotes.delete(postId);
-          out(`published ${key}${note ? `; ${note}` : ''}`);
-        } else if (message === 'post unpublished')
-          out(`unpublished ${key} (its page and feed entries are gone)`);
-        else if (message === 'post scheduled')
-          out(`scheduled ${key} for ${String(context.at)}; it is published and mailed then`);
-      },
-      warn(message, context) {
-        err(`publish: ${message} ${compact(context)}`);
-      },
-      error(message, context) {
-        if (message === 'invalid content') {
-          const key = String(context.key);
-          const problems = (context.problems as { text: string }[] | undefined) ?? [];
-          failedKeys.set(key, problems[0]?.text ?? 'invalid');
-          reportOnce(key, [
-            `${key} was not published; fix it and save again (everything else keeps running):`,
-            ...problems.map((p) => `  ${p.text}`),
-          ]);
-          return;
-        }
-        const error = String(context.error ?? '');
-        if (message === 'publish failed' && error.startsWith('ContentError')) return;
-        // --reset deletes every subscriber: offer it only when the local data is what failed.
-        const dataError = /^(SiteBucketError|PostIndexError|LocalDataError|LocalS3Error)\b/.test(error);
-        reportOnce(`${message}:${error}`, [
-          `publish: ${message}: ${error || compact(context)}`,
-          dataError
-            ? '  If this keeps happening, the local data may be damaged: `herald dev --reset` starts fresh.'
-            : '  Your content and data are unchanged; if this keeps happening, please report it.',
-        ]);
-      },
-    };
-    let publish: ((event: SQSEvent) => Promise<SQSBatchResponse>) | undefined;
-    const contentQueue = createLocalDeliveryQueue({
-      handler: async (event) => {
-        const result = await (publish as (event: SQSEvent) => Promise<SQSBatchResponse>)(event);
-        const failed = new Set((result.batchItemFailures ?? []).map((f) => f.itemIdentifier));
-        for (const record of event.Records) {
-          if (!failed.has(record.messageId)) continue;
-          if (Number(record.attributes.ApproximateReceiveCount) < CONTENT_MAX_RECEIVES) continue;
-          let key = record.body.slice(0, 80);
-          try {
-            const body = JSON.parse(record.body) as {
-              key?: string;
-              Records?: { s3: { object: { key: string } } }[];
-            };
-            key = body.key ?? decodeS3Key(body.Records?.[0]?.s3.object.key ?? key);
-          } catch {
-            // Keep the raw excerpt.
-          }
-          err(
-            `gave up on ${key} after ${CONTENT_MAX_RECEIVES} attempts (it is in the dead-letter list); saving the file again retries it.`,
-          );
-        }
-        return result;
-      },
-      batchSize: 1,
-      concurrency: 1,
-      visibilityTimeoutMs: 500,
-      maxReceiveCount: CONTENT_MAX_RECEIVES,
-      queueArn: 'arn:aws:sqs:local:000000000000:herald-content-events',
-      onError: queueError('publish'),
-    });
-    const scheduler = createTimerScheduler({
-      deliver: (body) => contentQueue.enqueue([{ body }]),
-      now,
-      onError: queueError('scheduler'),
-    });
-    const publishDeps = createPublishWiring({
-      s3: s3.client,
-      dynamo,
-      contentBucket: BUCKETS.content,
-      siteBucket: BUCKETS.site,
-      stateBucket: BUCKETS.state,
-      campaignTable: TABLES.campaigns,
-      subscriberTable: TABLES.subscribers,
+    const wired = await wireLocalCloud({
+      services,
+      reporter,
+      outbox,
+      origin,
+      baseurl,
+      site,
       templatesDir,
-      scheduler,
-      fanoutQueue: fanoutWithProgress,
-      siteUrl: `${origin}${baseurl}`,
+      sendRate: options.sendRate ?? 200,
       now,
-      log: publishLog,
+      onStop: (stop) => stops.push(stop),
+      progress: () => progress,
     });
-    publish = createPublishHandler({ ...publishDeps, content: withLocalOrigin(publishDeps.content, origin) });
-    contentQueue.start();
-    stops.push(
-      () => contentQueue.stop(),
-      () => scheduler.stop(),
-    );
-    const disconnect = notifyQueue(
-      s3,
-      contentNotificationFilter(BUCKETS.content),
-      contentQueue,
-      queueError('S3 notification'),
-    );
-    stops.push(disconnect);
-
-    // Subscriptions: the HTTP API routes, behind the same server as the site.
-    const fromAddress = site?.newsletter.fromAddress ?? FALLBACK.fromAddress;
-    const fromName = site?.newsletter.fromName ?? FALLBACK.fromName;
-    const subscriptionLogger: LoggerLike = {
-      info: () => undefined,
-      warn: (message: unknown, ...extra: unknown[]) =>
-        err(`subscriptions: ${String(message)} ${compact({ extra })}`),
-      error: (message: unknown, ...extra: unknown[]) =>
-        err(`subscriptions: ${String(message)} ${compact({ extra })}`),
-    };
-    const subscriptionDeps = await createLocalSubscriptionDeps({
-      dynamoEndpoint: dynamoService.endpoint,
-      sesEndpoint: ses.endpoint,
-      tableName: TABLES.subscribers,
-      siteUrl: `${origin}${baseurl}`,
-      keys: tokenKeys,
-      siteTitle: site?.title ?? FALLBACK.title,
-      fromAddress,
-      fromName,
-      templatesDir,
-      now,
-      logger: subscriptionLogger,
-    });
-    subscriptionDeps.mailer = withMailerOutbox(subscriptionDeps.mailer, outbox, {
-      from: { name: fromName, address: fromAddress },
-      now,
-    });
+    const { scheduler } = wired;
+    const { content: contentQueue, fanout: fanoutQueue, delivery: deliveryQueue } = wired.queues;
+    const campaigns = wired.delivery.store;
     const subscribers = createSubscriberStore({ client: dynamo, tableName: TABLES.subscribers });
 
     let demoAdded = 0;
@@ -674,12 +318,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       });
       stops.push(() => watcher?.close());
     }
-    handle = createSiteListener({
-      client: s3.client,
-      bucket: BUCKETS.site,
-      routes: subscriptionRoutes(subscriptionDeps),
-      baseurl: () => baseurl,
-    });
+    handle = wired.listener;
     const originFile = join(dataDir, 'site-origin');
     const lastOrigin = (await readFile(originFile, 'utf8').catch(() => '')).trim();
     if (lastOrigin && lastOrigin !== `${origin}${baseurl}`) {
@@ -690,7 +329,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const first = await mirror.sync({ force: lastOrigin !== '' && lastOrigin !== `${origin}${baseurl}` });
     await writeFile(originFile, `${origin}${baseurl}\n`);
     await contentQueue.idle();
-    quiet = false;
+    reporter.setQuiet(false);
 
     progress = createMailingProgress({
       source: campaigns,
@@ -703,23 +342,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         return f.waiting + f.delayed + f.inFlight + d.waiting + d.delayed + d.inFlight > 0;
       },
       now,
-      onError: queueError('progress'),
+      onError: reporter.failure('progress'),
     });
     stops.push(() => progress?.stop());
     // Something may have been mailed by the first sync (a new post added while stopped).
     progress.wake();
 
     // The scheduled reconciler (EventBridge on AWS): settles recipients left over by a crash.
-    const reconcile = createReconcileHandler({
-      deps: wiring.reconcileDeps,
-      listCampaigns: () => campaigns.list(),
-      log: deliveryLog,
-    });
     // One pass at a time, and stopping waits for it: closing the tables under a running pass fails it.
     let reconciling: Promise<unknown> | undefined;
     const runReconcile = () => {
-      reconciling ??= reconcile({})
-        .catch(queueError('reconcile'))
+      reconciling ??= wired
+        .reconcile()
+        .catch(reporter.failure('reconcile'))
         .finally(() => {
           reconciling = undefined;
         });
@@ -734,7 +369,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const [index, records, confirmed] = await Promise.all([
       createS3SiteStore({ client: s3.client, bucket: BUCKETS.site, stateBucket: BUCKETS.state }).readIndex(),
       campaigns.list(),
-      wiring.audience.countConfirmed(now()),
+      wired.delivery.audience.countConfirmed(now()),
     ]);
     const readyMs = performance.now() - startedAt;
     const inboxUrl = `${ses.endpoint}/`;
@@ -749,7 +384,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       campaigns: records.filter((r) => r.kind === 'campaign').length,
       confirmedSubscribers: confirmed,
       maxAgeDays: site?.newsletter.maxAgeDays ?? 7,
-      failed: failedKeys.size,
+      failed: reporter.failedCount(),
       scheduled: scheduler.pending().length,
       ...(demoAdded ? { demoAdded } : {}),
     })) {
@@ -765,7 +400,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       siteUrl,
       origin,
       inboxUrl,
-      endpoints: { dynamo: dynamoService.endpoint, s3: s3.endpoint, ses: ses.endpoint },
+      endpoints: { dynamo: services.dynamoEndpoint, s3: s3.endpoint, ses: ses.endpoint },
       dataDir,
       outboxDir,
       contentDir,

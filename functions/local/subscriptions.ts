@@ -13,8 +13,8 @@ import { DEFAULT_POLICY, type SubscriptionPolicy } from '../core/subscriber.ts';
 import type { TokenKeys } from '../core/tokens.ts';
 import { createConfirmHandler } from '../handlers/confirm.ts';
 import { createSubscribeHandler } from '../handlers/subscribe.ts';
-import type { LoggerLike, SubscriptionDeps } from '../handlers/subscription-deps.ts';
 import { createUnsubscribeHandler } from '../handlers/unsubscribe.ts';
+import type { LoggerLike, SubscriptionDeps } from '../wiring/subscription-deps.ts';
 import type { Routes } from './http-adapter.ts';
 import { localDynamoClient, localSesClient } from './services.ts';
 

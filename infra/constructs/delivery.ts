@@ -7,6 +7,7 @@ import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { SEND_CONCURRENCY } from '../../functions/core/pacing.ts';
 import { acknowledge } from '../nag.ts';
 import { HeraldFunction } from './herald-function.ts';
 
@@ -121,7 +122,7 @@ export class Delivery extends Construct {
     this.fanout.fn.addEventSource(
       new lambdaEvents.SqsEventSource(this.fanoutQueue, { batchSize: 1, reportBatchItemFailures: true }),
     );
-    const concurrency = props.maxSendConcurrency ?? 10;
+    const concurrency = props.maxSendConcurrency ?? SEND_CONCURRENCY.lambdas;
     this.send = new HeraldFunction(this, 'send', {
       handler: 'send',
       description: 'Personalises and sends one batch through SES, paced to the account rate',
@@ -133,7 +134,7 @@ export class Delivery extends Construct {
     });
     this.send.fn.addEventSource(
       new lambdaEvents.SqsEventSource(this.sendQueue, {
-        batchSize: 10,
+        batchSize: SEND_CONCURRENCY.batchSize,
         reportBatchItemFailures: true,
         maxConcurrency: concurrency,
       }),

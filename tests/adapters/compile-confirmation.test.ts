@@ -27,16 +27,13 @@ async function compileConfirmation(...args: string[]): Promise<{ code: number; s
 
 describe('compile-confirmation bundling step', () => {
   it('writes the HTML part and, next to it, the text part', async () => {
-    // Prepare
     const dir = await mkdtemp(join(tmpdir(), 'herald-compile-'));
 
-    // Act
     const result = await compileConfirmation(
       join(repoRoot, 'templates', 'confirm.mjml'),
       join(dir, 'confirm.html'),
     );
 
-    // Assert
     expect(result).toEqual({ code: 0, stderr: '' });
     expect(await readFile(join(dir, 'confirm.html'), 'utf8')).toContain('href="{{confirmUrl}}"');
     const text = await readFile(join(dir, 'confirm.txt'), 'utf8');
@@ -45,23 +42,18 @@ describe('compile-confirmation bundling step', () => {
   });
 
   it('fails, naming the template and the placeholder, when the text part would mangle it', async () => {
-    // Prepare
     const dir = await mkdtemp(join(tmpdir(), 'herald-compile-'));
     const mjmlPath = join(fixturesDir, 'heading-placeholder.mjml');
 
-    // Act
     const result = await compileConfirmation(mjmlPath, join(dir, 'confirm.html'));
 
-    // Assert
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`${mjmlPath}: the text part turns the placeholder {{siteTitle}} into`);
   });
 
   it('refuses an output path that does not end in .html', async () => {
-    // Act
     const result = await compileConfirmation(join(repoRoot, 'templates', 'confirm.mjml'), 'confirm.htm');
 
-    // Assert
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('usage: compile-confirmation.ts <confirm.mjml> <out.html>');
   });

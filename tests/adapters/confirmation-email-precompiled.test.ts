@@ -16,13 +16,10 @@ const SITE = { siteTitle: 'Café Zürich', siteUrl: 'https://recaps.test', valid
 
 describe('confirmation email from a precompiled template', () => {
   it('renders both parts without loading html-to-text', async () => {
-    // Prepare
     const render = createConfirmationEmailRenderer({ templatePath: precompiled, ...SITE });
 
-    // Act
     const email = await render({ email: 'ada@example.test', confirmUrl: 'https://recaps.test/c?t=a&b' });
 
-    // Assert
     expect(htmlToText.loads).toBe(0);
     expect(email.html).toContain(
       '<a href="https://recaps.test/c?t=a&amp;b">https://recaps.test/c?t=a&amp;b</a>',
@@ -34,13 +31,10 @@ describe('confirmation email from a precompiled template', () => {
   });
 
   it('loads html-to-text from the MJML source (so the count above would see a load)', async () => {
-    // Prepare
     const render = createConfirmationEmailRenderer({ templatePath: 'templates/confirm.mjml', ...SITE });
 
-    // Act
     const email = await render({ email: 'ada@example.test', confirmUrl: 'https://recaps.test/c' });
 
-    // Assert
     expect(htmlToText.loads).toBe(1);
     expect(email.text).toContain('Café Zürich newsletter');
   });

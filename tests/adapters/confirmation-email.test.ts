@@ -11,7 +11,7 @@ import {
   createConfirmationEmailRenderer,
   textTemplatePath,
 } from '../../functions/adapters/confirmation-email.ts';
-import { escapeHtml } from '../../functions/core/http.ts';
+import { escapeHtml } from '../../functions/core/escape-html.ts';
 
 const CONFIRM_URL = 'https://recaps.test/api/confirm?token=k1.Y29uZmlybQ.c2ln';
 const fixturesDir = fileURLToPath(new URL('../fixtures/confirmation', import.meta.url));
@@ -83,7 +83,6 @@ const realisticEmails: { name: string; site: Site; email: string; confirmUrl: st
 
 describe('confirmation email', () => {
   it('renders templates/confirm.mjml with the link, the address and a text part', async () => {
-    // Prepare
     const render = createConfirmationEmailRenderer({
       templatePath: 'templates/confirm.mjml',
       siteTitle: 'Test Meetups',
@@ -91,10 +90,8 @@ describe('confirmation email', () => {
       validDays: 7,
     });
 
-    // Act
     const email = await render({ email: 'ada@example.test', confirmUrl: CONFIRM_URL });
 
-    // Assert
     expect(email.subject).toBe('Confirm your subscription to Test Meetups');
     expect(email.html).toContain(`href="${CONFIRM_URL}"`);
     expect(email.html).toContain('ada@example.test');
@@ -105,7 +102,6 @@ describe('confirmation email', () => {
   });
 
   it('escapes values, so a hostile site title cannot inject markup', async () => {
-    // Prepare
     const render = createConfirmationEmailRenderer({
       templatePath: 'templates/confirm.mjml',
       siteTitle: '<script>x</script>',
@@ -113,17 +109,14 @@ describe('confirmation email', () => {
       validDays: 7,
     });
 
-    // Act
     const email = await render({ email: 'ada@example.test', confirmUrl: CONFIRM_URL });
 
-    // Assert
     expect(email.html).not.toContain('<script>x</script>');
     expect(email.html).toContain('&lt;script&gt;x&lt;/script&gt;');
     expect(email.text).toContain('<script>x</script> newsletter'); // plain text: nothing to escape
   });
 
   it('renders both parts from a precompiled .html and its .txt, values filled in', async () => {
-    // Prepare
     const render = createConfirmationEmailRenderer({
       templatePath: await precompile(),
       siteTitle: 'Test Meetups',
@@ -131,10 +124,8 @@ describe('confirmation email', () => {
       validDays: 7,
     });
 
-    // Act
     const email = await render({ email: 'ada@example.test', confirmUrl: CONFIRM_URL });
 
-    // Assert
     expect(email.html).toContain(`href="${CONFIRM_URL}"`);
     expect(email.text).toContain('Someone, hopefully you, asked to receive the Test Meetups newsletter at');
     expect(email.text).toContain(`Confirm my subscription\n[${CONFIRM_URL}]`);
@@ -145,7 +136,6 @@ describe('confirmation email', () => {
   });
 
   it('fails naming the missing .txt when a precompiled .html comes without it', async () => {
-    // Prepare
     const dir = await mkdtemp(join(tmpdir(), 'herald-confirm-'));
     const htmlPath = join(dir, 'confirm.html');
     await writeFile(htmlPath, (await compileConfirmationTemplate('templates/confirm.mjml')).html);
@@ -156,10 +146,8 @@ describe('confirmation email', () => {
       validDays: 7,
     });
 
-    // Act
     const rendering = render({ email: 'ada@example.test', confirmUrl: CONFIRM_URL });
 
-    // Assert
     await expect(rendering).rejects.toThrow(ConfirmationTemplateError);
     await expect(rendering).rejects.toThrow(`${join(dir, 'confirm.txt')}: cannot read the text part`);
   });
@@ -171,14 +159,11 @@ describe('confirmation email', () => {
         ['precompiled', precompile],
         ['mjml', async () => 'templates/confirm.mjml'],
       ])('from the %s template', async (_, templatePath) => {
-        // Prepare
         const render = createConfirmationEmailRenderer({ templatePath: await templatePath(), ...site });
         const { html: htmlTemplate } = await compileConfirmationTemplate('templates/confirm.mjml');
 
-        // Act
         const rendered = await render({ email, confirmUrl });
 
-        // Assert
         expect(rendered.text).toBe(textFromRenderedHtml(htmlTemplate, site, email, confirmUrl));
         expect(rendered.text).toContain(confirmUrl);
       });
@@ -186,13 +171,10 @@ describe('confirmation email', () => {
   );
 
   it('refuses to compile a template whose heading would upper-case a placeholder', async () => {
-    // Prepare
     const mjmlPath = join(fixturesDir, 'heading-placeholder.mjml');
 
-    // Act
     const compiling = compileConfirmationTemplate(mjmlPath);
 
-    // Assert
     await expect(compiling).rejects.toThrow(ConfirmationTemplateError);
     await expect(compiling).rejects.toThrow(
       `${mjmlPath}: the text part turns the placeholder {{siteTitle}} into "{{SITETITLE}}"`,
@@ -200,13 +182,10 @@ describe('confirmation email', () => {
   });
 
   it('refuses to compile a template whose text the renderer could not wrap as html-to-text does', async () => {
-    // Prepare
     const mjmlPath = join(fixturesDir, 'indented-list.mjml');
 
-    // Act
     const compiling = compileConfirmationTemplate(mjmlPath);
 
-    // Assert
     await expect(compiling).rejects.toThrow(`${mjmlPath}: the text part cannot be precompiled`);
   });
 

@@ -36,13 +36,10 @@ afterEach(async () => {
 
 describe('loadContent', () => {
   it('loads the sample content folder without problems', async () => {
-    // Prepare
     const dir = SAMPLE;
 
-    // Act
     const content = await loadContent(dir);
 
-    // Assert
     expect(content.layout).toBe('herald');
     expect(content.site.title).toBe('Open Inference Meetups');
     expect(content.posts.map((p) => p.path)).toEqual([
@@ -58,13 +55,10 @@ describe('loadContent', () => {
   });
 
   it('loads a Jekyll site with baseurl, a category folder, three posts and assets', async () => {
-    // Prepare
     const dir = fixture('jekyll-site');
 
-    // Act
     const content = await loadContent(dir);
 
-    // Assert
     expect(content.root).toBe(dir);
     expect(content.layout).toBe('jekyll');
     expect(content.site).toMatchObject({
@@ -116,13 +110,10 @@ describe('loadContent', () => {
   });
 
   it('reads Jekyll front matter the way the posts wrote it', async () => {
-    // Prepare
     const dir = fixture('jekyll-site');
 
-    // Act
     const [seoul, spring, piDay] = (await loadContent(dir)).posts;
 
-    // Assert
     expect(seoul?.authors).toEqual([{ name: 'Club Organisers', email: 'hello@meetups.test' }]);
     expect(seoul?.data.social_image).toBe('/assets/images/stage.png');
     expect(seoul?.sourcePath).toBe(join(dir, 'seoul/_posts/2026-08-19-seoul-inference-night.md'));
@@ -137,29 +128,23 @@ describe('loadContent', () => {
   });
 
   it('warns when a Jekyll site has no postal address', async () => {
-    // Prepare
     const dir = await tempSite({
       '_config.yml': 'title: Plain Jekyll\nurl: https://plain.test\n',
       '_posts/2026-01-01-hello.md': '---\ntitle: Hello\n---\nHi.\n',
     });
 
-    // Act
     const content = await loadContent(dir);
 
-    // Assert
     expect(content.site.newsletter.postalAddress).toBe('');
     expect(content.warnings).toEqual([expect.stringContaining('herald.newsletter.postal_address')]);
   });
 
   it('gathers every problem of every file before failing', async () => {
-    // Prepare
     const dir = fixture('content-broken');
     const at = (rel: string): string => join(dir, 'posts', rel);
 
-    // Act
     const problems = await problemsOf(() => loadContent(dir));
 
-    // Assert
     expect(problems.map((p) => ({ file: p.file, line: p.line, field: p.field }))).toEqual([
       { file: at('notes.txt'), line: 1, field: undefined },
       { file: at('2026-01-10-bad-yaml.md'), line: 4, field: undefined },
@@ -175,13 +160,10 @@ describe('loadContent', () => {
   });
 
   it('reports a broken site config together with the posts problems', async () => {
-    // Prepare
     const dir = fixture('content-bad-site');
 
-    // Act
     const problems = await problemsOf(() => loadContent(dir));
 
-    // Assert
     expect(problems).toEqual([
       expect.objectContaining({
         file: join(dir, 'site.yml'),
@@ -199,24 +181,20 @@ describe('loadContent', () => {
   });
 
   it('names problem files with the folder as the caller gave it', async () => {
-    // Prepare
     const dir = await tempSite({
       'site.yml': 'title: T\nurl: https://t.test\nnewsletter:\n  postal_address: Lane 1\n',
       'posts/2026-01-01-x.md': '---\nlayout: post\n---\n',
     });
     const given = relative(process.cwd(), dir);
 
-    // Act
     const problems = await problemsOf(() => loadContent(given));
 
-    // Assert
     expect(problems).toEqual([
       { file: join(given, 'posts/2026-01-01-x.md'), line: 1, field: 'title', message: 'is required' },
     ]);
   });
 
   it('reads posts in subfolders of posts/ and skips dotfiles and README.md', async () => {
-    // Prepare
     const dir = await tempSite({
       'site.yml': 'title: T\nurl: https://t.test\nnewsletter:\n  postal_address: Lane 1\n',
       'posts/2026/2026-01-01-nested.markdown': '---\ntitle: Nested\n---\n',
@@ -226,24 +204,19 @@ describe('loadContent', () => {
       'assets/logo.svg': '<svg/>',
     });
 
-    // Act
     const content = await loadContent(dir);
 
-    // Assert
     expect(content.posts.map((p) => p.path)).toEqual(['/2026/01/01/nested.html']);
     expect(content.assets).toEqual([{ sitePath: '/assets/logo.svg', file: join(dir, 'assets/logo.svg') }]);
   });
 
   it('refuses a folder with both config files or with neither', async () => {
-    // Prepare
     const both = await tempSite({ 'site.yml': 'title: T\n', '_config.yml': 'title: T\n' });
     const neither = await tempSite({ 'posts/2026-01-01-x.md': '---\ntitle: X\n---\n' });
 
-    // Act
     const bothProblems = await problemsOf(() => loadContent(both));
     const neitherProblems = await problemsOf(() => loadContent(neither));
 
-    // Assert
     expect(bothProblems).toEqual([{ file: both, message: expect.stringContaining('both site.yml') }]);
     expect(neitherProblems).toEqual([{ file: neither, message: expect.stringContaining('no site.yml') }]);
   });

@@ -94,14 +94,11 @@ function decodeEntities(value: string): string {
 
 describe('createEmailRenderer', () => {
   it('renders the golden post to stable HTML and text', async () => {
-    // Prepare
     const site = makeSite();
     const renderer = createEmailRenderer({ templatesDir });
 
-    // Act
     const email = await renderer.render(renderPost(goldenPost(), site), site);
 
-    // Assert
     expect(email).toMatchObject({
       postId: '2026-03-14-pi-day-meetup',
       subject: 'Pi Day Meetup',
@@ -115,14 +112,11 @@ describe('createEmailRenderer', () => {
   });
 
   it('carries the legal footer, links and preheader, and shapes the body for mail clients', async () => {
-    // Prepare
     const site = makeSite();
     const renderer = createEmailRenderer({ templatesDir });
 
-    // Act
     const email = await renderer.render(renderPost(goldenPost(), site), site);
 
-    // Assert
     const { html, text } = email;
     expect(html).toContain('<title>Pi Day Meetup</title>');
     expect(html).toMatch(
@@ -157,15 +151,12 @@ describe('createEmailRenderer', () => {
   });
 
   it('leaves no placeholder behind once personalised', async () => {
-    // Prepare
     const site = makeSite();
     const renderer = createEmailRenderer({ templatesDir });
     const email = await renderer.render(renderPost(goldenPost(), site), site);
 
-    // Act
     const out = compilePersonalizer(email)(recipient());
 
-    // Assert
     for (const part of [out.html, out.text]) {
       expect(part).not.toMatch(/%%HERALD_[A-Z_]+%%/);
     }
@@ -178,7 +169,6 @@ describe('createEmailRenderer', () => {
   });
 
   it('shows a hostile title, summary and author as text', async () => {
-    // Prepare
     const site = makeSite({ title: 'Meetups <b>&</b> more' });
     const post = makePost({
       title: '<script>alert(1)</script>',
@@ -187,10 +177,8 @@ describe('createEmailRenderer', () => {
     });
     const renderer = createEmailRenderer({ templatesDir });
 
-    // Act
     const email = await renderer.render(renderPost(post, site), site);
 
-    // Assert
     expect(email.html).not.toMatch(/<script|<img src=x|<[^>]*\sonerror=/i);
     expect(email.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(email.html).toContain('&lt;img src=x onerror=alert(2)&gt;');
@@ -200,17 +188,14 @@ describe('createEmailRenderer', () => {
   });
 
   it('keeps scripts, frames, forms, handlers and javascript: URLs out of the email for every XSS vector', async () => {
-    // Prepare
     const site = makeSite();
     const renderer = createEmailRenderer({ templatesDir });
     expect(xssVectors.length).toBeGreaterThan(0);
 
     for (const vector of xssVectors) {
-      // Act
       const email = await renderer.render(renderPost(makePost({ body: vector.markdown }), site), site);
       const { html } = compilePersonalizer(email)(recipient());
 
-      // Assert
       const context = `vector ${vector.name}`;
       expect(html, context).not.toMatch(
         /<\s*(script|iframe|frame|object|embed|form|input|button|textarea|select|svg|math|base|meta http-equiv="refresh")/i,
@@ -228,7 +213,6 @@ describe('createEmailRenderer', () => {
   });
 
   it('sends an excerpt with a link to the full recap when the email would be clipped', async () => {
-    // Prepare
     const site = makeSite();
     const paragraph = (n: number) =>
       `Paragraph ${n}: ${'batching and caching and scheduling and measuring '.repeat(10).trim()}.`;
@@ -239,10 +223,8 @@ describe('createEmailRenderer', () => {
     ].join('\n\n');
     const renderer = createEmailRenderer({ templatesDir });
 
-    // Act
     const email = await renderer.render(renderPost(makePost({ body }), site), site);
 
-    // Assert
     expect(email.excerpted).toBe(true);
     expect(email.htmlBytes).toBeLessThanOrEqual(102_400);
     expect(email.htmlBytes).toBe(Buffer.byteLength(email.html));
@@ -256,20 +238,16 @@ describe('createEmailRenderer', () => {
   });
 
   it('renders the full post when it fits', async () => {
-    // Prepare
     const site = makeSite();
     const renderer = createEmailRenderer({ templatesDir });
 
-    // Act
     const email = await renderer.render(renderPost(goldenPost(), site), site);
 
-    // Assert
     expect(email.excerpted).toBe(false);
     expect(email.html).not.toContain('Read the full recap');
   });
 
   it('names the template file when MJML finds errors in it', async () => {
-    // Prepare
     const dir = await mkdtemp(join(tmpdir(), 'herald-email-'));
     try {
       await writeFile(
@@ -279,10 +257,8 @@ describe('createEmailRenderer', () => {
       const renderer = createEmailRenderer({ templatesDir: dir });
       const site = makeSite();
 
-      // Act
       const result = renderer.render(renderPost(makePost(), site), site);
 
-      // Assert
       await expect(result).rejects.toBeInstanceOf(EmailTemplateError);
       await expect(result).rejects.toThrow(`${join(dir, 'newsletter.mjml')}: MJML errors`);
       await expect(result).rejects.toThrow(/<mj-txt>/);
@@ -292,16 +268,13 @@ describe('createEmailRenderer', () => {
   });
 
   it('names the template file when it is missing', async () => {
-    // Prepare
     const dir = await mkdtemp(join(tmpdir(), 'herald-email-'));
     try {
       const renderer = createEmailRenderer({ templatesDir: dir });
       const site = makeSite();
 
-      // Act
       const result = renderer.render(renderPost(makePost(), site), site);
 
-      // Assert
       await expect(result).rejects.toMatchObject({
         name: 'EmailTemplateError',
         file: join(dir, 'newsletter.mjml'),
@@ -312,7 +285,6 @@ describe('createEmailRenderer', () => {
   });
 
   it('uses partials from templates/partials', async () => {
-    // Prepare
     const dir = await mkdtemp(join(tmpdir(), 'herald-email-'));
     try {
       await writeFile(
@@ -324,10 +296,8 @@ describe('createEmailRenderer', () => {
       const renderer = createEmailRenderer({ templatesDir: dir });
       const site = makeSite();
 
-      // Act
       const email = await renderer.render(renderPost(makePost(), site), site);
 
-      // Assert
       expect(email.text).toBe('Pi Day Meetup\nCheers from Test Meetups');
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -355,7 +325,6 @@ async function samplePosts(site: SiteConfig): Promise<Post[]> {
 
 describe('sample posts in a browser', () => {
   itWithBrowser('never overflow horizontally at 375 and 800 px', async () => {
-    // Prepare
     const site = makeSite({ url: 'https://recaps.example.org', title: 'Open Inference Meetups' });
     const renderer = createEmailRenderer({ templatesDir });
     const posts = await samplePosts(site);
@@ -381,7 +350,6 @@ describe('sample posts in a browser', () => {
           }
         });
         for (const { slug, html } of pages) {
-          // Act
           await page.setContent(html, { waitUntil: 'load' });
           // A string, because the project's TypeScript has no DOM types.
           const result = await page.evaluate<{
@@ -396,7 +364,7 @@ describe('sample posts in a browser', () => {
             return { viewport, scrollWidth: document.documentElement.scrollWidth, wide };
           })()`);
 
-          // Assert (collected, so one run reports every page and width)
+          // Collected, so one run reports every page and width.
           if (result.scrollWidth > result.viewport || result.wide.length > 0) {
             overflows.push(
               `${slug} at ${width}px: scrollWidth ${result.scrollWidth}, wide ${result.wide.join(',')}`,

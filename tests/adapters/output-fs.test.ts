@@ -30,7 +30,6 @@ async function previousOutput(out: string): Promise<void> {
 
 describe('writeOutput', () => {
   it('writes every file, creating folders, and leaves no temp folder behind', async () => {
-    // Prepare
     const out = join(parent, 'dist');
     const files = [
       { path: 'site/index.html', body: '<!doctype html>' },
@@ -38,10 +37,8 @@ describe('writeOutput', () => {
       { path: 'email/x.eml', body: new Uint8Array([1, 2, 3]) },
     ];
 
-    // Act
     const result = await writeOutput(out, files);
 
-    // Assert
     expect(result).toEqual({ files: 3, bytes: 15 + 4 + 3 });
     expect(await listTree(out)).toEqual(['email/x.eml', 'site/2026/09/24/x/index.html', 'site/index.html']);
     expect(await readFile(join(out, 'email', 'x.eml'))).toEqual(Buffer.from([1, 2, 3]));
@@ -50,21 +47,17 @@ describe('writeOutput', () => {
   });
 
   it('replaces the previous output completely, so deleted pages disappear', async () => {
-    // Prepare
     const out = join(parent, 'dist');
     await previousOutput(out);
 
-    // Act
     await writeOutput(out, [{ path: 'site/index.html', body: 'new index' }]);
 
-    // Assert
     expect(await listTree(out)).toEqual(['site/index.html']);
     expect(await readFile(join(out, 'site', 'index.html'), 'utf8')).toBe('new index');
     expect(await readdir(parent)).toEqual(['dist']);
   });
 
   it('leaves the previous output untouched when a write fails midway', async () => {
-    // Prepare
     const out = join(parent, 'dist');
     await previousOutput(out);
     // `site/a` is a file, so `site/a/b.html` cannot be written: a real file-system failure.
@@ -75,10 +68,8 @@ describe('writeOutput', () => {
       { path: 'site/a/b.html', body: 'cannot be written' },
     ];
 
-    // Act
     const act = writeOutput(out, files, { concurrency: 1 });
 
-    // Assert
     await expect(act).rejects.toThrow(OutputError);
     await expect(act).rejects.toMatchObject({ file: 'site/a/b.html', outDir: out });
     expect(await listTree(out)).toEqual(['site/index.html', 'site/stale.html']);
@@ -87,11 +78,9 @@ describe('writeOutput', () => {
   });
 
   it('refuses paths that could escape the output folder and writes nothing', async () => {
-    // Prepare
     const out = join(parent, 'dist');
     await previousOutput(out);
 
-    // Act
     const escapes = ['../evil.html', 'site/../../evil.html', 'site//x.html', 'site\\..\\evil.html', ''];
     const errors: unknown[] = [];
     for (const path of escapes) {
@@ -101,7 +90,6 @@ describe('writeOutput', () => {
       ]).catch((e) => errors.push(e));
     }
 
-    // Assert
     expect(errors).toHaveLength(escapes.length);
     for (const error of errors) expect(String(error)).toMatch(/OutputError: refusing to write/);
     expect(await listTree(out)).toEqual(['site/index.html', 'site/stale.html']);
@@ -109,16 +97,13 @@ describe('writeOutput', () => {
   });
 
   it('refuses two files with the same path instead of silently keeping one', async () => {
-    // Prepare
     const out = join(parent, 'dist');
 
-    // Act
     const act = writeOutput(out, [
       { path: 'site/index.html', body: 'a' },
       { path: '/site/index.html', body: 'b' },
     ]);
 
-    // Assert
     await expect(act).rejects.toThrow('two files want the same path "/site/index.html"');
     expect(await readdir(parent)).toEqual([]);
   });

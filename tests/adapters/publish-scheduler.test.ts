@@ -31,11 +31,9 @@ function scheduler() {
 
 describe('scheduleName', () => {
   it('is a valid EventBridge name, stable per post id and distinct for ids that read alike', () => {
-    // Act
     const a = scheduleName('2026-03-25-spring/über');
     const b = scheduleName('2026-03-25-spring/uber');
 
-    // Assert
     expect(a).toMatch(/^[0-9A-Za-z_.-]{1,64}$/);
     expect(a).toBe(scheduleName('2026-03-25-spring/über'));
     expect(a).not.toBe(b);
@@ -45,14 +43,11 @@ describe('scheduleName', () => {
 
 describe('createEventBridgeScheduler', () => {
   it('creates a one-time UTC schedule that sends the key to the content queue and deletes itself', async () => {
-    // Prepare
     const { mock, s } = scheduler();
     mock.on(CreateScheduleCommand).resolves({});
 
-    // Act
     const result = await s.schedule({ name: 'post-spring', at: AT, key: KEY });
 
-    // Assert
     expect(result).toBe('created');
     expect(mock.commandCalls(CreateScheduleCommand)[0]?.args[0].input).toMatchObject({
       Name: 'post-spring',
@@ -70,7 +65,6 @@ describe('createEventBridgeScheduler', () => {
   });
 
   it('leaves an identical existing schedule alone and replaces one with another date', async () => {
-    // Prepare
     const { mock, s } = scheduler();
     // Both schedule() calls find the schedule there; the re-create after the delete succeeds.
     let creates = 0;
@@ -84,11 +78,9 @@ describe('createEventBridgeScheduler', () => {
       .resolves({ ScheduleExpression: atExpression(AT), Target: { Arn: 'q', RoleArn: 'r', Input: INPUT } });
     mock.on(DeleteScheduleCommand).resolves({});
 
-    // Act
     const same = await s.schedule({ name: 'post-spring', at: AT, key: KEY });
     const moved = await s.schedule({ name: 'post-spring', at: new Date('2026-03-26T18:30:00Z'), key: KEY });
 
-    // Assert
     expect([same, moved]).toEqual(['unchanged', 'replaced']);
     expect(mock.commandCalls(DeleteScheduleCommand)).toHaveLength(1);
   });
@@ -96,7 +88,6 @@ describe('createEventBridgeScheduler', () => {
 
 describe('createTimerScheduler', () => {
   it('delivers a due schedule once, keeps one per name, and retries a failed delivery', async () => {
-    // Prepare
     let now = new Date('2026-03-25T00:00:00Z');
     const delivered: string[] = [];
     let fail = true;
@@ -112,7 +103,6 @@ describe('createTimerScheduler', () => {
       },
     });
 
-    // Act
     const first = await timer.schedule({ name: 'p', at: AT, key: KEY });
     const again = await timer.schedule({ name: 'p', at: AT, key: KEY });
     await timer.fireDue();
@@ -122,7 +112,6 @@ describe('createTimerScheduler', () => {
     const afterFailure = timer.pending().length;
     await timer.fireDue();
 
-    // Assert
     expect([first, again]).toEqual(['created', 'unchanged']);
     expect(notYet).toEqual([]);
     expect(afterFailure).toBe(1);

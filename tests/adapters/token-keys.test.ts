@@ -11,14 +11,11 @@ async function tempDir() {
 
 describe('loadTokenKeysFile', () => {
   it('generates a private key file on first use and reads the same keys afterwards', async () => {
-    // Prepare
     const file = join(await tempDir(), 'nested', 'token-keys.json');
 
-    // Act
     const created = await loadTokenKeysFile(file, { create: true });
     const again = await loadTokenKeysFile(file);
 
-    // Assert
     expect(again).toEqual(created);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     const token = signToken(created, {
@@ -31,17 +28,14 @@ describe('loadTokenKeysFile', () => {
   });
 
   it('rejects a short key, naming the file and the field', async () => {
-    // Prepare
     const file = join(await tempDir(), 'keys.json');
     await writeFile(
       file,
       JSON.stringify({ currentKeyId: 'k1', keys: { k1: Buffer.alloc(8).toString('base64') } }),
     );
 
-    // Act
     const load = loadTokenKeysFile(file);
 
-    // Assert
     await expect(load).rejects.toThrow(TokenKeysError);
     await expect(load).rejects.toThrow(
       `${file}: invalid token keys: keys.k1: must decode to at least 32 bytes`,
@@ -49,35 +43,29 @@ describe('loadTokenKeysFile', () => {
   });
 
   it('rejects a current key id that is not in the key set', async () => {
-    // Prepare
     const file = join(await tempDir(), 'keys.json');
     await writeFile(
       file,
       JSON.stringify({ currentKeyId: 'k2', keys: { k1: Buffer.alloc(32).toString('base64') } }),
     );
 
-    // Act / Assert
     await expect(loadTokenKeysFile(file)).rejects.toThrow('currentKeyId must name one of keys');
   });
 
   it('reports a missing file without creating it unless asked', async () => {
-    // Prepare
     const file = join(await tempDir(), 'absent.json');
 
-    // Act / Assert
     await expect(loadTokenKeysFile(file)).rejects.toThrow(`${file}: cannot read token keys`);
   });
 });
 
 describe('parseTokenKeys', () => {
   it('reads the flat secret CloudFormation generates as one key set', () => {
-    // Prepare: what generateSecretString with generateStringKey 'k1' produces (64 alphanumerics).
+    // What generateSecretString with generateStringKey 'k1' produces (64 alphanumerics).
     const flat = { currentKeyId: 'k1', k1: 'Ab3'.repeat(21).concat('x') };
 
-    // Act
     const keys = parseTokenKeys(flat, 'secret herald-token-keys');
 
-    // Assert
     expect(keys).toEqual({ currentKeyId: 'k1', keys: { k1: flat.k1 } });
     expect(() => parseTokenKeys({ currentKeyId: 'k2', k1: flat.k1 }, 'secret x')).toThrow(
       /secret x: invalid token keys: .*currentKeyId must name one of keys/,

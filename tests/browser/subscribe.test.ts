@@ -1,63 +1,46 @@
 /**
- * The whole double opt-in in real Chromium: the site's own subscribe page, the local HTTP adapter
- * in front of the real handlers, dynalite and the local SES.
+ * The whole double opt-in in real Chromium, against the same local cloud `npm start` runs: the
+ * published site's subscribe page and the real handlers behind one listener, dynalite and the
+ * local SES.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { isSubscriber } from '../../functions/adapters/subscriber-store.ts';
-import { generateTokenKeys } from '../../functions/adapters/token-keys.ts';
-import { runBuild } from '../../functions/cli/build.ts';
 import { addressHash } from '../../functions/core/email-address.ts';
-import type { SubscriptionDeps } from '../../functions/handlers/subscription-deps.ts';
-import { type Routes, startHttpServer } from '../../functions/local/http-adapter.ts';
-import { createSubscriberTable, localDynamoClient, readSesStore } from '../../functions/local/services.ts';
-import { createLocalSubscriptionDeps, subscriptionRoutes } from '../../functions/local/subscriptions.ts';
+import { type LocalRuntime, startLocalRuntime } from '../../functions/local/runtime.ts';
+import { readSesStore } from '../../functions/local/services.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, describeWithBrowser } from '../support/chromium.ts';
 
 let browser: Browser;
 let origin: string;
-let deps: SubscriptionDeps;
-let stopServer: () => Promise<void>;
-let outDir: string;
+let runtime: LocalRuntime;
+let dataDir: string;
 
 beforeAll(async () => {
-  outDir = await mkdtemp(join(tmpdir(), 'herald-browser-'));
-  await runBuild({ contentDir: 'content', outDir });
-  const routes: Routes = {};
-  const server = await startHttpServer({ routes, staticDir: join(outDir, 'site') });
-  origin = server.origin;
-  stopServer = server.stop;
-  const tableName = `browser-${randomUUID()}`;
-  await createSubscriberTable(localDynamoClient(inject('dynamoEndpoint')), tableName);
-  deps = await createLocalSubscriptionDeps({
-    dynamoEndpoint: inject('dynamoEndpoint'),
-    sesEndpoint: inject('sesEndpoint'),
-    tableName,
-    siteUrl: origin,
-    keys: generateTokenKeys(),
-  });
-  Object.assign(routes, subscriptionRoutes(deps));
+  dataDir = await mkdtemp(join(tmpdir(), 'herald-browser-'));
+  runtime = await startLocalRuntime({ contentDir: 'content', dataDir, port: 0, watch: false });
+  origin = runtime.origin;
   browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
     args: CHROMIUM_ARGS,
   });
   await mkdir('test-output', { recursive: true });
-});
+}, 60_000);
 
 afterAll(async () => {
   await browser?.close();
-  await stopServer?.();
-  if (outDir) await rm(outDir, { recursive: true, force: true });
+  await runtime?.stop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
 async function confirmLinkFor(email: string): Promise<string> {
   for (let i = 0; i < 50; i++) {
-    const mail = (await readSesStore(inject('sesEndpoint'))).find((e) => e.destination.to.includes(email));
+    const mail = (await readSesStore(runtime.endpoints.ses)).find((e) => e.destination.to.includes(email));
     const link = /https?:\/\/[^\s\]]+\/api\/confirm\?token=[A-Za-z0-9._%-]+/.exec(mail?.body.text ?? '')?.[0];
     if (link) return link;
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -66,7 +49,7 @@ async function confirmLinkFor(email: string): Promise<string> {
 }
 
 async function stored(email: string) {
-  const record = await deps.store.findByAddressHash(addressHash(email));
+  const record = await runtime.subscribers.findByAddressHash(addressHash(email));
   return isSubscriber(record) ? record : undefined;
 }
 
@@ -76,11 +59,10 @@ async function statusOf(email: string) {
 
 describeWithBrowser('subscribe in Chromium', () => {
   it('subscribes on the site page, follows the emailed link, presses Confirm: confirmed in the table', async () => {
-    // Prepare
     const email = `browser-${randomUUID().slice(0, 8)}@example.test`;
     const page = await browser.newPage();
 
-    // Act: subscribe with JavaScript, result shown inline
+    // Subscribe with JavaScript, result shown inline
     await page.goto(`${origin}/subscribe.html`);
     await page.fill('input[name="email"]', email);
     await page.click('button:has-text("Subscribe")');
@@ -95,7 +77,6 @@ describeWithBrowser('subscribe in Chromium', () => {
     await page.locator('h1', { hasText: 'You are subscribed' }).waitFor();
     await page.screenshot({ path: 'test-output/subscribe-3-confirmed.png', fullPage: true });
 
-    // Assert
     expect(link.startsWith(`${origin}/api/confirm?token=`)).toBe(true);
     expect(pendingAfterGet).toBe('pending');
     const sub = await stored(email);
@@ -106,19 +87,16 @@ describeWithBrowser('subscribe in Chromium', () => {
   });
 
   it('works without JavaScript: the form post answers with a page', async () => {
-    // Prepare
     const email = `nojs-${randomUUID().slice(0, 8)}@example.test`;
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
 
-    // Act
     await page.goto(`${origin}/subscribe.html`);
     await page.fill('input[name="email"]', email);
     await page.click('button:has-text("Subscribe")');
     await page.locator('[role="status"]', { hasText: 'check your inbox' }).waitFor();
     await page.screenshot({ path: 'test-output/subscribe-nojs-result.png', fullPage: true });
 
-    // Assert
     expect(new URL(page.url()).pathname).toBe('/api/subscribe');
     expect(await statusOf(email)).toBe('pending');
     await context.close();

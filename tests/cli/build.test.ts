@@ -57,13 +57,10 @@ async function exists(path: string): Promise<boolean> {
 
 describe('herald build', () => {
   it('builds the sample content into site pages, feeds and preview emails', async () => {
-    // Prepare
     const out = join(work, 'dist');
 
-    // Act
     const report = await runBuild({ contentDir: SAMPLE_CONTENT, outDir: out });
 
-    // Assert
     const files = await tree(out);
     for (const path of [
       'site/index.html',
@@ -99,13 +96,10 @@ describe('herald build', () => {
   });
 
   it('writes a complete preview .eml: List-Unsubscribe headers and a text part before the HTML part', async () => {
-    // Prepare
     const out = join(work, 'dist');
 
-    // Act
     await runBuild({ contentDir: SAMPLE_CONTENT, outDir: out });
 
-    // Assert
     const raw = await readFile(join(out, 'email', 'berlin-serving-night.eml'));
     const mail = await simpleParser(raw);
     expect(mail.to && !Array.isArray(mail.to) ? mail.to.text : '').toBe('reader@example.com');
@@ -129,15 +123,12 @@ describe('herald build', () => {
   });
 
   it('writes byte-identical site files when the same content is built twice', async () => {
-    // Prepare
     const first = join(work, 'one');
     const second = join(work, 'two');
 
-    // Act
     await runBuild({ contentDir: SAMPLE_CONTENT, outDir: first });
     await runBuild({ contentDir: SAMPLE_CONTENT, outDir: second });
 
-    // Assert
     const files = (await tree(join(first, 'site'))).sort();
     expect(await tree(join(second, 'site'))).toEqual(files);
     for (const file of files) {
@@ -150,7 +141,6 @@ describe('herald build', () => {
   });
 
   it('exits 1 on broken content, naming file, line and field, and writes nothing', async () => {
-    // Prepare
     const content = await writeContent(join(work, 'content'), {
       '2026-01-10-no-title.md': '---\nlayout: post\nsummary: Forgot the title.\n---\n\nBody.\n',
       '2026-01-11-bad-tags.md': '---\ntitle: Bad Tags\ntags: 5\n---\n\nBody.\n',
@@ -159,10 +149,8 @@ describe('herald build', () => {
     const out = join(work, 'dist');
     const { io, cli } = captureIo();
 
-    // Act
     await createProgram(cli).parseAsync(['node', 'herald', 'build', '--content', content, '--out', out]);
 
-    // Assert
     expect(io.code).toBe(1);
     expect(io.err).toContain(`herald build: nothing was written to ${out}`);
     expect(io.err).toMatch(/2026-01-10-no-title\.md:\d+: title: /);
@@ -173,7 +161,6 @@ describe('herald build', () => {
   });
 
   it('keeps the previous good output when a later build fails', async () => {
-    // Prepare
     const content = await writeContent(join(work, 'content'), {
       '2026-01-12-good.md': '---\ntitle: Good\n---\n\nBody.\n',
     });
@@ -182,17 +169,14 @@ describe('herald build', () => {
     const before = await tree(out);
     await writeFile(join(content, 'posts', '2026-01-13-broken.md'), '---\ntitle: "unclosed\n---\n');
 
-    // Act
     const act = runBuild({ contentDir: content, outDir: out });
 
-    // Assert
     await expect(act).rejects.toBeInstanceOf(ContentError);
     expect(await tree(out)).toEqual(before);
     expect(before).toContain('site/2026/01/12/good.html');
   });
 
   it('reports an email that had to be excerpted because of its size', async () => {
-    // Prepare
     const paragraph = `${'Serving engines batch requests and page their caches. '.repeat(20)}\n\n`;
     const content = await writeContent(join(work, 'content'), {
       '2026-01-12-huge.md': `---\ntitle: A Very Long Recap\n---\n\n${paragraph.repeat(150)}`,
@@ -200,10 +184,8 @@ describe('herald build', () => {
     const out = join(work, 'dist');
     const { io, cli } = captureIo();
 
-    // Act
     await createProgram(cli).parseAsync(['node', 'herald', 'build', '--content', content, '--out', out]);
 
-    // Assert
     expect(io.code).toBe(0);
     expect(io.out).toMatch(/^Built 1 post in /);
     expect(io.out).toMatch(/excerpt huge: too large in full, mailed as an excerpt \(\d+ bytes\)/);
@@ -215,13 +197,10 @@ describe('herald build', () => {
   });
 
   it('renders posts lazily with exactly the output of renderPost', async () => {
-    // Prepare
     const { site, posts } = await loadContent(SAMPLE_CONTENT);
 
-    // Act
     const lazy = posts.map((post) => renderPostLazily(post, site));
 
-    // Assert
     expect(lazy).toHaveLength(3);
     for (const [i, post] of posts.entries()) {
       const eager = renderPost(post, site);

@@ -31,14 +31,11 @@ async function heraldContent(posts: Record<string, string>): Promise<string> {
 
 describe('herald check', () => {
   it('passes the sample content with exit code 0 and writes nothing', async () => {
-    // Prepare
     const { io, cli } = captureIo();
     const before = await readdir(work);
 
-    // Act
     await createProgram(cli).parseAsync(['node', 'herald', 'check', '--content', SAMPLE_CONTENT]);
 
-    // Assert
     expect(io.err).toBe('');
     expect(io.code).toBe(0);
     expect(io.out).toMatch(/^ok: 3 posts, \d+ pages, \d+ feeds, 2 emails\n$/);
@@ -46,17 +43,14 @@ describe('herald check', () => {
   });
 
   it('prints every content problem as file:line: field: message and exits 1', async () => {
-    // Prepare
     const content = await heraldContent({
       '2026-01-10-no-title.md': '---\nlayout: post\n---\n\nBody.\n',
       '2026-01-11-bad-email.md': '---\ntitle: Bad Flag\nemail: "no"\n---\n\nBody.\n',
     });
     const { io, cli } = captureIo();
 
-    // Act
     await createProgram(cli).parseAsync(['node', 'herald', 'check', '--content', content]);
 
-    // Assert
     expect(io.code).toBe(1);
     expect(io.err).toMatch(/posts\/2026-01-10-no-title\.md:\d+: title: .+\n/);
     expect(io.err).toMatch(/posts\/2026-01-11-bad-email\.md:3: email: .+\n/);
@@ -90,16 +84,13 @@ describe('herald check', () => {
   });
 
   it('warns about an email excerpted for size but still passes', async () => {
-    // Prepare
     const paragraph = `${'Caches grow, batches shrink, and the scheduler decides. '.repeat(20)}\n\n`;
     const content = await heraldContent({
       '2026-01-12-huge.md': `---\ntitle: Huge\n---\n\n${paragraph.repeat(150)}`,
     });
 
-    // Act
     const result = await runCheck({ contentDir: content });
 
-    // Assert
     expect(result.ok).toBe(true);
     expect(result.errors).toEqual([]);
     expect(result.warnings).toEqual([
@@ -143,7 +134,6 @@ describe('herald check', () => {
   });
 
   it('warns about a missing postal address in a Jekyll site', async () => {
-    // Prepare
     const site = join(work, 'jekyll');
     await mkdir(join(site, '_posts'), { recursive: true });
     await writeFile(join(site, '_config.yml'), 'title: Jekyll Meetups\nurl: https://jekyll.test\n');
@@ -153,23 +143,19 @@ describe('herald check', () => {
     );
     const { io, cli } = captureIo();
 
-    // Act
     await createProgram(cli).parseAsync(['node', 'herald', 'check', '--content', site]);
 
-    // Assert
     expect(io.code).toBe(0);
     expect(io.err).toMatch(/warning: .*postal.address/i);
     expect(io.out).toMatch(/^ok: 1 posts, .*warning\(s\)\n$/);
   });
 
   it('names the site template that is not valid Mustache', async () => {
-    // Prepare
     const templates = join(work, 'templates');
     await cp(new URL('../../templates/', import.meta.url), templates, { recursive: true });
     await writeFile(join(templates, 'site', 'tag.html'), '<h1>{{tag}}</h1>\n{{#posts}}<li>{{title}}</li>\n');
     const { io, cli } = captureIo();
 
-    // Act
     await createProgram(cli).parseAsync([
       'node',
       'herald',
@@ -180,7 +166,6 @@ describe('herald check', () => {
       templates,
     ]);
 
-    // Assert
     expect(io.code).toBe(1);
     expect(io.err).toContain(
       `${join(templates, 'site', 'tag.html')}: not a valid Mustache template: Unclosed section "posts"`,

@@ -4,7 +4,9 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createDevServer, listen, PortInUseError, resolveInside } from '../../functions/cli/dev-server.ts';
+import { listen, PortInUseError } from '../../functions/adapters/http-listen.ts';
+import { resolveInside } from '../../functions/adapters/static-files.ts';
+import { createDevServer } from '../../functions/cli/dev-server.ts';
 
 let root: string;
 let servers: Server[] = [];
@@ -75,7 +77,6 @@ function get(port: number, path: string, method = 'GET') {
 
 describe('dev server', () => {
   it('serves the site with the right Content-Type for each kind of file', async () => {
-    // Prepare
     const port = await start('');
     const expected: Record<string, string> = {
       '/': 'text/html; charset=utf-8',
@@ -92,10 +93,8 @@ describe('dev server', () => {
       '/_email/berlin.html': 'text/html; charset=utf-8',
     };
 
-    // Act
     const responses = await Promise.all(Object.keys(expected).map((path) => get(port, path)));
 
-    // Assert
     expect(
       Object.fromEntries(responses.map((r, i) => [Object.keys(expected)[i], `${r.status} ${r.type}`])),
     ).toEqual(Object.fromEntries(Object.entries(expected).map(([p, t]) => [p, `200 ${t}`])));
@@ -103,30 +102,24 @@ describe('dev server', () => {
   });
 
   it('answers folder URLs with their index.html and redirects a folder without its slash', async () => {
-    // Prepare
     const port = await start('');
 
-    // Act
     const page = await get(port, '/2026/09/24/x/');
     const bare = await get(port, '/2026/09/24/x');
 
-    // Assert
     expect(page.body).toBe('<h1>post</h1>');
     expect(bare.status).toBe(301);
     expect(bare.location).toBe('/2026/09/24/x/');
   });
 
   it('serves the site under its baseurl and redirects / there', async () => {
-    // Prepare
     const port = await start('/blog');
 
-    // Act
     const home = await get(port, '/blog/');
     const root = await get(port, '/');
     const outside = await get(port, '/feed.xml');
     const feed = await get(port, '/blog/feed.xml');
 
-    // Assert
     expect(home.body).toBe('<h1>home</h1>');
     expect(root.status).toBe(302);
     expect(root.location).toBe('/blog/');
@@ -135,22 +128,17 @@ describe('dev server', () => {
   });
 
   it('answers unknown pages with the site’s 404 page and a 404 status', async () => {
-    // Prepare
     const port = await start('');
 
-    // Act
     const response = await get(port, '/nope.html');
 
-    // Assert
     expect(response.status).toBe(404);
     expect(response.body).toBe('<h1>not here</h1>');
   });
 
   it('never serves files outside the preview folder', async () => {
-    // Prepare
     const port = await start('');
 
-    // Act
     const attempts = await Promise.all(
       [
         '/../secret.txt',
@@ -162,7 +150,6 @@ describe('dev server', () => {
       ].map((p) => get(port, p)),
     );
 
-    // Assert
     for (const response of attempts) {
       expect(response.body).not.toContain('outside the site');
       expect(response.status).toBe(404);
@@ -172,13 +159,10 @@ describe('dev server', () => {
   });
 
   it('lists the email previews with links to each part', async () => {
-    // Prepare
     const port = await start('/blog');
 
-    // Act
     const index = await get(port, '/_email/');
 
-    // Assert
     expect(index.type).toBe('text/html; charset=utf-8');
     expect(index.body).toContain(
       '<a href="/_email/berlin.html">html</a> · <a href="/_email/berlin.txt">txt</a> · <a href="/_email/berlin.eml">eml</a>',
@@ -186,26 +170,20 @@ describe('dev server', () => {
   });
 
   it('answers the subscribe form with a JSON message instead of a bare error', async () => {
-    // Prepare
     const port = await start('');
 
-    // Act
     const response = await get(port, '/api/subscribe', 'POST');
 
-    // Assert
     expect(response.status).toBe(501);
     expect(response.body).toContain('does not run in `herald dev`');
   });
 
   it('reports a busy port as PortInUseError naming the port and the --port flag', async () => {
-    // Prepare
     const port = await start('');
     const second = createDevServer({ root, baseurl: '' });
 
-    // Act
     const act = listen(second, port);
 
-    // Assert
     await expect(act).rejects.toBeInstanceOf(PortInUseError);
     await expect(act).rejects.toThrow(
       `Port ${port} is already in use. Stop whatever is using it, or start on another port with --port ${port + 1}.`,

@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { CommanderError } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { listen } from '../../functions/adapters/http-listen.ts';
 import { runDev } from '../../functions/cli/dev.ts';
-import { listen } from '../../functions/cli/dev-server.ts';
 import { createProgram } from '../../functions/cli/program.ts';
 import { captureIo } from '../helpers/cli-io.ts';
 
@@ -52,10 +52,8 @@ async function content(dir: string, title: string): Promise<string> {
 
 describe('herald CLI', () => {
   it('prints help listing every command', async () => {
-    // Act
     const result = await run(['--help']);
 
-    // Assert
     expect(result.exit?.code).toBe('commander.helpDisplayed');
     expect(result.out).toContain('Usage: herald [options] [command]');
     for (const command of ['build [options]', 'check [options]', 'dev [options]'])
@@ -67,47 +65,37 @@ describe('herald CLI', () => {
     ['check', ['--content <dir>', 'without writing anything']],
     ['dev', ['--content <dir>', '--port <port>', '(default: 3000)']],
   ])('prints help for %s', async (command, expected) => {
-    // Act
     const result = await run([command, '--help']);
 
-    // Assert
     expect(result.exit?.code).toBe('commander.helpDisplayed');
     expect(result.out).toContain(`Usage: herald ${command} [options]`);
     for (const text of expected) expect(result.out).toContain(text);
   });
 
   it('prints the package version', async () => {
-    // Prepare
     const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
 
-    // Act
     const result = await run(['--version']);
 
-    // Assert
     expect(result.out).toBe(`${version}\n`);
   });
 
   it('rejects a port that is not a number', async () => {
-    // Act
     const result = await run(['dev', '--port', 'abc']);
 
-    // Assert
     expect(result.exit?.exitCode).toBe(1);
     expect(result.err).toContain(`"abc" is not a port number (0-65535).`);
   });
 
   it('names the busy port and the --port flag instead of printing a stack trace', async () => {
-    // Prepare
     const blocker: Server = createServer();
     const port = await listen(blocker, 0);
     const contentDir = await content(join(work, 'content'), 'First');
 
-    // Act
     const result = await run(['dev', '--content', contentDir, '--port', String(port)]).finally(
       () => new Promise((done) => blocker.close(done)),
     );
 
-    // Assert
     expect(result.code).toBe(1);
     expect(result.err).toContain(
       `herald dev: Port ${port} is already in use. Stop whatever is using it, or start on another port with --port ${port + 1}.`,
@@ -116,12 +104,10 @@ describe('herald CLI', () => {
   });
 
   it('exits with status 1 from the real binary when the content is broken', async () => {
-    // Prepare
     const contentDir = join(work, 'content');
     await mkdir(join(contentDir, 'posts'), { recursive: true });
     await writeFile(join(contentDir, 'site.yml'), 'title: T\nurl: not a url\n');
 
-    // Act
     const result = await promisify(execFile)(
       process.execPath,
       [BIN, 'build', '--content', contentDir, '--out', join(work, 'out')],
@@ -133,7 +119,6 @@ describe('herald CLI', () => {
       (error: { code: number; stderr: string }) => error,
     );
 
-    // Assert
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/site\.yml:2: url: /);
   });
@@ -141,7 +126,6 @@ describe('herald CLI', () => {
 
 describe('herald dev', () => {
   it('serves the preview under the baseurl with email previews, and rebuilds when a post changes', async () => {
-    // Prepare
     const contentDir = await content(join(work, 'content'), 'First Title');
     const lines: string[] = [];
     const session = await runDev({
@@ -157,7 +141,6 @@ describe('herald dev', () => {
       const before = await fetch(`${origin}/blog/2026/01/12/first.html`).then((r) => r.text());
       const emails = await fetch(`${origin}/_email/`).then((r) => r.text());
 
-      // Act
       await writeFile(
         join(contentDir, 'posts', '2026-01-12-first.md'),
         '---\ntitle: Second Title\n---\n\nHello.\n',
@@ -168,7 +151,6 @@ describe('herald dev', () => {
       await session.idle();
       const after = await fetch(`${origin}/blog/2026/01/12/first.html`).then((r) => r.text());
 
-      // Assert
       expect(before).toContain('<h1>First Title</h1>');
       expect(after).toContain('<h1>Second Title</h1>');
       expect(emails).toContain('<a href="/_email/first.eml">eml</a>');

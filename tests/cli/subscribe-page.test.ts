@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { listen } from '../../functions/adapters/http-listen.ts';
 import { runBuild } from '../../functions/cli/build.ts';
-import { createDevServer, listen } from '../../functions/cli/dev-server.ts';
+import { createDevServer } from '../../functions/cli/dev-server.ts';
 import { describeWithBrowser, launchChromium } from '../support/chromium.ts';
 
 interface Posted {
@@ -68,16 +69,13 @@ describeWithBrowser('subscribe page in Chromium', () => {
   });
 
   it('posts JSON with fetch and shows the API’s message in the status paragraph', async () => {
-    // Prepare
     posted = [];
     const page = await browser.newPage();
     await page.goto(`${origin}/blog/subscribe.html`);
 
-    // Act
     await page.getByLabel('Your email address').fill('reader@example.com');
     await page.getByRole('button', { name: 'Subscribe' }).click();
 
-    // Assert
     await expect
       .poll(() => page.locator('[data-subscribe-result]').textContent())
       .toBe('Almost done: check your inbox to confirm.');
@@ -90,36 +88,30 @@ describeWithBrowser('subscribe page in Chromium', () => {
   });
 
   it('lets the browser refuse an invalid address before anything is sent', async () => {
-    // Prepare
     posted = [];
     const page = await browser.newPage();
     await page.goto(`${origin}/blog/subscribe.html`);
 
-    // Act
     await page.getByLabel('Your email address').fill('not-an-address');
     await page.getByRole('button', { name: 'Subscribe' }).click();
 
-    // Assert
     expect(await page.evaluate('document.querySelector("#email").validity.valid')).toBe(false);
     expect(posted).toEqual([]);
     await page.close();
   });
 
   it('posts the plain form, honeypot included, when JavaScript is off', async () => {
-    // Prepare
     posted = [];
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
     await page.goto(`${origin}/blog/subscribe.html`);
 
-    // Act
     await page.getByLabel('Your email address').fill('reader@example.com');
     await Promise.all([
       page.waitForURL(`${origin}/blog/api/subscribe`),
       page.getByRole('button', { name: 'Subscribe' }).click(),
     ]);
 
-    // Assert
     expect(posted).toEqual([
       { contentType: 'application/x-www-form-urlencoded', body: 'email=reader%40example.com&website=' },
     ]);
@@ -128,11 +120,9 @@ describeWithBrowser('subscribe page in Chromium', () => {
   });
 
   it('keeps the honeypot out of sight and out of the tab order', async () => {
-    // Prepare
     const page = await browser.newPage({ viewport: { width: 375, height: 800 } });
     await page.goto(`${origin}/blog/subscribe.html`);
 
-    // Act
     // The input keeps its own size; its container clips it to a single pixel.
     const box = await page.locator('[aria-hidden="true"]:has(input[name="website"])').boundingBox();
     await page.locator('#email').focus();
@@ -143,7 +133,6 @@ describeWithBrowser('subscribe page in Chromium', () => {
       'document.documentElement.scrollWidth - document.documentElement.clientWidth',
     );
 
-    // Assert
     expect((box?.width ?? 0) * (box?.height ?? 0)).toBeLessThanOrEqual(1);
     expect(afterEmail).toContain('<button type="submit">Subscribe</button>');
     expect(overflow).toBe(0);

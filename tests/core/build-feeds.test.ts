@@ -168,14 +168,11 @@ function text(node: Xml): string {
 describe('buildFeeds', () => {
   describe('golden files', () => {
     it('matches the RSS, Atom and JSON snapshots for three posts', async () => {
-      // Prepare
       const site = goldenSite();
       const posts = render(site, goldenPosts());
 
-      // Act
       const feeds = buildFeeds(site, posts);
 
-      // Assert
       await expect(feeds.rss).toMatchFileSnapshot('./__snapshots__/build-feeds/feed.xml');
       await expect(feeds.atom).toMatchFileSnapshot('./__snapshots__/build-feeds/atom.xml');
       await expect(feeds.json).toMatchFileSnapshot('./__snapshots__/build-feeds/feed.json');
@@ -487,7 +484,6 @@ describe('buildFeeds', () => {
 
   describe('hostile content', () => {
     it('keeps XML well-formed when text contains "]]>" twice and control characters', () => {
-      // Prepare
       const site = goldenSite();
       const post = postAt('cdata', '2026-02-02T12:00:00Z', {
         guid: 'weird ]]> guid',
@@ -498,10 +494,8 @@ describe('buildFeeds', () => {
         body: 'Text ]]> more ]]> and \u0001 and \u000B and `code ]]> ]]>`\n\n<div title="]]> ]]>">x</div>\n',
       });
 
-      // Act
       const feeds = buildFeeds(site, render(site, [post]));
 
-      // Assert
       expect(xmlProblems(feeds.rss)).toEqual([]);
       expect(xmlProblems(feeds.atom)).toEqual([]);
       const item = parseRss(feeds.rss).channel.item[0];

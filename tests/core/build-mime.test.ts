@@ -29,17 +29,14 @@ function headerLine(parsed: ParsedMail, key: string): string | undefined {
 
 describe('buildMime', () => {
   it('writes a multipart/alternative message with text first, then HTML, and the given headers', async () => {
-    // Prepare
     const message = makeMessage({
       replyTo: 'organisers@recaps.test',
       headers: { 'X-Herald-Post': '2026-03-14-pi-day-meetup', 'X-Herald-Test': 'true' },
     });
 
-    // Act
     const raw = await buildMime(message);
     const parsed = await simpleParser(raw);
 
-    // Assert
     const source = raw.toString('utf8');
     expect(parsed.from?.value).toEqual([{ name: 'Test Meetups', address: 'news@recaps.test' }]);
     expect(parsed.replyTo?.value[0]?.address).toBe('organisers@recaps.test');
@@ -60,15 +57,12 @@ describe('buildMime', () => {
   });
 
   it('adds List-Unsubscribe with https and mailto targets plus RFC 8058 one-click', async () => {
-    // Prepare
     const url = `https://recaps.test/api/unsubscribe?token=${'t'.repeat(120)}`;
     const message = makeMessage({ listUnsubscribe: { url, mailto: 'unsubscribe@recaps.test' } });
 
-    // Act
     const raw = await buildMime(message);
     const parsed = await simpleParser(raw);
 
-    // Assert
     const header = headerLine(parsed, 'list-unsubscribe');
     expect(header).toBe(`List-Unsubscribe: <${url}>, <mailto:unsubscribe@recaps.test?subject=unsubscribe>`);
     expect(headerLine(parsed, 'list-unsubscribe-post')).toBe(
@@ -77,21 +71,17 @@ describe('buildMime', () => {
   });
 
   it('keeps a mailto given as a URL as it is', async () => {
-    // Prepare
     const message = makeMessage({
       listUnsubscribe: { url: 'https://recaps.test/u', mailto: 'mailto:u@recaps.test?subject=stop' },
     });
 
-    // Act
     const parsed = await simpleParser(await buildMime(message));
 
-    // Assert
     const header = headerLine(parsed, 'list-unsubscribe');
     expect(header).toBe('List-Unsubscribe: <https://recaps.test/u>, <mailto:u@recaps.test?subject=stop>');
   });
 
   it('encodes non-ASCII subjects, names and bodies as UTF-8', async () => {
-    // Prepare
     const message = makeMessage({
       from: { name: 'Treffen Köln', address: 'news@recaps.test' },
       subject: 'Grüße aus Lisboa — 東京 🎉',
@@ -99,11 +89,9 @@ describe('buildMime', () => {
       html: '<p>Olá, café ☕</p>',
     });
 
-    // Act
     const raw = await buildMime(message);
     const parsed = await simpleParser(raw);
 
-    // Assert
     expect([...raw].every((byte) => byte < 0x80)).toBe(true);
     expect(parsed.subject).toBe('Grüße aus Lisboa — 東京 🎉');
     expect(parsed.from?.value[0]?.name).toBe('Treffen Köln');
@@ -127,13 +115,10 @@ describe('buildMime', () => {
     ['listUnsubscribe.url', { listUnsubscribe: { url: 'javascript:alert(1)' } }],
     ['listUnsubscribe.mailto', { listUnsubscribe: { url: 'https://recaps.test/u', mailto: 'a@b\nX: y' } }],
   ] as [string, Partial<OutgoingMessage>][])('rejects an unsafe %s', async (field, overrides) => {
-    // Prepare
     const message = makeMessage(overrides);
 
-    // Act
     const result = buildMime(message);
 
-    // Assert
     await expect(result).rejects.toBeInstanceOf(MimeHeaderError);
     await expect(result).rejects.toMatchObject({ name: 'MimeHeaderError', field });
   });
@@ -194,7 +179,7 @@ describe('compileMimeTemplate', () => {
   }
 
   it('fills a recipient into a message mailparser reads exactly like the MailComposer one (long URLs, non-ASCII)', async () => {
-    // Prepare: the body carries the long URL on one line so quoted-printable must soft-break it.
+    // The body carries the long URL on one line so quoted-printable must soft-break it.
     const html = `<p>Hi Zoë Ångström,</p>${'<p>Grüße aus Berlin — wir sprachen über Quantisierung.</p>'.repeat(30)}<a href="${longUrl}">Abmelden</a>`;
     const text = `Hi Zoë Ångström,\n\n${'Grüße aus Berlin — wir sprachen über Quantisierung. '.repeat(10)}\nAbmelden: ${longUrl}\n`;
     const parts: RecipientParts = {
@@ -206,10 +191,8 @@ describe('compileMimeTemplate', () => {
       listUnsubscribeUrl: longUrl,
     };
 
-    // Act
     const { fast, parsedFast, parsedReference } = await bothWays(makeTemplate(), parts);
 
-    // Assert
     expect(comparable(parsedFast)).toEqual(comparable(parsedReference));
     expect(parsedFast.text).toBe(text);
     expect(parsedFast.html).toBe(html);
@@ -226,7 +209,6 @@ describe('compileMimeTemplate', () => {
   });
 
   it('uses base64 for mostly non-Latin text, as MailComposer would, and still reads back the same', async () => {
-    // Prepare
     const html = `<p>こんにちは、皆さん。</p>${'<p>円周率の日のミートアップでは、モデルの量子化について話しました。</p>'.repeat(20)}<a href="${longUrl}">配信停止</a>`;
     const text = `${'円周率の日のミートアップでは、モデルの量子化について話しました。\n'.repeat(20)}配信停止: ${longUrl}\n`;
     const template = makeTemplate({ html, text, subject: '円周率の日' });
@@ -239,16 +221,14 @@ describe('compileMimeTemplate', () => {
       listUnsubscribeUrl: longUrl,
     };
 
-    // Act
     const { fast, parsedFast, parsedReference } = await bothWays(template, parts);
 
-    // Assert
     expect(comparable(parsedFast)).toEqual(comparable(parsedReference));
     expect(fast.toString('utf8')).toContain('Content-Transfer-Encoding: base64');
   });
 
   it('keeps plain 7-bit templates working when a recipient value is not ASCII', async () => {
-    // Prepare: an ASCII template (MailComposer would pick 7bit) and a non-ASCII greeting per recipient.
+    // An ASCII template (MailComposer would pick 7bit) and a non-ASCII greeting per recipient.
     const template = makeTemplate({
       html: '<p>%%HERALD_GREETING%%</p>',
       text: '%%HERALD_GREETING%%\n',
@@ -263,16 +243,14 @@ describe('compileMimeTemplate', () => {
       listUnsubscribeUrl: 'https://recaps.test/api/unsubscribe?token=k1.a.b',
     };
 
-    // Act
     const { parsedFast, parsedReference } = await bothWays(template, parts);
 
-    // Assert
     expect(comparable(parsedFast)).toEqual(comparable(parsedReference));
     expect(parsedFast.text).toBe('Hi Zoë,\n');
   });
 
   it('falls back to a full MailComposer run when a body contains the campaign boundary', async () => {
-    // Prepare: learn the boundary from one message, then put it into the next recipient's body.
+    // Learn the boundary from one message, then put it into the next recipient's body.
     const fill = await compileMimeTemplate(makeTemplate());
     const parts: RecipientParts = {
       to: 'ada@example.com',
@@ -285,18 +263,15 @@ describe('compileMimeTemplate', () => {
     const boundary = /boundary="([^"]+)"/.exec((await fill(parts)).toString('utf8'))?.[1] as string;
     const hostile = `Hi\n--${boundary}\nContent-Type: text/html\n\n<script>x</script>\n`;
 
-    // Act
     const raw = await fill({ ...parts, text: hostile });
     const parsed = await simpleParser(raw);
 
-    // Assert
     expect(raw.toString('utf8')).not.toContain(`boundary="${boundary}"`);
     expect(parsed.text).toBe(hostile);
     expect(parsed.html).toBe('<p>Hi</p>');
   });
 
   it('applies the header-injection checks to every recipient value', async () => {
-    // Prepare
     const fill = await compileMimeTemplate(makeTemplate());
     const parts: RecipientParts = {
       to: 'ada@example.com',
@@ -307,7 +282,6 @@ describe('compileMimeTemplate', () => {
       listUnsubscribeUrl: 'https://recaps.test/api/unsubscribe?token=k1.a.b',
     };
 
-    // Act + Assert
     await expect(fill({ ...parts, to: 'ada@example.com\r\nBcc: eve@example.com' })).rejects.toThrow(
       MimeHeaderError,
     );

@@ -88,13 +88,10 @@ function attributes(html: string, name: string): string[] {
 
 describe('buildSite', () => {
   it('writes the index, post pages, tag pages, feeds, sitemap and static files', () => {
-    // Prepare
     const { site, posts } = corpus();
 
-    // Act
     const files = buildSite(site, posts, TEMPLATES);
 
-    // Assert
     const paths = files.map((f) => f.path).sort();
     expect(paths).toEqual(
       [
@@ -127,13 +124,10 @@ describe('buildSite', () => {
   });
 
   it('lists published posts newest first with dates, summaries and tags on the index', () => {
-    // Prepare
     const { site, posts } = corpus();
 
-    // Act
     const index = text(buildSite(site, posts, TEMPLATES), '/index.html');
 
-    // Assert
     const order = ['Lisbon Workshop', 'Berlin Night', 'Hello'].map((t) => index.indexOf(`>${t}</a>`));
     expect(order.every((i) => i > 0)).toBe(true);
     expect(order).toEqual([...order].sort((a, b) => a - b));
@@ -145,13 +139,10 @@ describe('buildSite', () => {
   });
 
   it('leaves drafts out of every page, feed, tag and the sitemap', () => {
-    // Prepare
     const { site, posts } = corpus();
 
-    // Act
     const files = buildSite(site, posts, TEMPLATES);
 
-    // Assert
     expect(files.some((f) => f.path.includes('secret'))).toBe(false);
     for (const file of files) {
       const body = typeof file.body === 'string' ? file.body : '';
@@ -161,13 +152,10 @@ describe('buildSite', () => {
   });
 
   it('writes a post whose path ends in a slash as that folder’s index.html, with its page content', () => {
-    // Prepare
     const { site, posts } = corpus();
 
-    // Act
     const page = text(buildSite(site, posts, TEMPLATES), '/2026/11/12/lisbon-workshop/index.html');
 
-    // Assert
     expect(page).toContain('<h1>Lisbon Workshop</h1>');
     expect(page).toContain('<picture><img src="/assets/x/stage.png" width="100%"></picture>');
     expect(page).toContain('<link rel="canonical" href="https://recaps.test/2026/11/12/lisbon-workshop/">');
@@ -175,13 +163,10 @@ describe('buildSite', () => {
   });
 
   it('groups tags by slug, with an all-tags page and per-tag pages that link their own feeds', () => {
-    // Prepare
     const { site, posts } = corpus();
 
-    // Act
     const files = buildSite(site, posts, TEMPLATES);
 
-    // Assert
     const tags = text(files, '/tags/index.html');
     // "KV Cache" and "kv-cache" share a page, named as the newest post spells it.
     expect(tags).toContain('<a href="/tags/kv-cache/" rel="tag">kv-cache</a> <span class="count">(2)</span>');
@@ -205,13 +190,10 @@ describe('buildSite', () => {
   });
 
   it('puts RSS, Atom and JSON Feed autodiscovery links on every page', () => {
-    // Prepare
     const { site, posts } = corpus();
 
-    // Act
     const pages = buildSite(site, posts, TEMPLATES).filter((f) => f.path.endsWith('.html'));
 
-    // Assert
     expect(pages.length).toBeGreaterThan(8);
     for (const page of pages) {
       const html = page.body as string;
@@ -231,13 +213,10 @@ describe('buildSite', () => {
   });
 
   it('prefixes every link, script, stylesheet and image with the baseurl', () => {
-    // Prepare
     const { site, posts } = corpus('/blog');
 
-    // Act
     const files = buildSite(site, posts, TEMPLATES);
 
-    // Assert
     const pages = files.filter((f) => f.path.endsWith('.html'));
     let checked = 0;
     for (const page of pages) {
@@ -261,15 +240,12 @@ describe('buildSite', () => {
   });
 
   it('keeps the subscribe form contract shared with the subscription API', () => {
-    // Prepare
     const site = makeSite({
       newsletter: { ...makeSite().newsletter, subscribeAction: 'https://api.recaps.test/api/subscribe' },
     });
 
-    // Act
     const page = text(buildSite(site, [], TEMPLATES), '/subscribe.html');
 
-    // Assert
     const form = page.slice(page.indexOf('<form'), page.indexOf('</form>') + 7);
     expect(form).toMatch(
       /^<form [^>]*method="post" action="https:\/\/api\.recaps\.test\/api\/subscribe" data-herald-subscribe>/,
@@ -286,13 +262,10 @@ describe('buildSite', () => {
   });
 
   it('writes a sitemap of absolute URLs with lastmod from post.updated and no 404 page', () => {
-    // Prepare
     const { site, posts } = corpus('/blog');
 
-    // Act
     const xml = text(buildSite(site, posts, TEMPLATES), '/sitemap.xml');
 
-    // Assert
     expect(XMLValidator.validate(xml)).toBe(true);
     const urls = new XMLParser().parse(xml).urlset.url as { loc: string; lastmod?: string }[];
     const locs = urls.map((u) => u.loc);
@@ -305,14 +278,11 @@ describe('buildSite', () => {
   });
 
   it('escapes titles and summaries as text', () => {
-    // Prepare
     const site = makeSite();
     const post = makePost({ title: '<script>alert(1)</script>', summary: 'a "quoted" <b>summary</b>' });
 
-    // Act
     const files = buildSite(site, [render(post)], TEMPLATES);
 
-    // Assert
     const index = text(files, '/index.html');
     expect(index).not.toContain('<script>alert(1)');
     expect(index).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
@@ -322,41 +292,32 @@ describe('buildSite', () => {
   });
 
   it('is deterministic: same bytes twice and whatever the input order', () => {
-    // Prepare
     const first = corpus();
     const second = corpus();
 
-    // Act
     const a = buildSite(first.site, first.posts, TEMPLATES);
     const b = buildSite(second.site, [...second.posts].reverse(), TEMPLATES);
 
-    // Assert
     expect(b.map((f) => f.path)).toEqual(a.map((f) => f.path));
     for (const [i, file] of b.entries()) expect(file.body, file.path).toEqual(a[i]?.body);
   });
 
   it('still builds a valid site with no posts', () => {
-    // Prepare
     const site = makeSite();
 
-    // Act
     const files = buildSite(site, [], TEMPLATES);
 
-    // Assert
     expect(text(files, '/index.html')).toContain('No recaps yet.');
     expect(text(files, '/tags/index.html')).toContain('No tags yet.');
     expect(XMLValidator.validate(text(files, '/feed.xml'))).toBe(true);
   });
 
   it('rejects a post whose permalink lands on a generated file, naming the post', () => {
-    // Prepare
     const site = makeSite();
     const post = makePost({ path: '/feed.xml', sourcePath: 'posts/2026-03-14-feed.md' });
 
-    // Act
     const act = () => buildSite(site, [render(post)], TEMPLATES);
 
-    // Assert
     expect(act).toThrow(ContentError);
     expect(act).toThrow(
       'posts/2026-03-14-feed.md: permalink: writes /feed.xml, which the generated page /feed.xml also writes',
@@ -364,7 +325,6 @@ describe('buildSite', () => {
   });
 
   it('copies assets and refuses one that would replace a generated page', () => {
-    // Prepare
     const site = makeSite();
     const logo: SiteFile = {
       path: '/assets/logo.png',
@@ -373,11 +333,9 @@ describe('buildSite', () => {
     };
     const rogue: SiteFile = { path: '/index.html', body: 'x', contentType: 'text/html' };
 
-    // Act
     const files = buildSite(site, [], TEMPLATES, [logo]);
     const act = () => buildSite(site, [], TEMPLATES, [rogue]);
 
-    // Assert
     expect(byPath(files).get('/assets/logo.png')).toEqual(logo);
     expect(act).toThrow('/index.html: asset would overwrite the generated page /index.html');
   });

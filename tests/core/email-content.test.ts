@@ -11,43 +11,34 @@ function renderedWith(portableHtml: string, overrides: Parameters<typeof makePos
 
 describe('buildEmailData', () => {
   it('takes the subject from front matter subject, else the title, on one line', () => {
-    // Prepare
     const site = makeSite();
     const withSubject = renderedWith('<p>Hi</p>', { subject: 'Recap:\n  Pi Day' });
     const withoutSubject = renderedWith('<p>Hi</p>', { title: 'Pi Day Meetup' });
 
-    // Act
     const a = buildEmailData(withSubject, site, { excerpt: false });
     const b = buildEmailData(withoutSubject, site, { excerpt: false });
 
-    // Assert
     expect(a.subject).toBe('Recap: Pi Day');
     expect(b.subject).toBe('Pi Day Meetup');
   });
 
   it('uses the summary as preheader when there is one', () => {
-    // Prepare
     const rendered = renderedWith('<p>Body text.</p>', { summary: 'A short summary.' });
 
-    // Act
     const data = buildEmailData(rendered, makeSite(), { excerpt: false });
 
-    // Assert
     expect(data.preheader).toBe('A short summary.');
   });
 
   it('falls back to the first paragraph with text, cut near 140 characters at a word boundary', () => {
-    // Prepare
     const words = Array.from({ length: 60 }, (_, i) => `word${i}`).join(' ');
     const rendered = renderedWith(
       `<p align="center"><img src="https://recaps.test/a.png" alt="" /></p>\n<p>Fish &amp; chips ${words}</p>`,
       { summary: undefined },
     );
 
-    // Act
     const data = buildEmailData(rendered, makeSite(), { excerpt: false });
 
-    // Assert
     expect(data.preheader.startsWith('Fish & chips word0 word1')).toBe(true);
     expect(data.preheader.endsWith('…')).toBe(true);
     expect(data.preheader.length).toBeLessThanOrEqual(141);
@@ -55,31 +46,25 @@ describe('buildEmailData', () => {
   });
 
   it('writes authors as a list and the date in the site time zone', () => {
-    // Prepare
     const site = makeSite({ timezone: 'Asia/Tokyo' });
     const rendered = renderedWith('<p>x</p>', {
       authors: [{ name: 'Rita Santos' }, { name: 'Meetup Organisers' }],
       date: new Date('2026-03-14T20:00:00Z'),
     });
 
-    // Act
     const data = buildEmailData(rendered, site, { excerpt: false });
 
-    // Assert
     expect(data.authors).toBe('Rita Santos and Meetup Organisers');
     expect(data.date).toBe('March 15, 2026');
     expect(data.dateIso).toBe('2026-03-14T20:00:00.000Z');
   });
 
   it('carries the site facts, the post URL and the per-recipient placeholders', () => {
-    // Prepare
     const site = makeSite({ url: 'https://example.org', baseurl: '/blog' });
     const rendered = renderedWith('<p>x</p>');
 
-    // Act
     const data = buildEmailData(rendered, site, { excerpt: false });
 
-    // Assert
     expect(data).toMatchObject({
       lang: 'en',
       siteTitle: 'Test Meetups',
@@ -96,7 +81,6 @@ describe('buildEmailData', () => {
   });
 
   it('gives images numeric pixel widths no wider than the column, and fluid inline styles', () => {
-    // Prepare
     const rendered = renderedWith(
       [
         '<p><img src="https://recaps.test/full.png" width="100%" alt="Full" /></p>',
@@ -106,10 +90,8 @@ describe('buildEmailData', () => {
       ].join('\n'),
     );
 
-    // Act
     const { body } = buildEmailData(rendered, makeSite(), { excerpt: false });
 
-    // Assert
     expect(EMAIL_CONTENT_WIDTH).toBe(600);
     expect(body).toContain('src="https://recaps.test/full.png" alt="Full" width="600"');
     expect(body).toContain('src="https://recaps.test/half.png" alt="" width="300"');
@@ -120,21 +102,17 @@ describe('buildEmailData', () => {
   });
 
   it('marks body tables as data tables and keeps their cell alignment', () => {
-    // Prepare
     const rendered = renderedWith(
       '<table><thead><tr><th>Scheduler</th><th align="right">p50</th></tr></thead><tbody><tr><td>static</td><td align="right">410 ms</td></tr></tbody></table>',
     );
 
-    // Act
     const { body } = buildEmailData(rendered, makeSite(), { excerpt: false });
 
-    // Assert
     expect(body).toContain('<table class="herald-table">');
     expect(body).toContain('<td align="right">410 ms</td>');
   });
 
   it('drops active content even if it reached the portable HTML', () => {
-    // Prepare
     const rendered = renderedWith(
       [
         '<p onclick="x()">Hello<script>alert(1)</script></p>',
@@ -146,10 +124,8 @@ describe('buildEmailData', () => {
       ].join('\n'),
     );
 
-    // Act
     const { body } = buildEmailData(rendered, makeSite(), { excerpt: false });
 
-    // Assert
     expect(body).not.toMatch(/<script|<iframe|<form|<input|<button|<svg|<style|onclick|onerror|javascript:/i);
     expect(body).toContain('<p>styled</p>');
     expect(body).toContain('Hello');
@@ -157,68 +133,53 @@ describe('buildEmailData', () => {
   });
 
   it('turns task-list checkboxes into glyphs', () => {
-    // Prepare
     const rendered = renderedWith(
       '<ul><li><input type="checkbox" checked="" disabled="" /> done</li><li><input type="checkbox" disabled="" /> todo</li></ul>',
     );
 
-    // Act
     const { body } = buildEmailData(rendered, makeSite(), { excerpt: false });
 
-    // Assert
     expect(body).toBe('<ul><li>☑ done</li><li>☐ todo</li></ul>');
   });
 
   describe('excerpt', () => {
     it('keeps the opening blocks and stops before the second section', () => {
-      // Prepare
       const rendered = renderedWith(
         '<h2>Intro</h2>\n<p>One.</p>\n<p>Two.</p>\n<h2>Talks</h2>\n<p>Three.</p>',
       );
 
-      // Act
       const data = buildEmailData(rendered, makeSite(), { excerpt: true });
 
-      // Assert
       expect(data.excerpted).toBe(true);
       expect(data.body).toBe('<h2>Intro</h2>\n<p>One.</p>\n<p>Two.</p>');
     });
 
     it('stops before the block that would pass the character budget', () => {
-      // Prepare
       const paragraph = (n: number) => `<p>${String(n).repeat(100)}</p>`;
       const rendered = renderedWith([1, 2, 3, 4, 5].map(paragraph).join('\n'));
 
-      // Act
       const data = buildEmailData(rendered, makeSite(), { excerpt: true, excerptChars: 250 });
 
-      // Assert
       expect(data.body).toBe([paragraph(1), paragraph(2)].join('\n'));
     });
 
     it('cuts a first block that alone is too long into a paragraph of its text', () => {
-      // Prepare
       const long = Array.from({ length: 500 }, (_, i) => `w${i}`).join(' ');
       const rendered = renderedWith(`<div><p>Start &amp; <strong>${long}</strong></p></div><p>Later</p>`);
 
-      // Act
       const data = buildEmailData(rendered, makeSite(), { excerpt: true, excerptChars: 100 });
 
-      // Assert
       expect(data.body).toMatch(/^<p>Start &amp; w0 w1 .*…<\/p>$/);
       expect(data.body.length).toBeLessThan(120);
     });
 
     it('leaves nested blocks whole', () => {
-      // Prepare
       const rendered = renderedWith(
         '<blockquote class="markdown-alert markdown-alert-tip"><p>Tip</p><p>Measure.</p></blockquote>\n<p>After</p>',
       );
 
-      // Act
       const data = buildEmailData(rendered, makeSite(), { excerpt: true, excerptChars: 12 });
 
-      // Assert
       expect(data.body).toBe(
         '<blockquote class="markdown-alert markdown-alert-tip"><p>Tip</p><p>Measure.</p></blockquote>',
       );
@@ -228,7 +189,6 @@ describe('buildEmailData', () => {
 
 describe('emailHtmlToText', () => {
   it('writes links as text [url], headings upper case, images as alt text and tables as text', () => {
-    // Prepare
     const html = [
       '<html><body>',
       '<div style="display:none">Hidden preheader</div>',
@@ -241,10 +201,8 @@ describe('emailHtmlToText', () => {
       '</div></body></html>',
     ].join('');
 
-    // Act
     const text = emailHtmlToText(html);
 
-    // Assert
     expect(text).not.toContain('Hidden preheader');
     expect(text).toContain('TALKS');
     expect(text).toContain('See the slides [https://recaps.test/x] or https://recaps.test/.');

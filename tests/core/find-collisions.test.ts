@@ -4,27 +4,21 @@ import { makePost } from '../helpers/fixtures.ts';
 
 describe('findCollisions', () => {
   it('finds nothing among distinct posts', () => {
-    // Prepare
     const posts = [makePost({ slug: 'a', id: 'a' }), makePost({ slug: 'b', id: 'b' })];
 
-    // Act
     const problems = findCollisions(posts);
 
-    // Assert
     expect(problems).toEqual([]);
   });
 
   it('names both files when two posts share an id', () => {
-    // Prepare
     const posts = [
       makePost({ id: 'spring', slug: 'a', sourcePath: 'posts/2026-03-14-a.md' }),
       makePost({ id: 'spring', slug: 'b', sourcePath: 'posts/2026-03-15-b.md' }),
     ];
 
-    // Act
     const problems = findCollisions(posts);
 
-    // Assert
     expect(problems).toEqual([
       {
         file: 'posts/2026-03-14-a.md',
@@ -40,16 +34,13 @@ describe('findCollisions', () => {
   });
 
   it('names both files when two posts share a URL path', () => {
-    // Prepare
     const posts = [
       makePost({ id: 'a', path: '/recaps/same.html', sourcePath: 'posts/2026-03-14-a.md' }),
       makePost({ id: 'b', path: '/recaps/same.html', sourcePath: 'posts/2026-03-15-b.md' }),
     ];
 
-    // Act
     const problems = findCollisions(posts);
 
-    // Assert
     expect(problems).toEqual([
       expect.objectContaining({
         file: 'posts/2026-03-14-a.md',
@@ -65,31 +56,25 @@ describe('findCollisions', () => {
   });
 
   it('treats a trailing slash and index.html as the same page', () => {
-    // Prepare
     const posts = [
       makePost({ id: 'a', path: '/recaps/same/', sourcePath: 'a.md' }),
       makePost({ id: 'b', path: '/recaps/same/index.html', sourcePath: 'b.md' }),
     ];
 
-    // Act
     const problems = findCollisions(posts);
 
-    // Assert
     expect(problems.map((p) => p.file)).toEqual(['a.md', 'b.md']);
   });
 
   it('lists every other file when three posts collide, drafts included', () => {
-    // Prepare
     const posts = [
       makePost({ id: 'x', slug: 'a', sourcePath: 'a.md' }),
       makePost({ id: 'x', slug: 'b', sourcePath: 'b.md', draft: true }),
       makePost({ id: 'x', slug: 'c', sourcePath: 'c.md' }),
     ];
 
-    // Act
     const problems = findCollisions(posts);
 
-    // Assert
     expect(problems.map((p) => p.message)).toEqual([
       "id 'x' is also used by b.md, c.md",
       "id 'x' is also used by a.md, c.md",

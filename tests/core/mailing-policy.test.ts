@@ -8,11 +8,8 @@ const at = (days: number) => new Date(postDate.getTime() + days * DAY);
 
 describe('shouldMail', () => {
   it('mails a fresh post published on its date', () => {
-    // Prepare
     const post = makePost({ date: postDate });
-    // Act
     const decision = shouldMail(post, makeSite(), { now: at(0) });
-    // Assert
     expect(decision).toEqual({ mail: true });
   });
 

@@ -98,7 +98,6 @@ describe('createRateGate', () => {
   }
 
   it('never lets more than the limit start in any window across two workers sharing a counter', async () => {
-    // Prepare
     const time = fakeTime(1_000_000);
     const counters = new Map<number, number>();
     const counter = {
@@ -113,12 +112,10 @@ describe('createRateGate', () => {
       createRateGate({ counter, window: () => window, now: time.now, sleep: time.sleep, maxLease: 3 }),
     );
     const starts: number[] = [];
-    // Act
     for (let i = 0; i < 50; i++) {
       await (gates[i % 2] as (typeof gates)[number]).acquire();
       starts.push(time.now());
     }
-    // Assert
     const perWindow = new Map<number, number>();
     for (const t of starts)
       perWindow.set(Math.floor(t / 1000), (perWindow.get(Math.floor(t / 1000)) ?? 0) + 1);
@@ -127,7 +124,7 @@ describe('createRateGate', () => {
   });
 
   it('drops slots that are already past instead of sending them in a burst (campaign starting mid-window)', async () => {
-    // Prepare: 10/s → one slot every 100 ms; the first send comes 750 ms into a fresh window.
+    // 10/s → one slot every 100 ms; the first send comes 750 ms into a fresh window.
     const time = fakeTime(1_000_750);
     const counters = new Map<number, number>();
     const counter = {
@@ -141,13 +138,12 @@ describe('createRateGate', () => {
     const gate = createRateGate({ counter, window: () => window, now: time.now, sleep: time.sleep });
     const starts: number[] = [];
 
-    // Act
     for (let i = 0; i < 6; i++) {
       await gate.acquire();
       starts.push(time.now());
     }
 
-    // Assert: the slots at 0–600 ms had passed and were skipped; 700 ms (50 ms late) is still used.
+    // The slots at 0–600 ms had passed and were skipped; 700 ms (50 ms late) is still used.
     expect(starts).toEqual([1_000_750, 1_000_800, 1_000_900, 1_001_000, 1_001_100, 1_001_200]);
   });
 });

@@ -19,7 +19,6 @@ function problemsOf(act: () => unknown): ContentProblem[] {
 
 describe('parsePost', () => {
   it('reads a recap shaped like the real ones', () => {
-    // Prepare
     const input = {
       path: 'content/posts/2026-09-24-berlin-serving-night.md',
       source: source([
@@ -32,10 +31,8 @@ describe('parsePost', () => {
       ]),
     };
 
-    // Act
     const post = parsePost(input, makeSite());
 
-    // Assert
     expect(post).toEqual({
       id: '2026-09-24-berlin-serving-night',
       guid: 'https://recaps.test/2026/09/24/berlin-serving-night',
@@ -66,26 +63,20 @@ describe('parsePost', () => {
   });
 
   it('puts baseurl into url and guid but not into path', () => {
-    // Prepare
     const input = { path: '_posts/2026-03-14-pi-day.md', source: source(['title: Pi Day']) };
 
-    // Act
     const post = parsePost(input, makeSite({ baseurl: '/blog' }));
 
-    // Assert
     expect(post.path).toBe('/2026/03/14/pi-day.html');
     expect(post.url).toBe('https://recaps.test/blog/2026/03/14/pi-day.html');
     expect(post.guid).toBe('https://recaps.test/blog/2026/03/14/pi-day');
   });
 
   it('keeps the jekyll-feed guid for pretty permalinks', () => {
-    // Prepare
     const input = { path: 'posts/2026-03-14-pi-day.md', source: source(['title: Pi Day']) };
 
-    // Act
     const post = parsePost(input, makeSite({ permalink: 'pretty' }));
 
-    // Assert
     expect(post.path).toBe('/2026/03/14/pi-day/');
     expect(post.url).toBe('https://recaps.test/2026/03/14/pi-day/');
     expect(post.guid).toBe('https://recaps.test/2026/03/14/pi-day');
@@ -93,28 +84,22 @@ describe('parsePost', () => {
 
   describe('dates and time zones', () => {
     it('reads a date without zone as wall-clock time in the site time zone', () => {
-      // Prepare
       const input = {
         path: 'posts/2026-08-19-seoul.md',
         source: source(['title: Seoul', 'date: 2026-08-19 19:00']),
       };
 
-      // Act
       const post = parsePost(input, makeSite({ timezone: 'Asia/Seoul' }));
 
-      // Assert
       expect(post.date).toEqual(new Date('2026-08-19T10:00:00Z'));
       expect(post.path).toBe('/2026/08/19/seoul.html');
     });
 
     it('reads the file-name date as midnight in the site time zone', () => {
-      // Prepare
       const input = { path: 'posts/2026-08-19-seoul.md', source: source(['title: Seoul']) };
 
-      // Act
       const post = parsePost(input, makeSite({ timezone: 'Asia/Seoul' }));
 
-      // Assert
       expect(post.date).toEqual(new Date('2026-08-18T15:00:00Z'));
       expect(post.path).toBe('/2026/08/19/seoul.html');
     });
@@ -128,49 +113,40 @@ describe('parsePost', () => {
       ['2026-08-19 04:30 -0530', '2026-08-19T10:00:00Z'],
       ['2026-08-19', '2026-08-19T00:00:00Z'],
     ])('honours the explicit form %s', (value, expected) => {
-      // Prepare
       const input = { path: 'posts/2026-08-19-seoul.md', source: source(['title: Seoul', `date: ${value}`]) };
 
-      // Act
       const post = parsePost(input, makeSite({ timezone: 'UTC' }));
 
-      // Assert
       expect(post.date).toEqual(new Date(expected));
     });
 
     it('moves the URL day when the front matter time is already the next day in the site zone', () => {
-      // Prepare: 23:30 in California is 06:30 the next morning in UTC
+      // 23:30 in California is 06:30 the next morning in UTC
       const input = {
         path: 'posts/2026-09-24-late-night.md',
         source: source(['title: Late Night', 'date: 2026-09-24 23:30:00 -0700']),
       };
 
-      // Act
       const post = parsePost(input, makeSite({ timezone: 'UTC' }));
 
-      // Assert
       expect(post.path).toBe('/2026/09/25/late-night.html');
       expect(post.id).toBe('2026-09-24-late-night');
       expect(post.guid).toBe('https://recaps.test/2026/09/25/late-night');
     });
 
     it('keeps the URL day of a late evening in a zone behind UTC', () => {
-      // Prepare
       const input = {
         path: 'posts/2026-09-24-late-night.md',
         source: source(['title: Late', 'date: 2026-09-24 23:30']),
       };
 
-      // Act
       const post = parsePost(input, makeSite({ timezone: 'America/Los_Angeles' }));
 
-      // Assert
       expect(post.date).toEqual(new Date('2026-09-25T06:30:00Z'));
       expect(post.path).toBe('/2026/09/24/late-night.html');
     });
 
     it('reads last_modified_at or updated into updated', () => {
-      // Prepare
       const first = {
         path: 'posts/2026-01-01-a.md',
         source: source(['title: A', 'last_modified_at: 2026-01-05 10:00']),
@@ -180,11 +156,9 @@ describe('parsePost', () => {
         source: source(['title: B', 'updated: 2026-01-06T10:00:00Z']),
       };
 
-      // Act
       const a = parsePost(first, makeSite({ timezone: 'Europe/Berlin' }));
       const b = parsePost(second, makeSite());
 
-      // Assert
       expect(a.updated).toEqual(new Date('2026-01-05T09:00:00Z'));
       expect(b.updated).toEqual(new Date('2026-01-06T10:00:00Z'));
     });
@@ -192,7 +166,6 @@ describe('parsePost', () => {
 
   describe('front matter fields', () => {
     it('splits tags and categories given as space-separated strings, like Jekyll', () => {
-      // Prepare
       const input = {
         path: 'posts/2026-01-01-words.md',
         source: source([
@@ -203,17 +176,14 @@ describe('parsePost', () => {
         ]),
       };
 
-      // Act
       const post = parsePost(input, makeSite());
 
-      // Assert
       expect(post.tags).toEqual(['berlin', 'kv-cache']);
       expect(post.categories).toEqual(['recaps', 'talks']);
       expect(post.path).toBe('/recaps/talks/2026/01/01/words.html');
     });
 
     it('keeps unknown keys in data without complaint', () => {
-      // Prepare
       const input = {
         path: 'posts/2026-01-01-extra.md',
         source: source([
@@ -225,10 +195,8 @@ describe('parsePost', () => {
         ]),
       };
 
-      // Act
       const post = parsePost(input, makeSite());
 
-      // Assert
       expect(post.data).toMatchObject({
         layout: 'post',
         math: true,
@@ -238,13 +206,10 @@ describe('parsePost', () => {
     });
 
     it('coerces a numeric title to a string', () => {
-      // Prepare
       const input = { path: 'posts/2026-01-01-year.md', source: source(['title: 2026']) };
 
-      // Act
       const post = parsePost(input, makeSite());
 
-      // Assert
       expect(post.title).toBe('2026');
     });
 
@@ -269,27 +234,21 @@ describe('parsePost', () => {
       ['an empty list', ['author: []'], [{ name: 'Test Organisers' }]],
       ['an empty value', ['author:'], [{ name: 'Test Organisers' }]],
     ])('reads author given as %s', (_, lines, expected) => {
-      // Prepare
       const input = { path: 'posts/2026-01-01-people.md', source: source(['title: People', ...lines]) };
 
-      // Act
       const post = parsePost(input, makeSite());
 
-      // Assert
       expect(post.authors).toEqual(expected);
     });
 
     it('takes the summary from description when summary is absent', () => {
-      // Prepare
       const input = {
         path: 'posts/2026-01-01-d.md',
         source: source(['title: D', 'description: From the description.']),
       };
 
-      // Act
       const post = parsePost(input, makeSite());
 
-      // Assert
       expect(post.summary).toBe('From the description.');
     });
 
@@ -299,27 +258,21 @@ describe('parsePost', () => {
       ['https://cdn.test/a.png', 'https://cdn.test/a.png'],
       ['//cdn.test/a.png', 'https://cdn.test/a.png'],
     ])('resolves image %s to an absolute URL', (image, expected) => {
-      // Prepare
       const input = { path: 'posts/2026-01-01-img.md', source: source(['title: Img', `image: ${image}`]) };
 
-      // Act
       const post = parsePost(input, makeSite({ baseurl: '/blog', permalink: 'pretty' }));
 
-      // Assert
       expect(post.image).toBe(expected);
     });
 
     it('reads an image given as a mapping with path', () => {
-      // Prepare
       const input = {
         path: 'posts/2026-01-01-img.md',
         source: source(['title: Img', 'image:', '  path: /assets/card.png', '  alt: The stage']),
       };
 
-      // Act
       const post = parsePost(input, makeSite());
 
-      // Assert
       expect(post.image).toBe('https://recaps.test/assets/card.png');
     });
 
@@ -328,42 +281,33 @@ describe('parsePost', () => {
       [['published: false'], true],
       [['published: true', 'draft: false'], false],
     ])('marks %j as draft: %s and still returns it', (lines, expected) => {
-      // Prepare
       const input = { path: 'posts/2026-01-01-maybe.md', source: source(['title: Maybe', ...lines]) };
 
-      // Act
       const post = parsePost(input, makeSite());
 
-      // Assert
       expect(post.draft).toBe(expected);
     });
 
     it('reads email and subject', () => {
-      // Prepare
       const input = {
         path: 'posts/2026-01-01-mail.md',
         source: source(['title: Mail', 'email: false', 'subject: "Recap: the January meetup"']),
       };
 
-      // Act
       const post = parsePost(input, makeSite());
 
-      // Assert
       expect(post.email).toBe(false);
       expect(post.subject).toBe('Recap: the January meetup');
     });
 
     it('lets slug override the file name in path and guid but not in id', () => {
-      // Prepare
       const input = {
         path: 'posts/2026-01-01-long-file-name.md',
         source: source(['title: Slug', 'slug: short']),
       };
 
-      // Act
       const post = parsePost(input, makeSite());
 
-      // Assert
       expect(post.slug).toBe('short');
       expect(post.path).toBe('/2026/01/01/short.html');
       expect(post.guid).toBe('https://recaps.test/2026/01/01/short');
@@ -371,7 +315,6 @@ describe('parsePost', () => {
     });
 
     it('lets permalink override the whole path, placeholders included', () => {
-      // Prepare
       const fixed = {
         path: 'posts/2026-01-01-fixed.md',
         source: source(['title: Fixed', 'permalink: /recaps/january/']),
@@ -381,11 +324,9 @@ describe('parsePost', () => {
         source: source(['title: Tpl', 'permalink: /talks/:year/:title/']),
       };
 
-      // Act
       const a = parsePost(fixed, makeSite());
       const b = parsePost(templated, makeSite());
 
-      // Assert
       expect(a.path).toBe('/recaps/january/');
       // Jekyll's id: dirname of the URL joined with the slug
       expect(a.guid).toBe('https://recaps.test/recaps/fixed');
@@ -393,7 +334,6 @@ describe('parsePost', () => {
     });
 
     it('turns an explicit id into a tag URI guid, and keeps URL or URN ids', () => {
-      // Prepare
       const plain = { path: 'posts/2026-01-01-a.md', source: source(['title: A', 'id: january-recap']) };
       const url = {
         path: 'posts/2026-01-01-b.md',
@@ -404,12 +344,10 @@ describe('parsePost', () => {
         source: source(['title: C', 'id: urn:uuid:0f8fad5b-d9cb-469f-a165-70867728950e']),
       };
 
-      // Act
       const a = parsePost(plain, makeSite({ timezone: 'Asia/Seoul' }));
       const b = parsePost(url, makeSite());
       const c = parsePost(urn, makeSite());
 
-      // Assert
       expect(a.id).toBe('january-recap');
       expect(a.guid).toBe('tag:recaps.test,2026-01-01:january-recap');
       expect(b.guid).toBe('https://old.test/posts/b');
@@ -417,7 +355,6 @@ describe('parsePost', () => {
     });
 
     it('takes categories from folders above _posts, relative to the given root', () => {
-      // Prepare
       const withRoot = {
         path: 'site/seoul/_posts/2026-08-19-night.md',
         root: 'site',
@@ -425,27 +362,22 @@ describe('parsePost', () => {
       };
       const relative = { path: 'talks/_posts/2026-08-19-night.md', source: source(['title: Night']) };
 
-      // Act
       const a = parsePost(withRoot, makeSite());
       const b = parsePost(relative, makeSite());
 
-      // Assert
       expect(a.categories).toEqual(['seoul', 'recap']);
       expect(a.path).toBe('/seoul/recap/2026/08/19/night.html');
       expect(b.categories).toEqual(['talks']);
     });
 
     it('accepts .markdown files and CRLF line endings', () => {
-      // Prepare
       const input = {
         path: 'posts/2026-01-01-windows.markdown',
         source: '---\r\ntitle: Windows\r\n---\r\nBody\r\n',
       };
 
-      // Act
       const post = parsePost(input, makeSite());
 
-      // Assert
       expect(post.title).toBe('Windows');
       expect(post.id).toBe('2026-01-01-windows');
       expect(post.body).toBe('Body\r\n');
@@ -455,42 +387,33 @@ describe('parsePost', () => {
 
   describe('problems', () => {
     it('reports a missing title at the front matter', () => {
-      // Prepare
       const input = { path: 'posts/2026-01-01-untitled.md', source: source(['layout: post']) };
 
-      // Act
       const problems = problemsOf(() => parsePost(input, makeSite()));
 
-      // Assert
       expect(problems).toEqual([
         { file: 'posts/2026-01-01-untitled.md', line: 1, field: 'title', message: 'is required' },
       ]);
     });
 
     it('reports an empty title on its line', () => {
-      // Prepare
       const input = { path: 'posts/2026-01-01-untitled.md', source: source(['layout: post', 'title: "  "']) };
 
-      // Act
       const problems = problemsOf(() => parsePost(input, makeSite()));
 
-      // Assert
       expect(problems).toEqual([expect.objectContaining({ line: 3, field: 'title' })]);
     });
 
     it.each(['2026-02-30', 'next tuesday', '2026/09/24', '2026-09-24 25:00'])(
       'reports the unparsable date %s',
       (value) => {
-        // Prepare
         const input = {
           path: 'posts/2026-01-01-when.md',
           source: source(['title: When', 'layout: post', `date: ${value}`]),
         };
 
-        // Act
         const problems = problemsOf(() => parsePost(input, makeSite()));
 
-        // Assert
         expect(problems).toEqual([
           {
             file: 'posts/2026-01-01-when.md',
@@ -503,16 +426,14 @@ describe('parsePost', () => {
     );
 
     it('reports malformed YAML at its line in the file', () => {
-      // Prepare: line 1 is ---, so the broken line 3 of the file is line 2 of the YAML
+      // Line 1 is ---, so the broken line 3 of the file is line 2 of the YAML
       const input = {
         path: 'posts/2026-01-01-broken.md',
         source: source(['layout: post', 'title: "Unclosed', 'tags: [a]']),
       };
 
-      // Act
       const problems = problemsOf(() => parsePost(input, makeSite()));
 
-      // Assert
       expect(problems).toHaveLength(1);
       expect(problems[0]).toMatchObject({
         file: 'posts/2026-01-01-broken.md',
@@ -523,40 +444,31 @@ describe('parsePost', () => {
     });
 
     it('reports YAML that breaks a later line exactly there', () => {
-      // Prepare
       const input = {
         path: 'posts/2026-01-01-broken.md',
         source: source(['layout: post', 'title: Fine', 'author:', '  - Ada', ' - Grace']),
       };
 
-      // Act
       const problems = problemsOf(() => parsePost(input, makeSite()));
 
-      // Assert
       expect(problems).toEqual([expect.objectContaining({ file: 'posts/2026-01-01-broken.md', line: 6 })]);
     });
 
     it('reports a duplicated key', () => {
-      // Prepare
       const input = { path: 'posts/2026-01-01-twice.md', source: source(['title: One', 'title: Two']) };
 
-      // Act
       const problems = problemsOf(() => parsePost(input, makeSite()));
 
-      // Assert
       expect(problems).toEqual([
         { file: 'posts/2026-01-01-twice.md', line: 3, message: expect.stringContaining('unique') },
       ]);
     });
 
     it('reports a file name without a date', () => {
-      // Prepare
       const input = { path: 'posts/berlin-serving-night.md', source: source(['title: Berlin']) };
 
-      // Act
       const problems = problemsOf(() => parsePost(input, makeSite()));
 
-      // Assert
       expect(problems).toEqual([
         {
           file: 'posts/berlin-serving-night.md',
@@ -567,26 +479,20 @@ describe('parsePost', () => {
     });
 
     it('reports a file-name date that does not exist', () => {
-      // Prepare
       const input = { path: 'posts/2026-02-30-nope.md', source: source(['title: Nope']) };
 
-      // Act
       const problems = problemsOf(() => parsePost(input, makeSite()));
 
-      // Assert
       expect(problems).toEqual([
         { file: 'posts/2026-02-30-nope.md', line: 1, message: expect.stringContaining('2026-02-30') },
       ]);
     });
 
     it('reports a file that is not Markdown', () => {
-      // Prepare
       const input = { path: 'posts/2026-01-01-notes.txt', source: 'plain text' };
 
-      // Act
       const problems = problemsOf(() => parsePost(input, makeSite()));
 
-      // Assert
       expect(problems).toEqual([
         {
           file: 'posts/2026-01-01-notes.txt',
@@ -604,13 +510,10 @@ describe('parsePost', () => {
       ['another front matter language', '---js\n{ title: "x" }\n---\n', /no front matter/],
       ['front matter that is a list', '---\n- a\n- b\n---\nBody\n', /mapping/],
     ])('reports %s', (_, text, message) => {
-      // Prepare
       const input = { path: 'posts/2026-01-01-odd.md', source: text };
 
-      // Act
       const problems = problemsOf(() => parsePost(input, makeSite()));
 
-      // Assert
       expect(problems).toEqual([
         {
           file: 'posts/2026-01-01-odd.md',
@@ -628,13 +531,10 @@ describe('parsePost', () => {
       ['image: [a, b]', 'image', '["a","b"]'],
       ['slug: two words', 'slug', '"two words"'],
     ])('reports the wrong type in %s, naming field and value', (line, field, value) => {
-      // Prepare
       const input = { path: 'posts/2026-01-01-types.md', source: source(['title: Types', line]) };
 
-      // Act
       const problems = problemsOf(() => parsePost(input, makeSite()));
 
-      // Assert
       expect(problems).toEqual([
         {
           file: 'posts/2026-01-01-types.md',
@@ -646,7 +546,6 @@ describe('parsePost', () => {
     });
 
     it('reports a bad nested value by its path', () => {
-      // Prepare
       const input = {
         path: 'posts/2026-01-01-nested.md',
         source: source([
@@ -658,10 +557,8 @@ describe('parsePost', () => {
         ]),
       };
 
-      // Act
       const problems = problemsOf(() => parsePost(input, makeSite()));
 
-      // Assert
       expect(problems).toEqual([
         {
           file: 'posts/2026-01-01-nested.md',
@@ -673,16 +570,13 @@ describe('parsePost', () => {
     });
 
     it('reports every problem of a post at once', () => {
-      // Prepare
       const input = {
         path: 'posts/2026-01-01-many.md',
         source: source(['tags: 5', 'date: someday', 'email: "no"']),
       };
 
-      // Act
       const problems = problemsOf(() => parsePost(input, makeSite()));
 
-      // Assert
       expect(problems.map((p) => [p.line, p.field])).toEqual([
         [1, 'title'],
         [2, 'tags'],
@@ -692,16 +586,13 @@ describe('parsePost', () => {
     });
 
     it('reports an unknown placeholder in a front matter permalink', () => {
-      // Prepare
       const input = {
         path: 'posts/2026-01-01-p.md',
         source: source(['title: P', 'permalink: /:yaer/:title/']),
       };
 
-      // Act
       const problems = problemsOf(() => parsePost(input, makeSite()));
 
-      // Assert
       expect(problems).toEqual([
         {
           file: 'posts/2026-01-01-p.md',
@@ -713,16 +604,13 @@ describe('parsePost', () => {
     });
 
     it('refuses a permalink that climbs out of the site', () => {
-      // Prepare
       const input = {
         path: 'posts/2026-01-01-p.md',
         source: source(['title: P', 'permalink: /../../etc/passwd']),
       };
 
-      // Act
       const problems = problemsOf(() => parsePost(input, makeSite()));
 
-      // Assert
       expect(problems).toEqual([expect.objectContaining({ line: 3, field: 'permalink' })]);
     });
   });

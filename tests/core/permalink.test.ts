@@ -19,96 +19,73 @@ describe('buildPermalink', () => {
     ['weekdate', '/2026/W39/Thu/berlin-serving-night.html'],
     ['none', '/berlin-serving-night.html'],
   ])('expands the Jekyll style %s', (style, expected) => {
-    // Prepare
     const input = parts();
 
-    // Act
     const path = buildPermalink(style, input);
 
-    // Assert
     expect(path).toBe(expected);
   });
 
   it('fills every placeholder of a custom template', () => {
-    // Prepare
     const template =
       '/:short_year/:i_month/:i_day/:hour-:minute-:second/:slug/:short_month-:long_month/:w_year-:w_day/:title:output_ext';
 
-    // Act
     const path = buildPermalink(
       template,
       parts({ date: new Date('2026-03-05T07:08:09Z'), slug: 'Pi_Day Recap' }),
     );
 
-    // Assert
     expect(path).toBe('/26/3/5/07-08-09/pi-day-recap/Mar-March/2026-4/Pi_Day-Recap.html');
   });
 
   it('writes date parts in the site time zone', () => {
-    // Prepare: 17:05 UTC on the 24th is already the 25th in Seoul
+    // 17:05 UTC on the 24th is already the 25th in Seoul
     const input = parts({ timezone: 'Asia/Seoul' });
 
-    // Act
     const path = buildPermalink('/:year/:month/:day/:hour/:title/', input);
 
-    // Assert
     expect(path).toBe('/2026/09/25/02/berlin-serving-night/');
   });
 
   it('slugifies and joins categories, collapsing empty ones', () => {
-    // Prepare
     const input = parts({ categories: ['Meetup Recaps', '', 'berlin', 'meetup recaps', '!!'] });
 
-    // Act
     const path = buildPermalink('date', input);
 
-    // Assert
     expect(path).toBe('/meetup-recaps/berlin/2026/09/24/berlin-serving-night.html');
   });
 
   it('collapses doubled slashes and adds the leading slash to a relative template', () => {
-    // Prepare
     const input = parts();
 
-    // Act
     const path = buildPermalink(':categories/recaps//:title/', input);
 
-    // Assert
     expect(path).toBe('/recaps/berlin-serving-night/');
   });
 
   it('keeps a template without placeholders as given, as Jekyll does for front matter permalinks', () => {
-    // Prepare
     const input = parts();
 
-    // Act
     const path = buildPermalink('/about/team.html', input);
 
-    // Assert
     expect(path).toBe('/about/team.html');
   });
 
   it('keeps case and URL-safe punctuation in :title but not in :slug', () => {
-    // Prepare
     const input = parts({ slug: "Q&A: what's next?" });
 
-    // Act
     const title = buildPermalink('/:title', input);
     const slug = buildPermalink('/:slug', input);
 
-    // Assert
     expect(title).toBe("/Q&A-what's-next");
     expect(slug).toBe('/q-a-what-s-next');
   });
 
   it('rejects an unknown placeholder, naming it', () => {
-    // Prepare
     const input = parts();
 
-    // Act
     const act = () => buildPermalink('/:year/:titel/', input);
 
-    // Assert
     expect(act).toThrow(PermalinkError);
     expect(act).toThrow(/':titel'/);
   });

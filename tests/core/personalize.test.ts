@@ -42,15 +42,12 @@ function makeRecipient(overrides: Partial<Recipient> = {}): Recipient {
 
 describe('PLACEHOLDERS', () => {
   it('are tokens that HTML escaping, Mustache and upper-casing leave untouched', () => {
-    // Prepare
     const tokens = Object.values(P);
 
-    // Act
     const escaped = tokens.map((t) => Mustache.render('{{t}}', { t }));
     const upper = tokens.map((t) => t.toUpperCase());
     const asText = tokens.map((t) => convert(`<h1>${t}</h1>`, { wordwrap: 20 }));
 
-    // Assert
     expect(new Set(tokens).size).toBe(4);
     expect(escaped).toEqual(tokens);
     expect(upper).toEqual(tokens);
@@ -60,14 +57,11 @@ describe('PLACEHOLDERS', () => {
 
 describe('compilePersonalizer', () => {
   it('fills every placeholder: HTML-escaped in the HTML part, raw in the text part', () => {
-    // Prepare
     const personalize = compilePersonalizer(makeEmail());
     const recipient = makeRecipient({ name: 'Ada <b>&</b>', email: "o'hara@example.com" });
 
-    // Act
     const out = personalize(recipient);
 
-    // Assert
     expect(out.html).toContain('<p>Hi Ada &lt;b&gt;&amp;&lt;/b&gt;,</p>');
     expect(out.html).toContain('href="https://recaps.test/api/unsubscribe?token=abc&amp;x=1"');
     expect(out.html).toContain('href="https://recaps.test/2026/03/14/pi-day-meetup.html"');
@@ -83,23 +77,18 @@ describe('compilePersonalizer', () => {
   });
 
   it('greets without a name when the recipient has none', () => {
-    // Prepare
     const personalize = compilePersonalizer(makeEmail());
 
-    // Act
     const out = personalize(makeRecipient({ name: undefined }));
     const blank = personalize(makeRecipient({ name: '   ' }));
 
-    // Assert
     expect(out.text.startsWith('Hi there,\n')).toBe(true);
     expect(blank.text.startsWith('Hi there,\n')).toBe(true);
   });
 
   it('gives each recipient their own values from one compiled email', () => {
-    // Prepare
     const personalize = compilePersonalizer(makeEmail());
 
-    // Act
     const a = personalize(
       makeRecipient({ email: 'a@example.com', unsubscribeUrl: 'https://recaps.test/u?token=a' }),
     );
@@ -107,34 +96,27 @@ describe('compilePersonalizer', () => {
       makeRecipient({ email: 'b@example.com', unsubscribeUrl: 'https://recaps.test/u?token=b' }),
     );
 
-    // Assert
     expect(a.text).toContain('Sent to a@example.com. Unsubscribe [https://recaps.test/u?token=a]');
     expect(b.text).toContain('Sent to b@example.com. Unsubscribe [https://recaps.test/u?token=b]');
     expect(a.html).not.toContain('b@example.com');
   });
 
   it('replaces repeated placeholders and leaves text without them as it is', () => {
-    // Prepare
     const email = makeEmail({ html: `${P.email}|${P.email}`, text: 'no tokens here' });
 
-    // Act
     const out = compilePersonalizer(email)(makeRecipient());
 
-    // Assert
     expect(out.html).toBe('ada@example.com|ada@example.com');
     expect(out.text).toBe('no tokens here');
   });
 
   it('refuses URLs that are not http(s) and emails with line breaks', () => {
-    // Prepare
     const personalize = compilePersonalizer(makeEmail());
 
-    // Act
     const badUrl = () => personalize(makeRecipient({ unsubscribeUrl: 'javascript:alert(1)' }));
     const badView = () => personalize(makeRecipient({ viewUrl: 'https://x.test/"onmouseover="a' }));
     const badEmail = () => personalize(makeRecipient({ email: 'a@example.com\r\nBcc: b@example.com' }));
 
-    // Assert
     expect(badUrl).toThrow(PersonalizeError);
     expect(badUrl).toThrow(/unsubscribeUrl/);
     expect(badView).toThrow(/viewUrl/);

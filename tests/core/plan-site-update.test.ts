@@ -77,14 +77,11 @@ const posts = [1, 2, 3, 4, 5, 6].map((n) => post(n));
 
 describe('renderSiteUpdate', () => {
   it('renders exactly what buildSite renders when the plan is full', () => {
-    // Prepare
     const { index, fragments, rendered } = state([...posts, post(7, { draft: true })]);
     const plan = planSiteUpdate(emptyIndex(), index, { changed: [], full: true, feedLimit: LIMIT });
 
-    // Act
     const files = renderSiteUpdate(plan, index, fragments, site, TEMPLATES);
 
-    // Assert
     const expected = buildSite(site, rendered, TEMPLATES);
     const byPath = (list: { path: string; body: unknown }[]) =>
       Object.fromEntries(list.map((f) => [f.path, f.body])) as Record<string, unknown>;
@@ -93,11 +90,9 @@ describe('renderSiteUpdate', () => {
   });
 
   it('names a missing fragment', () => {
-    // Prepare
     const { index } = state(posts);
     const plan = planSiteUpdate(emptyIndex(), index, { changed: [], full: true, feedLimit: LIMIT });
 
-    // Act + Assert
     expect(() => renderSiteUpdate(plan, index, new Map(), site, TEMPLATES)).toThrow(
       /post 2026-03-06-meetup-6 is missing/,
     );
@@ -106,18 +101,15 @@ describe('renderSiteUpdate', () => {
 
 describe('planSiteUpdate', () => {
   it('for a new newest post: its page, the previous newest page, its tags, the feeds it enters', () => {
-    // Prepare
     const before = state(posts).index;
     const after = state([...posts, post(7)]).index;
 
-    // Act
     const plan = planSiteUpdate(before, after, {
       changed: ['2026-03-07-meetup-7'],
       full: false,
       feedLimit: LIMIT,
     });
 
-    // Assert
     expect(plan).toEqual({
       full: false,
       postPages: ['2026-03-07-meetup-7', '2026-03-06-meetup-6'],
@@ -131,18 +123,16 @@ describe('planSiteUpdate', () => {
   });
 
   it('for an edit of an old post outside every feed window: its page only', () => {
-    // Prepare: the body changed, the metadata did not; eight posts, so meetup 1 is in no window.
+    // The body changed, the metadata did not; eight posts, so meetup 1 is in no window.
     const before = state([1, 2, 3, 4, 5, 6, 7, 8].map((n) => post(n))).index;
     const after = before;
 
-    // Act
     const plan = planSiteUpdate(before, after, {
       changed: ['2026-03-01-meetup-1'],
       full: false,
       feedLimit: LIMIT,
     });
 
-    // Assert
     expect(plan).toMatchObject({
       postPages: ['2026-03-01-meetup-1'],
       tagPages: [],
@@ -154,7 +144,7 @@ describe('planSiteUpdate', () => {
   });
 
   it('deletes the old page of a moved post and the pages and feeds of a tag nobody uses any more', () => {
-    // Prepare: meetup 1 is the only `odd` post left after its edit, and gets a new path and tag.
+    // Meetup 1 is the only `odd` post left after its edit, and gets a new path and tag.
     const onlyOneOdd = posts.map((p) =>
       p.slug === 'meetup-1' || p.tags[0] === 'even' ? p : { ...p, tags: ['all'] },
     );
@@ -166,10 +156,8 @@ describe('planSiteUpdate', () => {
     });
     const after = state(onlyOneOdd.map((p) => (p.slug === 'meetup-1' ? moved : p))).index;
 
-    // Act
     const plan = planSiteUpdate(before, after, { changed: [moved.id], full: false, feedLimit: LIMIT });
 
-    // Assert
     expect(plan.deletes).toEqual([
       '/2026/03/01/meetup-1.html',
       '/tags/odd/atom.xml',
@@ -182,14 +170,11 @@ describe('planSiteUpdate', () => {
   });
 
   it('for a removal: the neighbours’ pages and the feeds the post leaves; nothing of the post is read', () => {
-    // Prepare
     const before = state(posts).index;
     const after = removeEntry(before, '2026-03-05-meetup-5');
 
-    // Act
     const plan = planSiteUpdate(before, after, { changed: [], full: false, feedLimit: LIMIT });
 
-    // Assert
     expect(plan.deletes).toEqual(['/2026/03/05/meetup-5.html']);
     expect(plan.postPages).toEqual(['2026-03-06-meetup-6', '2026-03-04-meetup-4']);
     expect(plan.siteFeeds).toBe(true);
@@ -197,18 +182,15 @@ describe('planSiteUpdate', () => {
   });
 
   it('re-renders everything when the render key changed', () => {
-    // Prepare
     const { index } = state(posts);
     const stale = { ...index, renderKey: renderKey(makeSite({ title: 'Old title' }), TEMPLATES) };
 
-    // Act
     const plan = planSiteUpdate(stale, index, {
       changed: [],
       full: stale.renderKey !== index.renderKey,
       feedLimit: LIMIT,
     });
 
-    // Assert
     expect(plan.full).toBe(true);
     expect(plan.postPages).toHaveLength(6);
     expect(plan.fragments).toHaveLength(6);

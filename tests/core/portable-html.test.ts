@@ -12,14 +12,11 @@ function portable(html: string): string {
 
 describe('toPortableHtml', () => {
   it('unwraps <picture> to a plain absolute <img> with alt and numeric width', () => {
-    // Prepare
     const html =
       '<p align="center">\n<picture>\n<source srcset="/assets/a.webp" type="image/webp">\n<img src="/assets/a.png" width="100%">\n</picture><br>\n</p>';
 
-    // Act
     const out = portable(html);
 
-    // Assert
     expect(out).toBe(
       '<p align="center">\n\n\n<img src="https://recaps.test/blog/assets/a.png" alt="" width="100%" />\n<br />\n</p>',
     );

@@ -40,16 +40,14 @@ function entry(p: Post, firstPublishedAt?: Date) {
 
 describe('indexEntry', () => {
   it('keeps the metadata pages and feeds need, with ISO dates and the listing excerpt', () => {
-    // Prepare: no summary, so the excerpt is the first paragraph.
+    // No summary, so the excerpt is the first paragraph.
     const p = post('pi-day', '2026-03-14T18:00:00Z', {
       summary: undefined,
       image: 'https://recaps.test/a.png',
     });
 
-    // Act
     const e = entry(p, new Date('2026-03-15T09:00:00Z'));
 
-    // Assert
     expect(e).toEqual({
       id: '2026-03-14-pi-day',
       sourceKey: 'posts/2026-03-14-pi-day.md',
@@ -70,7 +68,6 @@ describe('indexEntry', () => {
   });
 
   it('rebuilds a post whose feeds are byte-identical to the original post’s', () => {
-    // Prepare
     const site = makeSite();
     const rendered = renderPost(
       post('pi-day', '2026-03-14T18:00:00Z', {
@@ -82,7 +79,6 @@ describe('indexEntry', () => {
     );
     const e = indexEntry(rendered, 'posts/2026-03-14-pi-day.md');
 
-    // Act
     const rebuilt = buildFeeds(site, [
       {
         post: entryPost(JSON.parse(JSON.stringify(e))),
@@ -91,23 +87,19 @@ describe('indexEntry', () => {
       },
     ]);
 
-    // Assert
     expect(rebuilt).toEqual(buildFeeds(site, [rendered]));
   });
 });
 
 describe('index changes', () => {
   it('adds, replaces and removes entries without changing the index it was given', () => {
-    // Prepare
     const original = emptyIndex();
     const a = entry(post('a', '2026-03-01T10:00:00Z'));
 
-    // Act
     const added = upsertEntry(original, a);
     const replaced = upsertEntry(added, { ...a, title: 'Renamed' });
     const removed = removeEntry(replaced, a.id);
 
-    // Assert
     expect(original.posts).toEqual({});
     expect(added.posts[a.id]?.title).toBe('Pi Day Meetup');
     expect(replaced.posts[a.id]?.title).toBe('Renamed');
@@ -115,21 +107,18 @@ describe('index changes', () => {
   });
 
   it('finds a post by its source key only while that key is still its source', () => {
-    // Prepare: renamed with a stable id, the entry now names the new key.
+    // Renamed with a stable id, the entry now names the new key.
     const moved = { ...entry(post('a', '2026-03-01T10:00:00Z')), sourceKey: 'posts/2026-03-01-new-name.md' };
     const index = upsertEntry(emptyIndex(), moved);
 
-    // Act
     const byOld = entryForSource(index, 'posts/2026-03-01-a.md');
     const byNew = entryForSource(index, 'posts/2026-03-01-new-name.md');
 
-    // Assert
     expect(byOld).toBeUndefined();
     expect(byNew?.id).toBe(moved.id);
   });
 
   it('lists published entries newest first, same instant by path, drafts left out', () => {
-    // Prepare
     let index = emptyIndex();
     for (const p of [
       post('b', '2026-03-01T10:00:00Z'),
@@ -140,43 +129,33 @@ describe('index changes', () => {
       index = upsertEntry(index, entry(p));
     }
 
-    // Act
     const order = publishedEntries(index).map((e) => e.slug);
 
-    // Assert
     expect(order).toEqual(['c', 'a', 'b']);
   });
 });
 
 describe('parsePostIndex', () => {
   it('accepts what JSON.stringify made of an index', () => {
-    // Prepare
     const index = { ...upsertEntry(emptyIndex(), entry(post('a', '2026-03-01T10:00:00Z'))), renderKey: 'k1' };
 
-    // Act
     const parsed = parsePostIndex(JSON.parse(JSON.stringify(index)), 'index.json');
 
-    // Assert
     expect(parsed).toEqual(index);
   });
 
   it('names the file and field of a damaged index', () => {
-    // Prepare
     const damaged = { version: POST_INDEX_VERSION, posts: { x: { id: 'x', date: 'soon' } } };
 
-    // Act
     const parse = () => parsePostIndex(damaged, 's3://site/_herald/state/index.json');
 
-    // Assert
     expect(parse).toThrow(PostIndexError);
     expect(parse).toThrow(/^s3:\/\/site\/_herald\/state\/index\.json: posts\.x\./);
   });
 
   it('drops the render key of an index of another version, so everything is re-rendered', () => {
-    // Act
     const parsed = parsePostIndex({ version: POST_INDEX_VERSION + 1, renderKey: 'old', posts: {} }, 'i.json');
 
-    // Assert
     expect(parsed).toEqual({ version: POST_INDEX_VERSION, posts: {} });
   });
 });
@@ -185,13 +164,10 @@ describe('pathConflict', () => {
   const index = upsertEntry(emptyIndex(), entry(post('a', '2026-03-01T10:00:00Z')));
 
   it('names both files when another post already has the page', () => {
-    // Prepare
     const other = { ...entry(post('b', '2026-03-02T10:00:00Z')), path: '/2026/03/01/a.html' };
 
-    // Act
     const problem = pathConflict(index, other, filePath);
 
-    // Assert
     expect(problem).toEqual({
       file: 'posts/2026-03-02-b.md',
       field: 'permalink',
@@ -200,11 +176,9 @@ describe('pathConflict', () => {
   });
 
   it('refuses generated pages, tag pages and the private state prefix, but not the same post', () => {
-    // Prepare
     const base = entry(post('b', '2026-03-02T10:00:00Z'));
     const at = (path: string) => pathConflict(index, { ...base, path }, filePath);
 
-    // Act + Assert
     expect(at('/feed.xml')?.message).toMatch(/generated page \/feed\.xml/);
     expect(at('/')?.message).toMatch(/\/index\.html/);
     expect(at('/tags/x/')?.field).toBe('permalink');

@@ -28,7 +28,6 @@ function headerLine(parsed: ParsedMail, key: string): string | undefined {
 
 describe('buildPreviewMessage', () => {
   it('personalises for the sample reader and builds the full message', async () => {
-    // Prepare
     const site = makeSite({
       baseurl: '/blog',
       newsletter: {
@@ -39,11 +38,9 @@ describe('buildPreviewMessage', () => {
     });
     const date = new Date('2026-03-14T12:00:00Z');
 
-    // Act
     const preview = await buildPreviewMessage(makeEmail(), site, { date });
     const parsed = await simpleParser(preview.eml);
 
-    // Assert
     const unsubscribe = 'https://recaps.test/blog/api/unsubscribe?token=sample-token';
     expect(preview.text).toBe(
       `Hi there, View [https://recaps.test/2026/03/14/pi-day-meetup.html] Unsubscribe [${unsubscribe}] reader@example.com`,
@@ -67,14 +64,11 @@ describe('buildPreviewMessage', () => {
   });
 
   it('leaves out the mailto target when the site has no unsubscribe mailbox', async () => {
-    // Prepare
     const site = makeSite();
 
-    // Act
     const preview = await buildPreviewMessage(makeEmail(), site, { date: new Date('2026-03-14T12:00:00Z') });
     const parsed = await simpleParser(preview.eml);
 
-    // Assert
     const list = headerLine(parsed, 'list-unsubscribe');
     expect(list).toBe('List-Unsubscribe: <https://recaps.test/api/unsubscribe?token=sample-token>');
   });

@@ -3,13 +3,10 @@ import { renderMarkdown } from '../../functions/core/render-markdown.ts';
 
 describe('renderMarkdown', () => {
   it('renders GFM tables with column alignment', () => {
-    // Prepare
     const markdown = '| Scheduler | p50 |\n| --- | ---: |\n| static | 410 ms |\n';
 
-    // Act
     const html = renderMarkdown(markdown);
 
-    // Assert
     expect(html).toContain('<table>');
     expect(html).toContain('<th align="right">p50</th>');
     expect(html).toContain('<td align="right">410 ms</td>');

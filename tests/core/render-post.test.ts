@@ -4,17 +4,14 @@ import { makePost, makeSite } from '../helpers/fixtures.ts';
 
 describe('renderPost', () => {
   it('renders site HTML as written and portable HTML against the site root with baseurl', () => {
-    // Prepare
     const site = makeSite({ baseurl: '/blog' });
     const post = makePost({
       url: 'https://recaps.test/blog/2026/03/14/pi-day-meetup.html',
       body: '## Recap\n\n![Stage](/assets/pi/stage.png)\n\n[Details](#recap) and [slides](slides.pdf)\n',
     });
 
-    // Act
     const rendered = renderPost(post, site);
 
-    // Assert
     expect(rendered.post).toBe(post);
     expect(rendered.html).toBe(
       '<h2 id="recap">Recap</h2>\n<p><img src="/assets/pi/stage.png" alt="Stage"></p>\n<p><a href="#recap">Details</a> and <a href="slides.pdf">slides</a></p>\n',

@@ -22,13 +22,10 @@ function problemsOf(act: () => unknown): ContentError['problems'] {
 
 describe('parseSiteConfig (herald)', () => {
   it('reads the sample content/site.yml', () => {
-    // Prepare
     const source = readFileSync(new URL('../../content/site.yml', import.meta.url), 'utf8');
 
-    // Act
     const site = parseSiteConfig(source, 'content/site.yml', 'herald');
 
-    // Assert
     expect(site).toMatchObject({
       title: 'Open Inference Meetups',
       url: 'https://recaps.example.org',
@@ -40,13 +37,10 @@ describe('parseSiteConfig (herald)', () => {
   });
 
   it('fills defaults for everything optional', () => {
-    // Prepare
     const source = `${MINIMAL.join('\n')}\n`;
 
-    // Act
     const site = parseSiteConfig(source, 'site.yml', 'herald');
 
-    // Assert
     expect(site).toEqual({
       title: 'Fixture Meetups',
       description: '',
@@ -67,7 +61,6 @@ describe('parseSiteConfig (herald)', () => {
   });
 
   it('maps every snake_case newsletter key and normalises url and baseurl', () => {
-    // Prepare
     const source = [
       'title: Fixture Meetups',
       'url: https://fixture.test/',
@@ -89,10 +82,8 @@ describe('parseSiteConfig (herald)', () => {
       'unknown_key: ignored',
     ].join('\n');
 
-    // Act
     const site = parseSiteConfig(source, 'site.yml', 'herald');
 
-    // Assert
     expect(site).toEqual({
       title: 'Fixture Meetups',
       description: '',
@@ -117,19 +108,15 @@ describe('parseSiteConfig (herald)', () => {
   });
 
   it('defaults the subscribe action under the baseurl', () => {
-    // Prepare
     const source = [...MINIMAL, 'baseurl: /recaps/'].join('\n');
 
-    // Act
     const site = parseSiteConfig(source, 'site.yml', 'herald');
 
-    // Assert
     expect(site.baseurl).toBe('/recaps');
     expect(site.newsletter.subscribeAction).toBe('/recaps/api/subscribe');
   });
 
   it('reports every invalid field with file, line, field path and value', () => {
-    // Prepare
     const source = [
       'title: Fixture Meetups',
       'url: ftp://fixture.test',
@@ -140,10 +127,8 @@ describe('parseSiteConfig (herald)', () => {
       '  max_age_days: -1',
     ].join('\n');
 
-    // Act
     const problems = problemsOf(() => parseSiteConfig(source, 'content/site.yml', 'herald'));
 
-    // Assert
     expect(problems).toEqual([
       expect.objectContaining({
         file: 'content/site.yml',
@@ -170,7 +155,6 @@ describe('parseSiteConfig (herald)', () => {
   });
 
   it('requires a postal address in a Herald site, together with other problems', () => {
-    // Prepare
     const source = [
       'title: Fixture Meetups',
       'url: https://fixture.test/blog',
@@ -178,10 +162,8 @@ describe('parseSiteConfig (herald)', () => {
       '  max_age_days: 2',
     ].join('\n');
 
-    // Act
     const problems = problemsOf(() => parseSiteConfig(source, 'site.yml', 'herald'));
 
-    // Assert
     expect(problems).toEqual([
       expect.objectContaining({ file: 'site.yml', line: 2, field: 'url' }),
       {
@@ -194,26 +176,20 @@ describe('parseSiteConfig (herald)', () => {
   });
 
   it('reports a missing required key by name', () => {
-    // Prepare
     const source = ['url: https://fixture.test', 'newsletter:', '  postal_address: Lane 1'].join('\n');
 
-    // Act
     const problems = problemsOf(() => parseSiteConfig(source, 'site.yml', 'herald'));
 
-    // Assert
     expect(problems).toEqual([{ file: 'site.yml', field: 'title', message: 'is required' }]);
   });
 
   it('rejects an unknown permalink style and an unknown placeholder', () => {
-    // Prepare
     const typo = [...MINIMAL, 'permalink: prety'].join('\n');
     const placeholder = [...MINIMAL, 'permalink: /:year/:titel/'].join('\n');
 
-    // Act
     const typoProblems = problemsOf(() => parseSiteConfig(typo, 'site.yml', 'herald'));
     const placeholderProblems = problemsOf(() => parseSiteConfig(placeholder, 'site.yml', 'herald'));
 
-    // Assert
     expect(typoProblems).toEqual([
       expect.objectContaining({ line: 5, field: 'permalink', message: expect.stringContaining('"prety"') }),
     ]);
@@ -223,13 +199,10 @@ describe('parseSiteConfig (herald)', () => {
   });
 
   it('rejects an unparsable since date, naming the value', () => {
-    // Prepare
     const source = [...MINIMAL.slice(0, 4), '  since: last spring'].join('\n');
 
-    // Act
     const problems = problemsOf(() => parseSiteConfig(source, 'site.yml', 'herald'));
 
-    // Assert
     expect(problems).toEqual([
       {
         file: 'site.yml',
@@ -241,7 +214,6 @@ describe('parseSiteConfig (herald)', () => {
   });
 
   it('reports malformed YAML with its line', () => {
-    // Prepare
     const source = [
       'title: Fixture Meetups',
       'url: https://fixture.test',
@@ -250,40 +222,32 @@ describe('parseSiteConfig (herald)', () => {
       'x: 1',
     ].join('\n');
 
-    // Act
     const problems = problemsOf(() => parseSiteConfig(source, 'site.yml', 'herald'));
 
-    // Assert
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatchObject({ file: 'site.yml', message: expect.stringMatching(/^invalid YAML/) });
     expect(problems[0]?.line).toBeGreaterThanOrEqual(4);
   });
 
   it('reports a duplicated key instead of silently keeping the last one', () => {
-    // Prepare
     const source = [...MINIMAL, 'title: Second Title'].join('\n');
 
-    // Act
     const problems = problemsOf(() => parseSiteConfig(source, 'site.yml', 'herald'));
 
-    // Assert
     expect(problems).toEqual([
       expect.objectContaining({ file: 'site.yml', line: 5, message: expect.stringMatching(/unique/) }),
     ]);
   });
 
   it('accepts an already parsed mapping, without line numbers', () => {
-    // Prepare
     const raw = {
       title: 'Fixture',
       url: 'https://fixture.test',
       newsletter: { postal_address: 'Lane 1', max_age_days: 'soon' },
     };
 
-    // Act
     const problems = problemsOf(() => parseSiteConfig(raw, 'site.yml', 'herald'));
 
-    // Assert
     expect(problems).toEqual([
       { file: 'site.yml', field: 'newsletter.max_age_days', message: expect.stringContaining('"soon"') },
     ]);
@@ -292,7 +256,6 @@ describe('parseSiteConfig (herald)', () => {
 
 describe('parseSiteConfig (jekyll)', () => {
   it('reads the Jekyll keys, ignores Jekyll-only ones and defaults the newsletter', () => {
-    // Prepare
     const source = [
       'title: Jekyll Fixture',
       'description: A blog',
@@ -307,10 +270,8 @@ describe('parseSiteConfig (jekyll)', () => {
       'feed: { path: atom.xml }',
     ].join('\n');
 
-    // Act
     const site = parseSiteConfig(source, '_config.yml', 'jekyll');
 
-    // Assert
     expect(site).toEqual({
       title: 'Jekyll Fixture',
       description: 'A blog',
@@ -332,7 +293,6 @@ describe('parseSiteConfig (jekyll)', () => {
   });
 
   it('lets a herald: block set the newsletter and override top-level keys', () => {
-    // Prepare
     const source = [
       'title: Jekyll Fixture',
       'url: https://jekyll.test',
@@ -344,17 +304,14 @@ describe('parseSiteConfig (jekyll)', () => {
       '    postal_address: Lane 9, Town',
     ].join('\n');
 
-    // Act
     const site = parseSiteConfig(source, '_config.yml', 'jekyll');
 
-    // Assert
     expect(site.title).toBe('Jekyll Fixture Newsletter');
     expect(site.feed.limit).toBe(10);
     expect(site.newsletter).toMatchObject({ fromAddress: 'news@jekyll.test', postalAddress: 'Lane 9, Town' });
   });
 
   it('names problems inside the herald: block by their full path and line', () => {
-    // Prepare
     const source = [
       'title: Jekyll Fixture',
       'url: https://jekyll.test',
@@ -364,10 +321,8 @@ describe('parseSiteConfig (jekyll)', () => {
       '    reply_to: nobody',
     ].join('\n');
 
-    // Act
     const problems = problemsOf(() => parseSiteConfig(source, '_config.yml', 'jekyll'));
 
-    // Assert
     expect(problems).toEqual([
       expect.objectContaining({
         file: '_config.yml',
@@ -385,13 +340,10 @@ describe('parseSiteConfig (jekyll)', () => {
   });
 
   it('requires url in a Jekyll site too', () => {
-    // Prepare
     const source = 'title: Jekyll Fixture\n';
 
-    // Act
     const problems = problemsOf(() => parseSiteConfig(source, '_config.yml', 'jekyll'));
 
-    // Assert
     expect(problems).toEqual([{ file: '_config.yml', field: 'url', message: 'is required' }]);
   });
 });

@@ -4,16 +4,13 @@ import { buildSitemap } from '../../functions/core/sitemap.ts';
 
 describe('buildSitemap', () => {
   it('writes a sitemaps.org urlset with escaped absolute URLs and ISO lastmod', () => {
-    // Prepare
     const entries = [
       { loc: 'https://recaps.test/blog/', lastmod: new Date('2026-09-30T08:00:00Z') },
       { loc: 'https://recaps.test/blog/search.html?q=a&b=c' },
     ];
 
-    // Act
     const xml = buildSitemap(entries);
 
-    // Assert
     expect(XMLValidator.validate(xml)).toBe(true);
     expect(xml).toBe(
       [
@@ -29,36 +26,28 @@ describe('buildSitemap', () => {
   });
 
   it('writes a repeated URL once, keeping the first entry', () => {
-    // Prepare
     const entries = [
       { loc: 'https://recaps.test/', lastmod: new Date('2026-01-01T00:00:00Z') },
       { loc: 'https://recaps.test/', lastmod: new Date('2026-02-01T00:00:00Z') },
     ];
 
-    // Act
     const xml = buildSitemap(entries);
 
-    // Assert
     expect(xml.match(/<url>/g)).toHaveLength(1);
     expect(xml).toContain('2026-01-01T00:00:00.000Z');
   });
 
   it('refuses relative URLs, which search engines ignore', () => {
-    // Prepare
     const entries = [{ loc: '/2026/03/14/pi-day.html' }];
 
-    // Act
     const act = () => buildSitemap(entries);
 
-    // Assert
     expect(act).toThrow('sitemap: loc must be an absolute http(s) URL, got "/2026/03/14/pi-day.html"');
   });
 
   it('writes an empty urlset for a site with no pages', () => {
-    // Act
     const xml = buildSitemap([]);
 
-    // Assert
     expect(XMLValidator.validate(xml)).toBe(true);
     expect(xml).toContain('<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n</urlset>');
   });

@@ -48,10 +48,8 @@ function makeSubscriber(overrides: Partial<Subscriber> = {}): Subscriber {
 
 describe('decideSubscribe', () => {
   it('creates a pending subscriber and sends a confirmation for a new address', () => {
-    // Act
     const decision = decideSubscribe(undefined, request());
 
-    // Assert
     expect(decision.sendConfirmation).toBe(true);
     expect(decision.save).toMatchObject({
       status: 'pending',
@@ -62,21 +60,17 @@ describe('decideSubscribe', () => {
   });
 
   it('does not resend to a pending address within 15 minutes, and does after', () => {
-    // Prepare
     const pending = makeSubscriber();
 
-    // Act
     const early = decideSubscribe(pending, request(minutes(14)));
     const later = decideSubscribe(pending, request(minutes(15)));
 
-    // Assert
     expect(early).toEqual({ sendConfirmation: false });
     expect(later.sendConfirmation).toBe(true);
     expect(later.save).toMatchObject({ confirmationSentAt: minutes(15), pendingSince: T0, version: 2 });
   });
 
   it('sends nothing and writes nothing for confirmed or suppressed addresses', () => {
-    // Act / Assert
     expect(decideSubscribe(makeSubscriber({ status: 'confirmed' }), request(minutes(60)))).toEqual({
       sendConfirmation: false,
     });
@@ -87,17 +81,14 @@ describe('decideSubscribe', () => {
   });
 
   it('moves an unsubscribed address back to pending with fresh consent', () => {
-    // Prepare
     const unsubscribed = makeSubscriber({
       status: 'unsubscribed',
       confirmedAt: T0,
       unsubscribedAt: minutes(5),
     });
 
-    // Act
     const decision = decideSubscribe(unsubscribed, request(minutes(60)));
 
-    // Assert
     expect(decision.sendConfirmation).toBe(true);
     expect(decision.save).toMatchObject({
       status: 'pending',
@@ -110,14 +101,12 @@ describe('decideSubscribe', () => {
 
 describe('decideConfirm', () => {
   it('confirms a pending subscriber and records the confirmation evidence', () => {
-    // Act
     const outcome = decideConfirm(makeSubscriber(), {
       tokenIssuedAt: T0,
       now: minutes(3),
       ip: '203.0.113.2',
     });
 
-    // Assert
     expect(outcome.kind).toBe('confirmed');
     if (outcome.kind !== 'confirmed') return;
     expect(outcome.save).toMatchObject({ status: 'confirmed', confirmedAt: minutes(3), version: 2 });
@@ -129,14 +118,12 @@ describe('decideConfirm', () => {
   });
 
   it('is idempotent for a confirmed subscriber', () => {
-    // Act / Assert
     expect(decideConfirm(makeSubscriber({ status: 'confirmed' }), { tokenIssuedAt: T0, now: T0 })).toEqual({
       kind: 'already-confirmed',
     });
   });
 
   it('refuses after unsubscribe, after suppression, and for tokens older than the pending period', () => {
-    // Act / Assert
     expect(
       decideConfirm(makeSubscriber({ status: 'unsubscribed' }), { tokenIssuedAt: T0, now: T0 }).kind,
     ).toBe('stale');
@@ -152,7 +139,6 @@ describe('decideConfirm', () => {
 
 describe('decideResend', () => {
   it('resends only to pending subscribers outside the throttle window', () => {
-    // Act / Assert
     expect(decideResend(makeSubscriber(), minutes(10)).sendConfirmation).toBe(false);
     expect(decideResend(makeSubscriber(), minutes(20)).sendConfirmation).toBe(true);
     expect(decideResend(makeSubscriber({ status: 'confirmed' }), minutes(20)).sendConfirmation).toBe(false);
@@ -161,13 +147,10 @@ describe('decideResend', () => {
 
 describe('decideUnsubscribe', () => {
   it('unsubscribes once and is a no-op afterwards; suppression stays', () => {
-    // Prepare
     const first = decideUnsubscribe(makeSubscriber({ status: 'confirmed' }), minutes(1));
 
-    // Act
     const second = first.save ? decideUnsubscribe(first.save, minutes(2)) : undefined;
 
-    // Assert
     expect(first.save).toMatchObject({ status: 'unsubscribed', unsubscribedAt: minutes(1) });
     expect(second).toEqual({});
     expect(decideUnsubscribe(makeSubscriber({ status: 'suppressed' }), T0)).toEqual({});
@@ -176,31 +159,25 @@ describe('decideUnsubscribe', () => {
 
 describe('decideFeedback', () => {
   it('suppresses at once on a permanent bounce or complaint', () => {
-    // Prepare
     const sub = makeSubscriber({ status: 'confirmed' });
 
-    // Act
     const bounce = decideFeedback(sub, 'permanent-bounce', minutes(1));
     const complaint = decideFeedback(sub, 'complaint', minutes(1));
 
-    // Assert
     expect(bounce.save).toMatchObject({ status: 'suppressed', suppressionReason: 'bounce' });
     expect(complaint.save).toMatchObject({ status: 'suppressed', suppressionReason: 'complaint' });
     expect(bounce.save && isMailable(bounce.save)).toBe(false);
   });
 
   it('counts transient bounces up to the threshold', () => {
-    // Prepare
     let sub = makeSubscriber({ status: 'confirmed' });
     const statuses: string[] = [];
 
-    // Act
     for (let i = 0; i < DEFAULT_POLICY.transientBounceThreshold; i++) {
       sub = decideFeedback(sub, 'transient-bounce', minutes(i)).save ?? sub;
       statuses.push(`${sub.status}:${sub.softBounces}`);
     }
 
-    // Assert
     expect(statuses).toEqual(['confirmed:1', 'confirmed:2', 'suppressed:3']);
   });
 });

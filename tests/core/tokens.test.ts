@@ -16,32 +16,25 @@ function confirmToken(k = keys()): string {
 
 describe('signToken / verifyToken', () => {
   it('round-trips subscriber id and issue time', () => {
-    // Prepare
     const token = confirmToken();
 
-    // Act
     const result = verifyToken(keys(), token, { purpose: 'confirm', now: ISSUED });
 
-    // Assert
     expect(result).toEqual({ ok: true, subscriberId: SUBSCRIBER, issuedAt: ISSUED });
     expect(token).toMatch(/^a\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
   });
 
   it('is deterministic for the same claims and key', () => {
-    // Prepare / Act
     const first = confirmToken();
     const second = confirmToken();
 
-    // Assert
     expect(first).toBe(second);
   });
 
   it('reports expired only after maxAgeMs', () => {
-    // Prepare
     const token = confirmToken();
     const week = 7 * 24 * 3600_000;
 
-    // Act
     const justInTime = verifyToken(keys(), token, {
       purpose: 'confirm',
       now: new Date(ISSUED.getTime() + week),
@@ -53,22 +46,18 @@ describe('signToken / verifyToken', () => {
       maxAgeMs: week,
     });
 
-    // Assert
     expect(justInTime.ok).toBe(true);
     expect(late).toEqual({ ok: false, reason: 'expired' });
   });
 
   it('never expires without maxAgeMs', () => {
-    // Prepare
     const token = signToken(keys(), { purpose: 'unsubscribe', subscriberId: SUBSCRIBER, issuedAt: ISSUED });
 
-    // Act
     const result = verifyToken(keys(), token, {
       purpose: 'unsubscribe',
       now: new Date('2040-01-01T00:00:00Z'),
     });
 
-    // Assert
     expect(result.ok).toBe(true);
   });
 
@@ -94,67 +83,52 @@ describe('signToken / verifyToken', () => {
     ['empty', () => ''],
     ['garbage', () => 'not a token at all'],
   ])('rejects a %s token as invalid', (_label, mangle) => {
-    // Prepare
     const token = mangle(confirmToken());
 
-    // Act
     const result = verifyToken(keys(), token, { purpose: 'confirm', now: ISSUED });
 
-    // Assert
     expect(result).toEqual({ ok: false, reason: 'invalid' });
   });
 
   it('rejects a token for another purpose with the same invalid answer', () => {
-    // Prepare
     const token = signToken(keys(), { purpose: 'unsubscribe', subscriberId: SUBSCRIBER, issuedAt: ISSUED });
 
-    // Act
     const result = verifyToken(keys(), token, { purpose: 'confirm', now: ISSUED });
 
-    // Assert
     expect(result).toEqual({ ok: false, reason: 'invalid' });
   });
 
   it('reports a forged old token as invalid, not expired', () => {
-    // Prepare
     const forged = confirmToken(keys({ keys: { a: SECRET_B } }));
 
-    // Act
     const result = verifyToken(keys(), forged, {
       purpose: 'confirm',
       now: new Date('2030-01-01Z'),
       maxAgeMs: 1000,
     });
 
-    // Assert
     expect(result).toEqual({ ok: false, reason: 'invalid' });
   });
 
   it('rejects tokens issued far in the future', () => {
-    // Prepare
     const token = signToken(keys(), {
       purpose: 'confirm',
       subscriberId: SUBSCRIBER,
       issuedAt: new Date('2026-05-02Z'),
     });
 
-    // Act
     const result = verifyToken(keys(), token, { purpose: 'confirm', now: ISSUED });
 
-    // Assert
     expect(result).toEqual({ ok: false, reason: 'invalid' });
   });
 
   it('keeps verifying tokens of a retired current key after rotation', () => {
-    // Prepare
     const old = confirmToken(keys({ currentKeyId: 'a' }));
     const rotated = keys({ currentKeyId: 'b' });
 
-    // Act
     const oldResult = verifyToken(rotated, old, { purpose: 'confirm', now: ISSUED });
     const fresh = confirmToken(rotated);
 
-    // Assert
     expect(oldResult.ok).toBe(true);
     expect(fresh.startsWith('b.')).toBe(true);
     expect(
@@ -163,11 +137,9 @@ describe('signToken / verifyToken', () => {
   });
 
   it('refuses to sign with a short or missing key', () => {
-    // Prepare
     const short = { currentKeyId: 'a', keys: { a: Buffer.alloc(16).toString('base64') } };
     const missing = { currentKeyId: 'c', keys: { a: SECRET_A } };
 
-    // Act / Assert
     expect(() => confirmToken(short)).toThrow(TokenKeyError);
     expect(() => confirmToken(missing)).toThrow('current token key "c" is not in the key set');
   });

@@ -11,9 +11,9 @@ import { Writable } from 'node:stream';
 import { simpleParser } from 'mailparser';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { PortInUseError } from '../../functions/adapters/http-listen.ts';
 import { isSubscriber } from '../../functions/adapters/subscriber-store.ts';
 import { runLocalDev } from '../../functions/cli/dev.ts';
-import { PortInUseError } from '../../functions/cli/dev-server.ts';
 import { addressHash } from '../../functions/core/email-address.ts';
 import { RuntimeLockedError } from '../../functions/local/lock.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../functions/local/runtime.ts';
@@ -119,11 +119,11 @@ afterAll(async () => {
 
 describeWithBrowser('npm start, end to end', () => {
   it('subscribe, confirm, receive a new post, unsubscribe in one click, receive nothing more', async () => {
-    // Prepare: the banner was printed and the sample posts were published but not mailed
+    // The banner was printed and the sample posts were published but not mailed
     const banner = out.join('\n');
     const page = await browser.newPage({ viewport: { width: 800, height: 900 } });
 
-    // Act 1: subscribe on the site's own page, confirm from the emailed link
+    // Step 1: subscribe on the site's own page, confirm from the emailed link
     await page.goto(`${runtime.siteUrl}subscribe.html`);
     await page.screenshot({ path: 'test-output/e2e-subscribe-800.png', fullPage: true });
     await page.setViewportSize({ width: 375, height: 800 });
@@ -142,7 +142,7 @@ describeWithBrowser('npm start, end to end', () => {
     await page.click('button:has-text("Confirm")');
     await page.locator('h1', { hasText: 'You are subscribed' }).waitFor();
 
-    // Act 2: drop a new post into the content folder
+    // Step 2: drop a new post into the content folder
     const firstTitle = 'Journey Night: Caches in Practice';
     await writeFile(postFile('journey-night'), postSource(firstTitle));
     const newsletter = await waitFor('the newsletter in the outbox', () => outboxFor(READER, firstTitle));
@@ -164,7 +164,7 @@ describeWithBrowser('npm start, end to end', () => {
       "[...document.images].filter((img) => img.src.includes('/assets/')).every((img) => img.naturalWidth > 0)",
     );
 
-    // Act 3: one-click unsubscribe, as a mail provider does it (RFC 8058)
+    // Step 3: one-click unsubscribe, as a mail provider does it (RFC 8058)
     const unfolded = newsletter.raw.replace(/\r?\n[ \t]+/g, ' ');
     const unsubscribeUrl = /^List-Unsubscribe: <(https?:\/\/[^>]+)>/m.exec(unfolded)?.[1] ?? '';
     const oneClick = await fetch(unsubscribeUrl, {
@@ -174,7 +174,7 @@ describeWithBrowser('npm start, end to end', () => {
     });
     const reader = await runtime.subscribers.findByAddressHash(addressHash(READER));
 
-    // Act 4: another post
+    // Step 4: another post
     const secondTitle = 'Journey Night, Part Two';
     await writeFile(postFile('journey-night-two'), postSource(secondTitle));
     const second = await waitFor('the second campaign to complete', async () => {
@@ -196,16 +196,16 @@ describeWithBrowser('npm start, end to end', () => {
       reader && isSubscriber(reader) ? reader.id : '',
     ]);
 
-    // Assert: the banner
+    // The banner
     expect(banner).toContain(`Site             ${runtime.siteUrl}`);
     expect(banner).toContain(`Subscribe page   ${runtime.siteUrl}subscribe.html`);
     expect(banner).toContain(`Local inbox      ${runtime.inboxUrl}`);
     expect(banner).toContain('herald dev --reset');
     expect(banner).toMatch(/3 posts on the site, none mailed, 2 never to be mailed/);
-    // Assert: subscribe page and email fit a phone
+    // Subscribe page and email fit a phone
     expect(subscribeFits).toBe(true);
     expect(emailFits).toBe(true);
-    // Assert: the newsletter
+    // The newsletter
     expect(link?.startsWith(`${runtime.origin}/api/confirm?token=`)).toBe(true);
     expect(inSes.subject).toBe(firstTitle);
     expect(unfolded).toMatch(/^List-Unsubscribe: <http:\/\/localhost:\d+\/api\/unsubscribe\?token=/m);
@@ -216,7 +216,7 @@ describeWithBrowser('npm start, end to end', () => {
     expect(imagesLoaded).toBe(true);
     expect(feed).toContain(firstTitle);
     expect(archive).toContain(firstTitle);
-    // Assert: unsubscribed in one click; the next campaign does not count or mail them
+    // Unsubscribed in one click; the next campaign does not count or mail them
     expect(oneClick.status).toBe(200);
     expect(reader && isSubscriber(reader) ? reader.status : undefined).toBe('unsubscribed');
     expect(second.record.recipientCount).toBe(1);
@@ -232,11 +232,9 @@ describeWithBrowser('npm start, end to end', () => {
   });
 
   it('reports a post with errors as file:line: field: message, publishes nothing, and keeps running', async () => {
-    // Prepare
     const broken = postFile('broken-recap');
     const rel = `posts/${broken.split('/').pop()}`;
 
-    // Act
     await writeFile(broken, '---\ntitle: [unclosed\n---\n\nText.\n');
     const report = await waitFor('the problem report', async () => {
       await runtime.idle();
@@ -252,7 +250,6 @@ describeWithBrowser('npm start, end to end', () => {
       return page.includes(goodTitle) ? page : undefined;
     });
 
-    // Assert
     expect(report).toMatch(new RegExp(`\\n  ${rel.replace(/[.]/g, '\\.')}:\\d+: `));
     expect(report.match(/was not published/g)).toHaveLength(1);
     expect(report).not.toMatch(/\n\s+at /);
@@ -260,10 +257,8 @@ describeWithBrowser('npm start, end to end', () => {
   });
 
   it('refuses a second start on the same data folder, naming the PID and the URL', async () => {
-    // Prepare
     const lines: string[] = [];
 
-    // Act
     const error = await startLocalRuntime({ contentDir, dataDir: runtime.dataDir, port: 0 }).catch(
       (e: unknown) => e,
     );
@@ -272,7 +267,6 @@ describeWithBrowser('npm start, end to end', () => {
       { out: (l) => lines.push(l), err: (l) => lines.push(l) },
     );
 
-    // Assert
     expect(error).toBeInstanceOf(RuntimeLockedError);
     expect((error as RuntimeLockedError).pid).toBe(process.pid);
     expect(viaCli).toBeUndefined();
@@ -282,17 +276,14 @@ describeWithBrowser('npm start, end to end', () => {
   });
 
   it('names a busy port and the --port flag', async () => {
-    // Prepare
     const port = Number(new URL(runtime.origin).port);
     const lines: string[] = [];
 
-    // Act
     const session = await runLocalDev(
       { contentDir, dataDir: join(work, 'other-data'), port },
       { out: (l) => lines.push(l), err: (l) => lines.push(l) },
     );
 
-    // Assert
     expect(session).toBeUndefined();
     expect(lines).toContain(`herald dev: ${new PortInUseError(port).message}`);
   });

@@ -40,10 +40,8 @@ describe('delivery Lambda bundles', () => {
   it.each(['fanout', 'reconcile'])(
     'keeps SES, Secrets Manager, S3, nodemailer and token keys out of %s',
     async (handler) => {
-      // Act
       const { packages, files } = await bundledPackages(handler);
 
-      // Assert
       expect(packages).toContain('@aws-sdk/client-dynamodb');
       expect(packages).toContain('@aws-sdk/client-sqs');
       for (const heavy of [
@@ -55,16 +53,14 @@ describe('delivery Lambda bundles', () => {
         expect(packages, heavy).not.toContain(heavy);
       }
       expect(files).not.toContain('functions/adapters/token-keys.ts');
-      expect(files).not.toContain('functions/core/send-batch.ts');
+      expect(files).not.toContain('functions/app/send-batch.ts');
     },
     30_000,
   );
 
   it('keeps S3 out of send', async () => {
-    // Act
     const { packages, files } = await bundledPackages('send');
 
-    // Assert
     expect(packages).toContain('@aws-sdk/client-ses');
     expect(files).toContain('functions/adapters/token-keys.ts');
     expect(packages).not.toContain('@aws-sdk/client-s3');

@@ -1,6 +1,6 @@
 import type { SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import type { DeliveryMessage } from '../../functions/core/send-batch.ts';
+import type { DeliveryMessage } from '../../functions/app/send-batch.ts';
 import { createSendHandler } from '../../functions/handlers/send.ts';
 
 function sqsEvent(...bodies: string[]): SQSEvent {
@@ -33,7 +33,6 @@ const message = (subscriberId: string): DeliveryMessage => ({
 
 describe('send handler (SQS batch)', () => {
   it('reports unreadable messages and retryable outcomes as batch item failures, nothing else', async () => {
-    // Prepare
     const seen: DeliveryMessage[] = [];
     const errors: string[] = [];
     const handler = createSendHandler({
@@ -50,7 +49,6 @@ describe('send handler (SQS batch)', () => {
       log: { warn: () => undefined, error: (msg: string) => errors.push(msg) },
     });
 
-    // Act
     const result = await handler(
       sqsEvent(
         JSON.stringify(message('ok')),
@@ -61,7 +59,6 @@ describe('send handler (SQS batch)', () => {
       ),
     );
 
-    // Assert
     expect(seen.map((m) => m.subscriberId)).toEqual(['ok', 'retry', 'boom']);
     expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['m1', 'm2', 'm3', 'm4']);
     expect(errors).toEqual(['invalid delivery message', 'invalid delivery message', 'delivery failed']);

@@ -8,7 +8,7 @@ describe('subscription function bundles', () => {
   it.each(['subscribe', 'confirm'])(
     '%s leaves html-to-text out (its text part is precompiled)',
     async (handler) => {
-      // Act: bundled as infra/constructs/herald-function.ts bundles functions that do not render
+      // Bundled as infra/constructs/herald-function.ts bundles functions that do not render
       const { metafile } = await build({
         entryPoints: [`functions/handlers/${handler}.ts`],
         absWorkingDir: repoRoot,
@@ -22,7 +22,6 @@ describe('subscription function bundles', () => {
         logLevel: 'silent',
       });
 
-      // Assert
       const inputs = Object.keys(metafile.inputs);
       expect(inputs).toContain('functions/adapters/confirmation-email.ts');
       expect(

@@ -7,13 +7,13 @@ import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadFeedbackConfig, loadSubscriptionConfig } from '../../functions/handlers/config.ts';
+import { loadFeedbackConfig, loadSubscriptionConfig } from '../../functions/wiring/config.ts';
 import {
   loadFanoutConfig,
   loadReconcileConfig,
   loadSendConfig,
-} from '../../functions/handlers/delivery-config.ts';
-import { loadPublishConfig } from '../../functions/handlers/publish-deps.ts';
+} from '../../functions/wiring/delivery-config.ts';
+import { loadPublishConfig } from '../../functions/wiring/publish-deps.ts';
 import { loadInfraConfig } from '../../infra/config.ts';
 import { FANOUT_TIMEOUT, SEND_TIMEOUT } from '../../infra/constructs/delivery.ts';
 import { BOUNCE_RATE_ALARM, COMPLAINT_RATE_ALARM } from '../../infra/constructs/operations.ts';

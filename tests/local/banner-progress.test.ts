@@ -48,10 +48,8 @@ function campaign(overrides: Partial<Campaign> = {}): Campaign {
 
 describe('banner', () => {
   it('names the site, subscribe page, feeds, inbox, data folder and how to reset', () => {
-    // Act
     const lines = formatBanner(info());
 
-    // Assert
     expect(lines).toContain('  Site             http://localhost:3000/');
     expect(lines).toContain('  Subscribe page   http://localhost:3000/subscribe.html');
     expect(lines).toContain(
@@ -65,20 +63,16 @@ describe('banner', () => {
   });
 
   it('explains why the back catalogue was not mailed, and how to see a mailing', () => {
-    // Act
     const text = formatBanner(info()).join('\n');
 
-    // Assert
     expect(text).toContain('3 posts on the site, none mailed, 2 never to be mailed');
     expect(text).toContain('more than 7 days (newsletter.max_age_days)');
     expect(text).toContain('add test readers with --demo-subscribers 100');
   });
 
   it('points at the problems printed above when a post failed', () => {
-    // Act
     const text = formatBanner(info({ failed: 1, confirmedSubscribers: 5, demoAdded: 5 })).join('\n');
 
-    // Assert
     expect(text).toContain('1 not published (see the problems above)');
     expect(text).toContain('5 confirmed (5 demo readers added)');
   });
@@ -103,10 +97,8 @@ describe('mailing progress', () => {
   });
 
   it('summarises a finished campaign with counts per state and the rate', () => {
-    // Prepare
     const counts: StateCounts = { ...emptyCounts(), sent: 990, suppressed: 4, failed: 1 };
 
-    // Act
     const line = formatMailingSummary(
       campaign(),
       {
@@ -121,14 +113,12 @@ describe('mailing progress', () => {
       new Date('2026-11-30T10:00:05Z'),
     );
 
-    // Assert
     expect(line).toBe(
       'mailed "Serving Night" to 1000 confirmed subscribers: 990 sent, 9 suppressed, 1 failed, 0 unknown in 5.0 s (198/s)',
     );
   });
 
   it('prints one summary when a campaign started in this run completes, and none for older ones', async () => {
-    // Prepare
     const lines: string[] = [];
     let counts: StateCounts = { ...emptyCounts(), sent: 400 };
     const records: CampaignRecord[] = [
@@ -148,14 +138,12 @@ describe('mailing progress', () => {
       intervalMs: 5,
     });
 
-    // Act
     progress.wake();
     await new Promise((resolve) => setTimeout(resolve, 20));
     counts = { ...emptyCounts(), sent: 1000 };
     await progress.settled();
     await progress.stop();
 
-    // Assert
     expect(lines).toEqual([
       'mailed "Serving Night" to 1000 confirmed subscribers: 1000 sent, 0 suppressed, 0 failed, 0 unknown in 4.0 s (250/s)',
     ]);

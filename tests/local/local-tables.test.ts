@@ -13,7 +13,6 @@ afterEach(() => {
 
 describe('CLI table resolution', () => {
   it('attaches to the local runtime that holds the data folder', async () => {
-    // Prepare
     delete process.env.TABLE_NAME;
     const dataDir = await mkdtemp(join(tmpdir(), 'herald-attach-'));
     const lock = await acquireRuntimeLock(dataDir);
@@ -23,7 +22,6 @@ describe('CLI table resolution', () => {
       campaigns: 'herald-campaigns',
     });
 
-    // Act
     const subscribers = await resolveTable({
       table: undefined,
       envName: 'TABLE_NAME',
@@ -37,7 +35,6 @@ describe('CLI table resolution', () => {
       dataDir,
     });
 
-    // Assert
     expect(subscribers?.tableName).toBe('herald-subscribers');
     expect(campaigns?.tableName).toBe('herald-campaigns');
     const endpoint = await subscribers?.client.config.endpoint?.();
@@ -49,7 +46,6 @@ describe('CLI table resolution', () => {
   });
 
   it('prefers --table, then the environment, and ignores a lock left by a dead process', async () => {
-    // Prepare
     const dataDir = await mkdtemp(join(tmpdir(), 'herald-attach-'));
     await writeFile(
       join(dataDir, 'runtime.lock'),
@@ -60,7 +56,6 @@ describe('CLI table resolution', () => {
       }),
     );
 
-    // Act
     process.env.TABLE_NAME = 'from-env';
     const fromFlag = await resolveTable({
       table: 'from-flag',
@@ -82,7 +77,6 @@ describe('CLI table resolution', () => {
       dataDir,
     });
 
-    // Assert
     expect(fromFlag?.tableName).toBe('from-flag');
     expect(fromEnv?.tableName).toBe('from-env');
     expect(stale).toBeUndefined();

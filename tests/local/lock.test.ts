@@ -24,14 +24,11 @@ async function deadPid(): Promise<number> {
 
 describe('runtime lock', () => {
   it('refuses a second holder while the first lives, naming its PID, URL and the way out', async () => {
-    // Prepare
     const first = await acquireRuntimeLock(dir);
     await first.update('http://localhost:3000');
 
-    // Act
     const error = await acquireRuntimeLock(dir).catch((e: unknown) => e);
 
-    // Assert
     expect(error).toBeInstanceOf(RuntimeLockedError);
     expect((error as RuntimeLockedError).message).toBe(
       `Herald is already running (PID ${process.pid}) at http://localhost:3000, using ${dir}. ` +
@@ -42,40 +39,31 @@ describe('runtime lock', () => {
   });
 
   it('takes over a lock left by a process that no longer exists', async () => {
-    // Prepare
     const pid = await deadPid();
     await writeFile(join(dir, 'runtime.lock'), JSON.stringify({ pid, startedAt: '2026-01-01T00:00:00Z' }));
 
-    // Act
     const lock = await acquireRuntimeLock(dir);
 
-    // Assert
     expect(JSON.parse(await readFile(lock.path, 'utf8')).pid).toBe(process.pid);
     await lock.release();
   });
 
   it('takes over an unreadable lock file', async () => {
-    // Prepare
     await writeFile(join(dir, 'runtime.lock'), '{"pid": ');
 
-    // Act
     const lock = await acquireRuntimeLock(dir);
 
-    // Assert
     expect(JSON.parse(await readFile(lock.path, 'utf8')).pid).toBe(process.pid);
     await lock.release();
   });
 
   it('removes the lock file on release, so the next start succeeds', async () => {
-    // Prepare
     const lock = await acquireRuntimeLock(dir);
 
-    // Act
     await lock.release();
     await lock.release();
     const again = await acquireRuntimeLock(dir);
 
-    // Assert
     expect(await stat(join(dir, 'runtime.lock')).then(() => true)).toBe(true);
     await again.release();
     expect(await stat(join(dir, 'runtime.lock')).catch(() => undefined)).toBeUndefined();

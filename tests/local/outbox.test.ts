@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Mailer } from '../../functions/adapters/ses-mailer.ts';
-import type { RawSender } from '../../functions/core/send-batch.ts';
+import type { RawSender } from '../../functions/app/send-batch.ts';
 import { createOutbox, withMailerOutbox, withOutbox } from '../../functions/local/outbox.ts';
 
 const NOW = new Date('2026-11-30T10:15:30.123Z');
@@ -22,25 +22,21 @@ const accepting: RawSender = { send: async () => ({ messageId: 'm-1' }) };
 
 describe('outbox', () => {
   it('writes the raw MIME of each accepted message as <time>-<n>-<to>.eml', async () => {
-    // Prepare
     const outbox = createOutbox({ dir: join(dir, 'outbox'), now: () => NOW });
     const sender = withOutbox(accepting, outbox);
     const raw = Buffer.from(
       'List-Unsubscribe: <http://localhost/api/unsubscribe?token=t>\r\nSubject: Hi\r\n\r\nBody\r\n',
     );
 
-    // Act
     const result = await sender.send({ raw, from: 'news@recaps.test', to: 'reader@example.test' });
     const names = await readdir(join(dir, 'outbox'));
 
-    // Assert
     expect(result).toEqual({ messageId: 'm-1' });
     expect(names).toEqual(['20261130T101530.123Z-000001-reader@example.test.eml']);
     expect(await readFile(join(dir, 'outbox', names[0] as string))).toEqual(raw);
   });
 
   it('writes nothing for a message SES refused, and passes the error on', async () => {
-    // Prepare
     const outbox = createOutbox({ dir: join(dir, 'outbox'), now: () => NOW });
     const refusing: RawSender = {
       send: async () => {
@@ -48,37 +44,31 @@ describe('outbox', () => {
       },
     };
 
-    // Act
     const error = await withOutbox(refusing, outbox)
       .send({ raw: Buffer.from('x'), from: 'a@b.test', to: 'c@d.test' })
       .catch((e: unknown) => e);
 
-    // Assert
     expect((error as Error).name).toBe('MessageRejected');
     expect(await readdir(join(dir, 'outbox')).catch(() => [])).toEqual([]);
   });
 
   it('never fails a send because the copy cannot be written', async () => {
-    // Prepare
     await writeFile(join(dir, 'blocked'), 'a file where the folder should be');
     const problems: string[] = [];
     const outbox = createOutbox({ dir: join(dir, 'blocked'), onError: (_e, file) => problems.push(file) });
 
-    // Act
     const result = await withOutbox(accepting, outbox).send({
       raw: Buffer.from('x'),
       from: 'a@b.test',
       to: 'odd/name@example.test',
     });
 
-    // Assert
     expect(result.messageId).toBe('m-1');
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/-odd_name@example\.test\.eml$/);
   });
 
   it('keeps a MIME copy of confirmation emails, which SES composes itself', async () => {
-    // Prepare
     const outbox = createOutbox({ dir, now: () => NOW });
     const mailer: Mailer = { send: async () => ({ messageId: '0100-abc' }) };
     const wrapped = withMailerOutbox(mailer, outbox, {
@@ -86,7 +76,6 @@ describe('outbox', () => {
       now: () => NOW,
     });
 
-    // Act
     await wrapped.send({
       to: 'reader@example.test',
       subject: 'Confirm your subscription',
@@ -96,7 +85,6 @@ describe('outbox', () => {
     const [name] = await readdir(dir);
     const mail = await simpleParser(await readFile(join(dir, name as string)));
 
-    // Assert
     expect(mail.subject).toBe('Confirm your subscription');
     expect(mail.from?.value).toEqual([
       { name: 'Open Inference Meetups', address: 'recaps@recaps.example.org' },

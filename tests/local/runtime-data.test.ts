@@ -18,19 +18,16 @@ afterEach(async () => {
 
 describe('local runtime with a damaged data folder', () => {
   it('reports damaged DynamoDB files with the path and --reset, and releases its lock', async () => {
-    // Prepare
     const data = join(work, 'data');
     await mkdir(join(data, 'dynamo'), { recursive: true });
     await writeFile(join(data, 'dynamo', 'CURRENT'), 'MANIFEST-garbage\n');
     const lines: string[] = [];
 
-    // Act
     const session = await runLocalDev(
       { contentDir: 'content', dataDir: data, port: 0 },
       { out: (l) => lines.push(l), err: (l) => lines.push(l) },
     );
 
-    // Assert
     expect(session).toBeUndefined();
     const text = lines.join('\n');
     expect(text).toContain(`herald dev: The local data in ${join(data, 'dynamo')} cannot be used`);
@@ -40,27 +37,22 @@ describe('local runtime with a damaged data folder', () => {
   });
 
   it('reports unreadable token keys the same way', async () => {
-    // Prepare
     const data = join(work, 'data');
     await mkdir(data, { recursive: true });
     await writeFile(join(data, 'token-keys.json'), '{ not json');
 
-    // Act
     const error = await startLocalRuntime({ contentDir: 'content', dataDir: data, port: 0 }).catch(
       (e: unknown) => e,
     );
 
-    // Assert
     expect(error).toBeInstanceOf(LocalDataError);
     expect((error as Error).message).toContain(`${join(data, 'token-keys.json')} cannot be used`);
     expect((error as Error).message).toContain('herald dev --reset');
   });
 
   it('explains a data path that is a file, and a missing content folder', async () => {
-    // Prepare
     await writeFile(join(work, 'data-file'), 'x');
 
-    // Act
     const asFile = await startLocalRuntime({
       contentDir: 'content',
       dataDir: join(work, 'data-file'),
@@ -72,7 +64,6 @@ describe('local runtime with a damaged data folder', () => {
       port: 0,
     }).catch((e: unknown) => e);
 
-    // Assert
     expect((asFile as Error).message).toContain('is a file, not a folder');
     expect((noContent as Error).message).toContain('There is no content folder at');
   });
@@ -127,13 +118,11 @@ describe('local runtime with a damaged data folder', () => {
   });
 
   it('starts over with --reset', async () => {
-    // Prepare
     const data = join(work, 'data');
     await mkdir(join(data, 'dynamo'), { recursive: true });
     await writeFile(join(data, 'dynamo', 'CURRENT'), 'MANIFEST-garbage\n');
     const lines: string[] = [];
 
-    // Act
     const runtime = await startLocalRuntime({
       contentDir: 'content',
       dataDir: data,
@@ -144,7 +133,6 @@ describe('local runtime with a damaged data folder', () => {
     });
     await runtime.stop();
 
-    // Assert
     expect(lines.join('\n')).toContain(`Reset: deleted the local data in ${data}/.`);
     expect(lines.join('\n')).toContain('3 posts on the site');
   });

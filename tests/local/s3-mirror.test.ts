@@ -9,7 +9,7 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { QueueMessage, SendQueue } from '../../functions/adapters/send-queue.ts';
-import { decodeS3Key } from '../../functions/handlers/publish.ts';
+import { decodeS3Key } from '../../functions/app/publish-post.ts';
 import {
   contentNotificationFilter,
   encodeNotificationKey,
@@ -64,16 +64,13 @@ async function write(rel: string, body: string): Promise<void> {
 
 describe('S3 notifications', () => {
   it('encodes keys as AWS does: + for a space, percent for the rest, slashes kept', () => {
-    // Act
     const encoded = encodeNotificationKey('posts/2026-01-12 a+b&c.md');
 
-    // Assert
     expect(encoded).toBe('posts/2026-01-12+a%2Bb%26c.md');
     expect(decodeS3Key(encoded)).toBe('posts/2026-01-12 a+b&c.md');
   });
 
   it('passes only the prefixes and suffixes the content bucket notifies for', () => {
-    // Prepare
     const event = (bucket: string, key: string) =>
       ({
         Records: [
@@ -86,7 +83,6 @@ describe('S3 notifications', () => {
       }) as unknown as S3Event;
     const filter = contentNotificationFilter(CONTENT);
 
-    // Act
     const results = [
       toNotification(event(CONTENT, 'posts/a.md'), filter),
       toNotification(event(CONTENT, '_posts/a.markdown'), filter),
@@ -95,7 +91,6 @@ describe('S3 notifications', () => {
       toNotification(event(SITE, 'posts/a.md'), filter),
     ];
 
-    // Assert
     expect(results.map((r) => r !== undefined)).toEqual([true, true, false, false, false]);
     expect(results[0]?.Records[0]).toMatchObject({
       eventSource: 'aws:s3',
@@ -106,15 +101,12 @@ describe('S3 notifications', () => {
   });
 
   it('refuses a data folder that is a file, with a clear error', async () => {
-    // Prepare
     await writeFile(join(work, 'not-a-folder'), 'x');
 
-    // Act
     const error = await startLocalS3({ dir: join(work, 'not-a-folder'), buckets: [CONTENT] }).catch(
       (e: unknown) => e,
     );
 
-    // Assert
     expect(error).toBeInstanceOf(LocalS3Error);
     expect((error as Error).message).toContain('not-a-folder: cannot use it for local S3 data');
   });
@@ -122,7 +114,6 @@ describe('S3 notifications', () => {
 
 describe('content mirror', () => {
   it('uploads config first and posts last, assets to both buckets, and skips editor files', async () => {
-    // Prepare
     await write('posts/2026-01-12-first.md', '# first');
     await write('posts/2026-01-10-older.md', '# older');
     await write('posts/.2026-01-12-first.md.swp', 'swap');
@@ -136,11 +127,9 @@ describe('content mirror', () => {
       siteBucket: SITE,
     });
 
-    // Act
     const report = await mirror.sync();
     const contentKeys = await s3.client.send(new ListObjectsV2Command({ Bucket: CONTENT }));
 
-    // Assert
     expect(report.uploaded).toEqual([
       'site.yml',
       'assets/stage.png',
@@ -162,7 +151,6 @@ describe('content mirror', () => {
   });
 
   it('uploads only what changed, prunes what was deleted, and a new mirror over old data re-uploads nothing', async () => {
-    // Prepare
     await write('site.yml', 'title: T');
     await write('posts/2026-01-12-first.md', '# first');
     await write('posts/2026-01-13-second.md', '# second');
@@ -175,14 +163,12 @@ describe('content mirror', () => {
     await createContentMirror(options).sync();
     sent.length = 0;
 
-    // Act
     const restart = await createContentMirror(options).sync();
     await write('posts/2026-01-12-first.md', '# first, edited');
     await unlink(join(work, 'content', 'posts', '2026-01-13-second.md'));
     const mirror = createContentMirror(options);
     const edit = await mirror.sync();
 
-    // Assert
     expect(restart).toEqual({ uploaded: [], removed: [], assets: 0 });
     expect(edit.uploaded).toEqual(['posts/2026-01-12-first.md']);
     expect(edit.removed).toEqual(['posts/2026-01-13-second.md']);
@@ -194,7 +180,6 @@ describe('content mirror', () => {
   });
 
   it('watches the folder and uploads a saved post after the quiet period', async () => {
-    // Prepare
     await write('site.yml', 'title: T');
     const mirror = createContentMirror({
       dir: join(work, 'content'),
@@ -206,24 +191,20 @@ describe('content mirror', () => {
     const reports: string[][] = [];
     const watcher = await mirror.watch({ debounceMs: 30, onSync: (r) => reports.push(r.uploaded) });
 
-    // Act
     await write('posts/2026-02-01-new.md', '# new');
     for (let i = 0; i < 100 && reports.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
     await watcher.idle();
     await watcher.close();
 
-    // Assert
     expect(reports).toEqual([['posts/2026-02-01-new.md']]);
     expect(await text(CONTENT, 'posts/2026-02-01-new.md')).toBe('# new');
   });
 
   it('ignores dotfiles, backups and swap files', () => {
-    // Act
     const ignored = ['.git/HEAD', 'posts/.x.md.swp', 'posts/a.md~', 'posts/#a.md#', 'posts/a.md'].map(
       isIgnored,
     );
 
-    // Assert
     expect(ignored).toEqual([true, true, true, true, false]);
   });
 });

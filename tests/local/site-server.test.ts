@@ -55,10 +55,8 @@ afterEach(async () => {
 
 describe('CloudFront rewrite', () => {
   it('maps folders and extensionless paths to index.html, as the viewer-request function does', () => {
-    // Act
     const rewritten = ['/', '/tags/community/', '/tags/community', '/feed.xml'].map(rewriteUri);
 
-    // Assert
     expect(rewritten).toEqual([
       '/index.html',
       '/tags/community/index.html',
@@ -68,25 +66,21 @@ describe('CloudFront rewrite', () => {
   });
 
   it('never maps a request to the private state or outside the bucket', () => {
-    // Act
     const keys = ['/_herald/state/index.json', '/a/../_herald/x.json', '/%E0%A4%A', '/a%00b.html'].map(
       keyForUri,
     );
 
-    // Assert
     expect(keys).toEqual([undefined, undefined, undefined, undefined]);
   });
 });
 
 describe('local site server', () => {
   it('serves pages, folders and feeds from the bucket with their Content-Type and security headers', async () => {
-    // Act
     const home = await fetch(`${origin}/`);
     const post = await fetch(`${origin}/2026/01/12/first.html`);
     const tag = await fetch(`${origin}/tags/community`);
     const feed = await fetch(`${origin}/feed.xml`);
 
-    // Assert
     expect([home.status, await home.text()]).toEqual([200, '<h1>Home</h1>']);
     expect(await post.text()).toBe('<h1>First</h1>');
     expect(await tag.text()).toBe('<h1>Community</h1>');
@@ -97,39 +91,31 @@ describe('local site server', () => {
   });
 
   it('answers missing pages and the private state with the 404 page and status 404', async () => {
-    // Act
     const missing = await fetch(`${origin}/2026/01/12/gone.html`);
     const state = await fetch(`${origin}/_herald/state/index.json`);
 
-    // Assert
     expect([missing.status, await missing.text()]).toEqual([404, '<h1>Not here</h1>']);
     expect([state.status, await state.text()]).toEqual([404, '<h1>Not here</h1>']);
   });
 
   it('answers a repeated request with 304 when the page did not change', async () => {
-    // Prepare
     const first = await fetch(`${origin}/index.html`);
     const etag = first.headers.get('etag') ?? '';
 
-    // Act
     const again = await fetch(`${origin}/index.html`, { headers: { 'if-none-match': etag } });
 
-    // Assert
     expect(etag).not.toBe('');
     expect(again.status).toBe(304);
   });
 
   it('routes /api/* to the handlers as API Gateway events, and serves under the baseurl', async () => {
-    // Prepare
     baseurl = '/blog';
 
-    // Act
     const api = await fetch(`${origin}/api/subscribe`, { method: 'POST', body: 'email=a%40b.test' });
     const root = await fetch(`${origin}/`, { redirect: 'manual' });
     const post = await fetch(`${origin}/blog/2026/01/12/first.html`);
     const outside = await fetch(`${origin}/2026/01/12/first.html`);
 
-    // Assert
     expect([api.status, await api.text()]).toEqual([202, 'got email=a%40b.test']);
     expect([root.status, root.headers.get('location')]).toEqual([302, '/blog/']);
     expect(await post.text()).toBe('<h1>First</h1>');

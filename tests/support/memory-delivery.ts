@@ -2,8 +2,9 @@
  * In-memory implementations of the delivery ports with the same conditional semantics as the
  * DynamoDB store: fakes for core tests and the per-message cost benchmark (no mocks).
  */
+
+import type { CampaignPort, LedgerPort } from '../../functions/app/send-batch.ts';
 import type { CampaignRecord, CampaignWithEmail, LedgerEntry } from '../../functions/core/campaign.ts';
-import type { CampaignPort, LedgerPort } from '../../functions/core/send-batch.ts';
 
 /** A ledger in a Map. */
 export function memoryLedger(): LedgerPort & { entries: Map<string, LedgerEntry> } {

@@ -13,8 +13,8 @@ import {
   EMAIL_PART_BYTES,
   INLINE_EMAIL_LIMIT,
 } from '../../../functions/adapters/campaign-store.ts';
+import { startCampaign } from '../../../functions/app/start-campaign.ts';
 import type { RenderedEmail } from '../../../functions/core/personalize.ts';
-import { startCampaign } from '../../../functions/core/start-campaign.ts';
 import { localDynamoClient } from '../../../functions/local/services.ts';
 import { freshTables, makeDelivery, makeRenderedEmail } from './harness.ts';
 
@@ -81,18 +81,15 @@ const isContinuation = (bytes: Buffer, at: number) => ((bytes[at] ?? 0) & 0xc0) 
 
 describe('campaign store: rendered emails too big for the campaign item', () => {
   it('keeps an email of up to 300,000 bytes inline, as before, and parts one byte bigger', async () => {
-    // Prepare
     const { store, partItems, campaignItem, start } = await makeStore();
     const inlineId = `inline-${randomUUID()}`;
     const partedId = `parted-${randomUUID()}`;
     const inline = emailOfSize(inlineId, INLINE_EMAIL_LIMIT);
     const parted = emailOfSize(partedId, INLINE_EMAIL_LIMIT + 1);
 
-    // Act
     await start(inlineId, inline);
     await start(partedId, parted);
 
-    // Assert
     expect(Buffer.byteLength(JSON.stringify(inline))).toBe(300_000);
     const inlineItem = await campaignItem(inlineId);
     expect(inlineItem?.email).toEqual(inline);
@@ -111,7 +108,6 @@ describe('campaign store: rendered emails too big for the campaign item', () => 
   });
 
   it('round-trips a 1 MB email byte for byte, with multi-byte characters cut by part boundaries', async () => {
-    // Prepare
     const { campaignTable, partItems, start } = await makeStore();
     const postId = `big-${randomUUID()}`;
     const email = multiByteEmail(postId, 'first');
@@ -119,7 +115,6 @@ describe('campaign store: rendered emails too big for the campaign item', () => 
     expect(bytes.length).toBeGreaterThan(MB);
     expect(boundaries(bytes)).toHaveLength(3);
 
-    // Act
     const result = await start(postId, email);
     // A send worker in another process: its own client and store.
     const worker = createCampaignStore({
@@ -128,7 +123,6 @@ describe('campaign store: rendered emails too big for the campaign item', () => 
     });
     const loaded = await worker.loadWithEmail(postId);
 
-    // Assert
     expect(result.started).toBe(true);
     expect(Buffer.from(JSON.stringify(loaded?.email)).equals(bytes)).toBe(true);
     const parts = await partItems(postId);
@@ -137,7 +131,6 @@ describe('campaign store: rendered emails too big for the campaign item', () => 
   });
 
   it('reads an email whose parts span several Query pages', async () => {
-    // Prepare
     const { campaignTable, start } = await makeStore();
     const postId = `huge-${randomUUID()}`;
     const email = makeRenderedEmail(postId);
@@ -154,32 +147,26 @@ describe('campaign store: rendered emails too big for the campaign item', () => 
     );
     const worker = createCampaignStore({ client, tableName: campaignTable });
 
-    // Act
     const loaded = await worker.loadWithEmail(postId);
 
-    // Assert
     expect(JSON.stringify(loaded?.email)).toBe(JSON.stringify(email));
     expect(queries).toBeGreaterThan(1);
   });
 
   it('fails naming the post id when a part is missing', async () => {
-    // Prepare
     const { doc, campaignTable, store, partItems, start } = await makeStore();
     const postId = `missing-part-${randomUUID()}`;
     await start(postId, multiByteEmail(postId, 'x'));
     const victim = (await partItems(postId))[2];
     await doc.send(new DeleteCommand({ TableName: campaignTable, Key: { pk: victim?.pk, sk: victim?.sk } }));
 
-    // Act
     const read = store.loadWithEmail(postId);
 
-    // Assert
     await expect(read).rejects.toThrow(CampaignStoreError);
     await expect(read).rejects.toThrow(`campaign ${postId}: the rendered email is incomplete`);
   });
 
   it('fails naming the post id when a part is corrupt or truncated', async () => {
-    // Prepare
     const { doc, campaignTable, store, partItems, start } = await makeStore();
     const flippedId = `flipped-${randomUUID()}`;
     const truncatedId = `truncated-${randomUUID()}`;
@@ -198,28 +185,23 @@ describe('campaign store: rendered emails too big for the campaign item', () => 
       }),
     );
 
-    // Act
     const readFlipped = store.loadWithEmail(flippedId);
     const readTruncated = store.loadWithEmail(truncatedId);
 
-    // Assert
     await expect(readFlipped).rejects.toThrow(CampaignStoreError);
     await expect(readFlipped).rejects.toThrow(`campaign ${flippedId}: the rendered email is corrupt`);
     await expect(readTruncated).rejects.toThrow(`campaign ${truncatedId}: the rendered email is corrupt`);
   });
 
   it("never lets a second start with other content touch the first campaign's email", async () => {
-    // Prepare
     const { store, partItems, start } = await makeStore();
     const postId = `restart-${randomUUID()}`;
     const first = multiByteEmail(postId, 'first version');
     const second = multiByteEmail(postId, 'edited version');
     await start(postId, first);
 
-    // Act
     const again = await start(postId, second);
 
-    // Assert
     expect(again).toMatchObject({ started: false, existing: { kind: 'campaign' } });
     const loaded = await store.loadWithEmail(postId);
     expect(JSON.stringify(loaded?.email)).toBe(JSON.stringify(first));
@@ -228,7 +210,6 @@ describe('campaign store: rendered emails too big for the campaign item', () => 
   });
 
   it('keeps the email of whichever start wins a race between different contents', async () => {
-    // Prepare
     const { store, partItems, start } = await makeStore();
     const postId = `race-${randomUUID()}`;
     const emails = [
@@ -237,10 +218,8 @@ describe('campaign store: rendered emails too big for the campaign item', () => 
       multiByteEmail(postId, 'three'),
     ];
 
-    // Act
     const results = await Promise.all(emails.map((email) => start(postId, email)));
 
-    // Assert
     const winners = results.flatMap((r, i) => (r.started ? [i] : []));
     expect(winners).toHaveLength(1);
     const loaded = await store.loadWithEmail(postId);

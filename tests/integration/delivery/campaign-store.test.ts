@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
 import { createCampaignStore } from '../../../functions/adapters/campaign-store.ts';
-import { recordNotToMail, startCampaign } from '../../../functions/core/start-campaign.ts';
+import { recordNotToMail, startCampaign } from '../../../functions/app/start-campaign.ts';
 import { localDynamoClient } from '../../../functions/local/services.ts';
 import { freshTables, makeDelivery, makeRenderedEmail } from './harness.ts';
 
@@ -24,17 +24,14 @@ async function makeStore() {
 
 describe('campaign store', () => {
   it('starts exactly one campaign when the same post is started three times at once', async () => {
-    // Prepare
     const { deps, fanouts, store } = await makeStore();
     const postId = `post-${randomUUID()}`;
     const input = { postId, email: makeRenderedEmail(postId), delivery: makeDelivery(postId), now: NOW };
-    // Act
     const results = await Promise.all([
       startCampaign(deps, input),
       startCampaign(deps, input),
       startCampaign(deps, input),
     ]);
-    // Assert
     expect(results.filter((r) => r.started)).toHaveLength(1);
     expect(results.filter((r) => !r.started).map((r) => !r.started && r.existing.kind)).toEqual([
       'campaign',
@@ -94,6 +91,17 @@ describe('campaign store', () => {
       addressHash: 'h1',
     });
     expect((await store.countStates('p1')).sent).toBe(1);
+  });
+
+  it('refuses a ledger move the state machine does not allow, before writing anything', async () => {
+    const { store } = await makeStore();
+    const message = { v: 1 as const, postId: 'p2', subscriberId: 's1', addressHash: 'h1' };
+    await store.claim(message, 'a', NOW);
+
+    const move = store.move('p2', 's1', { from: ['claimed'], claimId: 'a', to: 'sent', now: NOW });
+
+    await expect(move).rejects.toThrow(/claimed → sent is not an allowed move/);
+    expect(await store.getEntry('p2', 's1')).toMatchObject({ state: 'claimed' });
   });
 
   it('saves fan-out progress only from the page it expects, and records pause, halt and resume', async () => {

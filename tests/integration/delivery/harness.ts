@@ -10,13 +10,12 @@ import { inject } from 'vitest';
 import { campaignTableDefinition } from '../../../functions/adapters/campaign-store.ts';
 import { createSesSendClient } from '../../../functions/adapters/ses-raw-sender.ts';
 import { createSubscriberStore, type SubscriberStore } from '../../../functions/adapters/subscriber-store.ts';
+import { createSendBatch, type RawSender } from '../../../functions/app/send-batch.ts';
+import { startCampaign } from '../../../functions/app/start-campaign.ts';
 import type { CampaignDelivery } from '../../../functions/core/campaign.ts';
 import { addressHash } from '../../../functions/core/email-address.ts';
 import type { SendQuota } from '../../../functions/core/pacing.ts';
 import { PLACEHOLDERS, type RenderedEmail } from '../../../functions/core/personalize.ts';
-import { createSendBatch, type RawSender } from '../../../functions/core/send-batch.ts';
-import { startCampaign } from '../../../functions/core/start-campaign.ts';
-import { createDeliveryWiring, type DeliveryWiring } from '../../../functions/handlers/delivery-deps.ts';
 import { createFanoutHandler } from '../../../functions/handlers/fanout.ts';
 import { createSendHandler } from '../../../functions/handlers/send.ts';
 import {
@@ -24,6 +23,7 @@ import {
   type LocalDeliveryQueue,
 } from '../../../functions/local/delivery-queue.ts';
 import { createSubscriberTable, localDynamoClient } from '../../../functions/local/services.ts';
+import { createDeliveryWiring, type DeliveryWiring } from '../../../functions/wiring/delivery-deps.ts';
 import { clockFrom } from '../../support/clock.ts';
 
 export const TOKEN_KEYS = { currentKeyId: 'k1', keys: { k1: Buffer.alloc(32, 9).toString('base64') } };

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { reconcileCampaign } from '../../../functions/app/reconcile.ts';
 import { summarizeCampaign, TERMINAL_STATES } from '../../../functions/core/campaign.ts';
-import { reconcileCampaign } from '../../../functions/core/reconcile.ts';
-import type { DeliveryWiring } from '../../../functions/handlers/delivery-deps.ts';
 import { readSesStore } from '../../../functions/local/services.ts';
+import type { DeliveryWiring } from '../../../functions/wiring/delivery-deps.ts';
 import { startThrottlingSes, type ThrottlingSes } from '../../support/throttling-ses.ts';
 import { createPipeline, type Pipeline, seedSubscribers, unsubscribe } from './harness.ts';
 
@@ -49,7 +49,7 @@ function acceptedByAddress(postId: string): Map<string, number> {
 
 describe('delivery pipeline (dynalite + SES stand-ins)', () => {
   it('survives a worker killed at each step: nobody twice, nobody skipped, unknowns as the policy says', async () => {
-    // Prepare: one fault per step, each for its own recipient, each only on the first attempt.
+    // One fault per step, each for its own recipient, each only on the first attempt.
     ses.configure({ throttleRatio: 0, maxSendRate: undefined, rejectAddresses: new Set() });
     const killed = new Set<string>();
     const killOnce = (key: string) => {
@@ -81,10 +81,8 @@ describe('delivery pipeline (dynalite + SES stand-ins)', () => {
     });
     const subscribers = await seedSubscribers(p.dynamo, p.tables.subscriberTable, 20, p.now());
     const postId = `crash-${randomUUID().slice(0, 8)}`;
-    // Act
     await p.start(postId);
     await p.settle();
-    // Assert
     expect([...killed].sort()).toEqual([
       'after SES accepted',
       'after claim',
@@ -106,7 +104,6 @@ describe('delivery pipeline (dynalite + SES stand-ins)', () => {
   });
 
   it('settles everyone correctly with 30% throttling, rejections and an unsubscribe mid-mailing', async () => {
-    // Prepare
     const p = await pipeline({ concurrency: 1, random: seeded(7) });
     const subscribers = await seedSubscribers(p.dynamo, p.tables.subscriberTable, 40, p.now());
     const rejected = subscribers.slice(10, 13).map((s) => s.email);
@@ -123,11 +120,9 @@ describe('delivery pipeline (dynalite + SES stand-ins)', () => {
       },
     });
     const postId = `throttle-${randomUUID().slice(0, 8)}`;
-    // Act
     await p.start(postId);
     await p.settle();
     ses.configure({ throttleRatio: 0, rejectAddresses: new Set(), onSend: undefined });
-    // Assert
     expect(ses.counts.throttled).toBeGreaterThan(5);
     const accepted = acceptedByAddress(postId);
     for (const s of subscribers) {
@@ -151,7 +146,7 @@ describe('delivery pipeline (dynalite + SES stand-ins)', () => {
   });
 
   it('re-enqueues recipients whose messages were lost, and marks stale sending records unknown', async () => {
-    // Prepare: the queue silently drops two recipients' messages.
+    // The queue silently drops two recipients' messages.
     ses.configure({ throttleRatio: 0 });
     const p = await pipeline();
     const subscribers = await seedSubscribers(p.dynamo, p.tables.subscriberTable, 12, p.now());
@@ -180,10 +175,8 @@ describe('delivery pipeline (dynalite + SES stand-ins)', () => {
       now: new Date(0),
     });
     lost.clear();
-    // Act
     const result = await reconcileCampaign({ ...p.wiring.reconcileDeps, staleAfterMs: 1000 }, postId);
     await p.settle();
-    // Assert
     expect(result).toMatchObject({ action: 'reconciled', requeued: 1, markedUnknown: 1 });
     expect(acceptedByAddress(postId).get(subscribers[4]?.email ?? '')).toBe(1);
     expect(acceptedByAddress(postId).get(subscribers[7]?.email ?? '')).toBeUndefined();

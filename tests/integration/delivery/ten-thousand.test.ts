@@ -22,7 +22,6 @@ describe('10,000 subscribers end to end', () => {
   it('gives every confirmed subscriber exactly one message with their own working unsubscribe token', {
     timeout: 120_000,
   }, async () => {
-    // Prepare
     p = await createPipeline({
       sesEndpoint: ses.endpoint,
       concurrency: 8,
@@ -31,10 +30,9 @@ describe('10,000 subscribers end to end', () => {
     const subscribers = await seedSubscribers(p.dynamo, p.tables.subscriberTable, COUNT, p.now());
     const byEmail = new Map(subscribers.map((s) => [s.email, s]));
     const postId = `tenk-${randomUUID().slice(0, 8)}`;
-    // Act
     await p.start(postId);
     await p.settle();
-    // Assert: exactly one accepted message per subscriber, nothing else.
+    // Exactly one accepted message per subscriber, nothing else.
     expect(p.errors).toEqual([]);
     expect(ses.accepted).toHaveLength(COUNT);
     expect(new Set(ses.accepted.map((m) => m.to)).size).toBe(COUNT);

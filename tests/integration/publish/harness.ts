@@ -23,17 +23,15 @@ import {
   createCampaignStore,
 } from '../../../functions/adapters/campaign-store.ts';
 import { createTimerScheduler, type TimerScheduler } from '../../../functions/adapters/publish-scheduler.ts';
-import { createIoCounter, type IoCounter } from '../../../functions/adapters/s3-site.ts';
+import { createIoCounter } from '../../../functions/adapters/s3-site.ts';
+import type { IoCounter } from '../../../functions/app/ports.ts';
+import type { PublishDeps } from '../../../functions/app/publish-post.ts';
 import { DEFAULT_TEMPLATES_DIR } from '../../../functions/cli/build.ts';
 import type { CampaignRecord } from '../../../functions/core/campaign.ts';
-import {
-  createPublishHandler,
-  type PublishDeps,
-  type PublishHandler,
-} from '../../../functions/handlers/publish.ts';
-import { createPublishWiring } from '../../../functions/handlers/publish-deps.ts';
+import { createPublishHandler, type PublishHandler } from '../../../functions/handlers/publish.ts';
 import { createLocalBucket, localS3Client } from '../../../functions/local/s3-server.ts';
 import { createSubscriberTable, localDynamoClient } from '../../../functions/local/services.ts';
+import { createPublishWiring } from '../../../functions/wiring/publish-deps.ts';
 
 /** A captured log line. */
 export interface LogLine {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { publishMessage as runPublishMessage } from '../../../functions/app/publish-post.ts';
 import { DEFAULT_TEMPLATES_DIR } from '../../../functions/cli/build.ts';
-import { runPublishMessage } from '../../../functions/handlers/publish.ts';
 import { createPublishHarness, encodeS3Key } from './harness.ts';
 import { seedPublishedSite } from './seed.ts';
 
@@ -8,7 +8,7 @@ const FEED_LIMIT = 20; // bench/corpus.ts site.yml
 
 describe('publish: incremental', () => {
   it('publishes one post into a site of 1,000 reading O(feed limit) objects, not 1,000', async () => {
-    // Prepare: the state of 1,000 published posts (index + fragments) and one new post.
+    // The state of 1,000 published posts (index + fragments) and one new post.
     const h = await createPublishHarness({ now: new Date('2026-12-01T12:00:00Z') });
     await seedPublishedSite({
       count: 1000,
@@ -34,7 +34,6 @@ describe('publish: incremental', () => {
     );
     const readsBefore = h.counter.reads;
 
-    // Act
     const [outcome] = await runPublishMessage(h.deps, {
       Records: [
         {
@@ -44,7 +43,6 @@ describe('publish: incremental', () => {
       ],
     });
 
-    // Assert
     expect(outcome).toMatchObject({ action: 'published', postId: '2026-12-01-winter-opening' });
     const reads = h.counter.reads - readsBefore;
     // site config + source + index, then fragments: the neighbour's page and the newest posts of

@@ -57,19 +57,17 @@ async function publishAll(h: PublishHarness, keys: string[]): Promise<void> {
 
 describe('publish, one post at a time, matches a full build', () => {
   it('writes the same pages, feeds and sitemap as `herald build` of the same content', async () => {
-    // Prepare: the sample content in the content bucket; posts published oldest last.
+    // The sample content in the content bucket; posts published oldest last.
     const h = await createPublishHarness({ now: NOW });
     const keys = await uploadContentFolder(h, SAMPLE);
 
-    // Act
     await publishAll(h, [...keys].reverse());
 
-    // Assert
     expectSameFiles(await h.siteFiles(), await fullBuild(SAMPLE));
   });
 
   it('still matches after a post is removed and another edited (tags and summary changed)', async () => {
-    // Prepare: everything published, then a local copy of the content changed the same way.
+    // Everything published, then a local copy of the content changed the same way.
     const h = await createPublishHarness({ now: NOW });
     const keys = await uploadContentFolder(h, SAMPLE);
     await publishAll(h, keys);
@@ -83,18 +81,16 @@ describe('publish, one post at a time, matches a full build', () => {
     await rm(join(local, removed));
     await writeFile(join(local, edited), changed);
 
-    // Act
     const gone = await h.unpublish(removed);
     const updated = await h.publish(edited, changed);
 
-    // Assert
     expect(gone.batchItemFailures).toEqual([]);
     expect(updated.batchItemFailures, JSON.stringify(h.logs.filter((l) => l.level === 'error'))).toEqual([]);
     expectSameFiles(await h.siteFiles(), await fullBuild(local));
   });
 
   it('matches for a 45-post corpus published in shuffled order with removals (feed windows move)', async () => {
-    // Prepare: more posts than the feed limit (20), so feeds drop and regain posts as they change.
+    // More posts than the feed limit (20), so feeds drop and regain posts as they change.
     const corpus = await tempDir();
     await writeCorpus(corpus, 45);
     const h = await createPublishHarness({ now: new Date('2026-12-01T12:00:00Z') });
@@ -103,7 +99,6 @@ describe('publish, one post at a time, matches a full build', () => {
     const shuffled = [...keys.filter((_, i) => i % 7 === 3), ...keys.filter((_, i) => i % 7 !== 3).reverse()];
     const removed = [keys[44], keys[30], keys[2]] as string[];
 
-    // Act
     await publishAll(h, shuffled);
     for (const key of removed) {
       const result = await h.unpublish(key);
@@ -111,19 +106,15 @@ describe('publish, one post at a time, matches a full build', () => {
       await rm(join(corpus, key));
     }
 
-    // Assert
     expectSameFiles(await h.siteFiles(), await fullBuild(corpus));
   }, 120_000);
 
   it('serves pages and feeds with their content type and a five-minute cache', async () => {
-    // Prepare
     const h = await createPublishHarness({ now: NOW });
     const keys = await uploadContentFolder(h, SAMPLE);
 
-    // Act
     await publishAll(h, keys);
 
-    // Assert
     expect(await h.siteObject('/index.html')).toMatchObject({
       contentType: 'text/html; charset=utf-8',
       cacheControl: 'public, max-age=300',

@@ -15,18 +15,15 @@ async function harness(newsletter: string[] = []) {
 
 describe('publish: one campaign per post, ever', () => {
   it('mails once although the event comes three times and the post is re-uploaded and edited', async () => {
-    // Prepare
     const h = await harness();
     const source = postSource({ title: 'Pi Day Meetup' });
     await h.upload(PI_DAY, source);
     const event = h.s3Event('ObjectCreated:Put', PI_DAY);
 
-    // Act
     const results = [await h.handler(event), await h.handler(event), await h.handler(event)];
     results.push(await h.publish(PI_DAY, source));
     results.push(await h.publish(PI_DAY, postSource({ title: 'Pi Day Meetup (slides added)' })));
 
-    // Assert
     for (const result of results) expect(result.batchItemFailures).toEqual([]);
     const campaigns = await h.campaignList();
     expect(campaigns.map((c) => [c.kind, c.postId])).toEqual([['campaign', '2026-03-14-pi-day']]);
@@ -37,20 +34,18 @@ describe('publish: one campaign per post, ever', () => {
 
   for (const order of ['created first', 'removed first'] as const) {
     it(`moves a renamed post with a stable id to its new URL and never mails it twice (${order})`, async () => {
-      // Prepare: published and mailed under the old name.
+      // Published and mailed under the old name.
       const h = await harness();
       const oldKey = 'posts/2026-03-14-pi-day.md';
       const newKey = 'posts/2026-03-14-pi day recap.md';
       await h.publish(oldKey, postSource({ title: 'Pi Day', extra: ['id: pi-day-2026'] }));
 
-      // Act
       const renamed = postSource({ title: 'Pi Day', extra: ['id: pi-day-2026'] });
       const results =
         order === 'created first'
           ? [await h.publish(newKey, renamed), await h.unpublish(oldKey)]
           : [await h.unpublish(oldKey), await h.publish(newKey, renamed)];
 
-      // Assert
       for (const result of results) expect(result.batchItemFailures).toEqual([]);
       const files = await h.siteFiles();
       const pages = [...files.keys()].filter((p) => p.startsWith('/2026/'));
@@ -66,14 +61,12 @@ describe('publish: one campaign per post, ever', () => {
 
 describe('publish: the mailing policy', () => {
   it('publishes an old post without mailing it and remembers not to mail it', async () => {
-    // Prepare: dated more than maxAgeDays (7) before its first publication.
+    // Dated more than maxAgeDays (7) before its first publication.
     const h = await harness();
     const key = 'posts/2026-01-10-winter-meetup.md';
 
-    // Act
     const result = await h.publish(key, postSource({ title: 'Winter Meetup' }));
 
-    // Assert
     expect(result.batchItemFailures).toEqual([]);
     expect(await h.siteObject('/2026/01/10/winter-meetup.html')).toBeDefined();
     expect(await h.campaignList()).toEqual([
@@ -83,47 +76,39 @@ describe('publish: the mailing policy', () => {
   });
 
   it('mails an old post whose front matter says email: true', async () => {
-    // Prepare
     const h = await harness();
 
-    // Act
     await h.publish(
       'posts/2026-01-10-winter-meetup.md',
       postSource({ title: 'Winter', extra: ['email: true'] }),
     );
 
-    // Assert
     expect((await h.campaignList()).map((c) => c.kind)).toEqual(['campaign']);
     expect(h.fanout).toEqual(['2026-01-10-winter-meetup']);
   });
 
   it('never mails a post dated before newsletter.since, even with email: true', async () => {
-    // Prepare
     const h = await harness(['since: 2026-03-15']);
 
-    // Act
     await h.publish(PI_DAY, postSource({ title: 'Pi Day', extra: ['email: true'] }));
 
-    // Assert
     expect(await h.siteObject(PI_DAY_PAGE)).toBeDefined();
     expect((await h.campaignList()).map((c) => c.kind)).toEqual(['not-to-mail']);
     expect(h.fanout).toEqual([]);
   });
 
   it('treats a draft like a removal: off the site, not mailed', async () => {
-    // Prepare: one post published, then turned into a draft; another a draft from the start.
+    // One post published, then turned into a draft; another a draft from the start.
     const h = await harness();
     await h.publish(PI_DAY, postSource({ title: 'Pi Day' }));
     const mailedBefore = [...h.fanout];
 
-    // Act
     const drafted = await h.publish(PI_DAY, postSource({ title: 'Pi Day', extra: ['draft: true'] }));
     const draft = await h.publish(
       'posts/2026-03-19-unfinished.md',
       postSource({ title: 'Unfinished', extra: ['published: false'] }),
     );
 
-    // Assert
     expect([drafted.batchItemFailures, draft.batchItemFailures]).toEqual([[], []]);
     expect(await h.siteObject(PI_DAY_PAGE)).toBeUndefined();
     expect(await h.siteObject('/2026/03/19/unfinished.html')).toBeUndefined();
@@ -185,12 +170,11 @@ describe('publish: drafts and state stay private', () => {
 
 describe('publish: future-dated posts', () => {
   it('publishes and mails nothing before the date, then both when the schedule fires', async () => {
-    // Prepare
     const h = await harness();
     const key = 'posts/2026-03-25-spring-meetup.md';
     await h.upload(key, postSource({ title: 'Spring Meetup' }));
 
-    // Act: the event (twice), then the clock reaches the post's date (midnight in Berlin).
+    // The event (twice), then the clock reaches the post's date (midnight in Berlin).
     const early = [
       await h.handler(h.s3Event('ObjectCreated:Put', key)),
       await h.handler(h.s3Event('ObjectCreated:Put', key)),
@@ -201,7 +185,6 @@ describe('publish: future-dated posts', () => {
     h.setNow(new Date('2026-03-24T23:00:00Z'));
     await h.scheduler.fireDue();
 
-    // Assert
     for (const result of early) expect(result.batchItemFailures).toEqual([]);
     expect(filesBefore.size).toBe(0);
     expect(campaignsBefore).toEqual([]);
@@ -221,14 +204,11 @@ describe('publish: future-dated posts', () => {
   });
 
   it('accepts the scheduled-publish message straight from the scheduler', async () => {
-    // Prepare
     const h = await harness();
     await h.upload(PI_DAY, postSource({ title: 'Pi Day' }));
 
-    // Act
     const result = await h.handler(sqsEvent(JSON.stringify({ herald: 'scheduled-publish', key: PI_DAY })));
 
-    // Assert
     expect(result.batchItemFailures).toEqual([]);
     expect(await h.siteObject(PI_DAY_PAGE)).toBeDefined();
   });
@@ -236,16 +216,13 @@ describe('publish: future-dated posts', () => {
 
 describe('publish: removal', () => {
   it('unpublishes a removed post: its page, tag page and feed items go, nothing is mailed', async () => {
-    // Prepare
     const h = await harness();
     await h.publish(PI_DAY, postSource({ title: 'Pi Day Meetup', tags: ['community', 'pi'] }));
     await h.publish('posts/2026-03-18-batching-night.md', postSource({ title: 'Batching Night' }));
     const campaignsBefore = (await h.campaignList()).length;
 
-    // Act
     const result = await h.unpublish(PI_DAY);
 
-    // Assert
     expect(result.batchItemFailures).toEqual([]);
     const files = await h.siteFiles();
     expect(files.has(PI_DAY_PAGE)).toBe(false);
@@ -268,33 +245,28 @@ describe('publish: removal', () => {
   });
 
   it('ignores a late removal event when the post was uploaded again meanwhile', async () => {
-    // Prepare
     const h = await harness();
     await h.publish(PI_DAY, postSource({ title: 'Pi Day Meetup' }));
 
-    // Act: the object is there, but a removal event arrives.
+    // The object is there, but a removal event arrives.
     const result = await h.handler(h.s3Event('ObjectRemoved:Delete', PI_DAY));
 
-    // Assert
     expect(result.batchItemFailures).toEqual([]);
     expect(await h.siteObject(PI_DAY_PAGE)).toBeDefined();
   });
 
   it('ignores the S3 test event', async () => {
-    // Prepare
     const h = await harness();
 
-    // Act
     const result = await h.handler(sqsEvent(JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent' })));
 
-    // Assert
     expect(result.batchItemFailures).toEqual([]);
   });
 });
 
 describe('publish: invalid content', () => {
   it('fails the record, logs file, line and field, and writes and mails nothing', async () => {
-    // Prepare: the title is missing.
+    // The title is missing.
     const h = await harness();
     const source = [
       '---',
@@ -309,10 +281,8 @@ describe('publish: invalid content', () => {
     await h.upload(PI_DAY, source);
     const event = h.s3Event('ObjectCreated:Put', PI_DAY);
 
-    // Act
     const result = await h.handler(event);
 
-    // Assert
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: event.Records[0]?.messageId }]);
     const invalid = h.logs.find((l) => l.message === 'invalid content');
     expect(invalid?.context).toMatchObject({
@@ -324,30 +294,25 @@ describe('publish: invalid content', () => {
   });
 
   it('keeps the published page when an edit breaks the post', async () => {
-    // Prepare
     const h = await harness();
     await h.publish(PI_DAY, postSource({ title: 'Pi Day Meetup' }));
 
-    // Act
     const result = await h.publish(PI_DAY, postSource({ title: 'Pi Day', extra: ['date: someday'] }));
 
-    // Assert
     expect(result.batchItemFailures).toHaveLength(1);
     expect((await h.siteObject(PI_DAY_PAGE))?.body).toContain('Pi Day Meetup');
   });
 
   it('refuses a post whose permalink would overwrite another post', async () => {
-    // Prepare: two files, one page path.
+    // Two files, one page path.
     const h = await harness();
     await h.publish(PI_DAY, postSource({ title: 'Pi Day Meetup' }));
 
-    // Act
     const result = await h.publish(
       'posts/2026-03-15-other.md',
       postSource({ title: 'Other', extra: ['permalink: /2026/03/14/pi-day.html'] }),
     );
 
-    // Assert
     expect(result.batchItemFailures).toHaveLength(1);
     expect(h.logs.find((l) => l.message === 'invalid content')?.context).toMatchObject({
       problems: [expect.objectContaining({ file: 'posts/2026-03-15-other.md', field: 'permalink' })],

@@ -34,7 +34,6 @@ async function tempFile(name: string, text: string): Promise<string> {
 
 describe('herald subscribers', () => {
   it('import --consented adds confirmed subscribers with consent from a Mailchimp export', async () => {
-    // Prepare
     const h = await startHarness();
     const [a, b, gone] = [freshAddress('mc-a'), freshAddress('mc-b'), freshAddress('mc-gone')];
     const file = await tempFile(
@@ -47,10 +46,8 @@ describe('herald subscribers', () => {
     );
     const { run, lines } = cli(h);
 
-    // Act
     await run('import', file, '--consented');
 
-    // Assert
     const ada = await h.store.findByAddressHash(addressHash(a));
     expect(isSubscriber(ada) && ada.status).toBe('confirmed');
     expect(isSubscriber(ada) && ada.consent).toMatchObject({
@@ -68,23 +65,19 @@ describe('herald subscribers', () => {
   });
 
   it('import without --consented invites every address by double opt-in', async () => {
-    // Prepare
     const h = await startHarness();
     const a = freshAddress('invite');
     const file = await tempFile('list.csv', `${a}\n`);
     const { run } = cli(h);
 
-    // Act
     await run('import', file);
 
-    // Assert
     const sub = await h.store.findByAddressHash(addressHash(a));
     expect(isSubscriber(sub) && sub.status).toBe('pending');
     expect(await h.emailsTo(a)).toHaveLength(1);
   });
 
   it('remove erases personal data, keeps suppression, and count and export reflect it', async () => {
-    // Prepare
     const h = await startHarness();
     const [keep, drop] = [freshAddress('keep'), freshAddress('drop')];
     const file = await tempFile('list.csv', `email\n${keep}\n${drop}\n`);
@@ -92,12 +85,10 @@ describe('herald subscribers', () => {
     await run('import', file, '--consented');
     const out = join(await mkdtemp(join(tmpdir(), 'herald-cli-')), 'export.json');
 
-    // Act
     await run('remove', drop.toUpperCase().replace('EXAMPLE.TEST', 'example.test'));
     await run('count');
     await run('export', '--format', 'json', '--output', out);
 
-    // Assert
     expect(lines.slice(1)).toEqual([
       `erased ${drop.toUpperCase().replace('EXAMPLE.TEST', 'example.test')}; the address stays suppressed`,
       '1 confirmed, 0 pending, 0 unsubscribed, 1 suppressed',

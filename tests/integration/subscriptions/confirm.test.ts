@@ -18,17 +18,14 @@ function tamper(token: string): string {
 
 describe('confirm', () => {
   it('GET shows a page with a Confirm button and changes nothing', async () => {
-    // Prepare
     const h = await startHarness();
     const email = freshAddress('scanner');
     await h.subscribe({ email });
     const token = await h.confirmTokenFor(email);
     const before = await stored(h, email);
 
-    // Act
     const page = await h.confirmPage(token);
 
-    // Assert
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('<form method="post" action="https://recaps.test/api/confirm">');
     expect(page.body).toContain(`<input type="hidden" name="token" value="${token}">`);
@@ -38,17 +35,14 @@ describe('confirm', () => {
   });
 
   it('POST confirms and records when and from where', async () => {
-    // Prepare
     const h = await startHarness();
     const email = freshAddress('confirm');
     await h.subscribe({ email });
     const token = await h.confirmTokenFor(email);
     h.clock.now = new Date('2026-05-01T11:30:00.000Z');
 
-    // Act
     const response = await h.confirm(token);
 
-    // Assert
     expect(response.statusCode).toBe(200);
     expect(response.body).toContain('You are subscribed');
     const sub = await stored(h, email);
@@ -61,7 +55,6 @@ describe('confirm', () => {
   });
 
   it('treats a replayed confirm token as already confirmed and writes nothing', async () => {
-    // Prepare
     const h = await startHarness();
     const email = freshAddress('replay');
     await h.subscribe({ email });
@@ -69,46 +62,37 @@ describe('confirm', () => {
     await h.confirm(token);
     const before = await stored(h, email);
 
-    // Act
     const again = await h.confirm(token);
 
-    // Assert
     expect(again.statusCode).toBe(200);
     expect((await stored(h, email)).version).toBe(before.version);
   });
 
   it('rejects a tampered token without changing anything', async () => {
-    // Prepare
     const h = await startHarness();
     const email = freshAddress('tamper');
     await h.subscribe({ email });
     const token = await h.confirmTokenFor(email);
 
-    // Act
     const response = await h.confirm(tamper(token));
 
-    // Assert
     expect(response.statusCode).toBe(400);
     expect((await stored(h, email)).status).toBe('pending');
   });
 
   it('rejects a truncated token', async () => {
-    // Prepare
     const h = await startHarness();
     const email = freshAddress('truncated');
     await h.subscribe({ email });
     const token = await h.confirmTokenFor(email);
 
-    // Act
     const response = await h.confirm(token.slice(0, -5));
 
-    // Assert
     expect(response.statusCode).toBe(400);
     expect((await stored(h, email)).status).toBe('pending');
   });
 
   it('rejects an unsubscribe token used to confirm', async () => {
-    // Prepare
     const h = await startHarness();
     const email = freshAddress('purpose');
     await h.subscribe({ email });
@@ -119,30 +103,25 @@ describe('confirm', () => {
       issuedAt: h.clock.now,
     });
 
-    // Act
     const response = await h.confirm(foreign);
 
-    // Assert
     expect(response.statusCode).toBe(400);
     expect((await stored(h, email)).status).toBe('pending');
   });
 
   it('shows an expired link page offering a resend, and the resend mails a working link', async () => {
-    // Prepare
     const h = await startHarness();
     const email = freshAddress('expired');
     await h.subscribe({ email });
     const oldToken = await h.confirmTokenFor(email);
     h.clock.now = new Date(h.clock.now.getTime() + 8 * 24 * 3600_000);
 
-    // Act
     const page = await h.confirmPage(oldToken);
     const post = await h.confirm(oldToken);
     const resent = await h.resend(oldToken);
     const newToken = await h.confirmTokenFor(email);
     const confirmed = await h.confirm(newToken);
 
-    // Assert
     expect(page.statusCode).toBe(410);
     expect(page.body).toContain('action="https://recaps.test/api/resend"');
     expect(post.statusCode).toBe(410);
@@ -154,7 +133,6 @@ describe('confirm', () => {
   });
 
   it('refuses a confirm link after the subscriber unsubscribed', async () => {
-    // Prepare
     const h = await startHarness();
     const email = freshAddress('after-unsub');
     await h.subscribe({ email });
@@ -164,16 +142,13 @@ describe('confirm', () => {
       signToken(h.deps.keys, { purpose: 'unsubscribe', subscriberId: sub.id, issuedAt: h.clock.now }),
     );
 
-    // Act
     const response = await h.confirm(token);
 
-    // Assert
     expect(response.statusCode).toBe(400);
     expect((await stored(h, email)).status).toBe('unsubscribed');
   });
 
   it('refuses a link from before a re-subscription, and accepts the new one', async () => {
-    // Prepare
     const h = await startHarness();
     const email = freshAddress('resub');
     await h.subscribe({ email });
@@ -186,11 +161,9 @@ describe('confirm', () => {
     await h.subscribe({ email });
     const second = await h.confirmTokenFor(email);
 
-    // Act
     const stale = await h.confirm(first);
     const fresh = await h.confirm(second);
 
-    // Assert
     expect(stale.statusCode).toBe(400);
     expect(fresh.statusCode).toBe(200);
     expect((await stored(h, email)).status).toBe('confirmed');

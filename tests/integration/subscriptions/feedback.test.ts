@@ -57,14 +57,11 @@ async function record(h: Harness, email: string) {
 
 describe('SES feedback', () => {
   it('suppresses at once on a permanent bounce (classic notification) and drops from the mailing index', async () => {
-    // Prepare
     const h = await startHarness();
     const email = await confirmed(h, 'hard');
 
-    // Act
     await feedbackHandler(h)(snsEvent(bounce(email, 'Permanent')));
 
-    // Assert
     const sub = await record(h, email);
     expect(isSubscriber(sub) && sub.status).toBe('suppressed');
     expect(isSubscriber(sub) && sub.suppressionReason).toBe('bounce');
@@ -73,18 +70,15 @@ describe('SES feedback', () => {
   });
 
   it('suppresses on a complaint in the event-publishing shape, and a later subscribe mails nothing', async () => {
-    // Prepare
     const h = await startHarness();
     const email = await confirmed(h, 'complaint');
 
-    // Act
     await feedbackHandler(h)(
       snsEvent({ eventType: 'Complaint', complaint: { complainedRecipients: [{ emailAddress: email }] } }),
     );
     h.clock.now = new Date(h.clock.now.getTime() + 3600_000);
     const again = await h.subscribe({ email });
 
-    // Assert
     const sub = await record(h, email);
     expect(isSubscriber(sub) && sub.suppressionReason).toBe('complaint');
     expect(again.statusCode).toBe(200);
@@ -92,59 +86,47 @@ describe('SES feedback', () => {
   });
 
   it('counts transient bounces and suppresses at the threshold', async () => {
-    // Prepare
     const h = await startHarness();
     const email = await confirmed(h, 'soft');
     const handler = feedbackHandler(h);
 
-    // Act
     await handler(snsEvent(bounce(email, 'Transient'), bounce(email, 'Transient')));
     const afterTwo = await record(h, email);
     await handler(snsEvent(bounce(email, 'Transient')));
 
-    // Assert
     expect(isSubscriber(afterTwo) && [afterTwo.status, afterTwo.softBounces]).toEqual(['confirmed', 2]);
     const sub = await record(h, email);
     expect(isSubscriber(sub) && sub.status).toBe('suppressed');
   });
 
   it('suppresses an address it never stored, so subscribing it later sends nothing', async () => {
-    // Prepare
     const h = await startHarness();
     const email = freshAddress('stranger');
 
-    // Act
     await feedbackHandler(h)(snsEvent(bounce(`"Some One" <${email}>`, 'Permanent')));
     await h.subscribe({ email });
 
-    // Assert
     expect(await h.store.isSuppressed(addressHash(email))).toBe(true);
     expect(await h.emailsTo(email)).toHaveLength(0);
   });
 
   it('ignores delivery notifications', async () => {
-    // Prepare
     const h = await startHarness();
     const email = await confirmed(h, 'delivered');
 
-    // Act
     await feedbackHandler(h)(snsEvent({ notificationType: 'Delivery', delivery: { recipients: [email] } }));
 
-    // Assert
     const sub = await record(h, email);
     expect(isSubscriber(sub) && sub.status).toBe('confirmed');
   });
 
   it('rethrows on a message it cannot read so SNS retries and the DLQ keeps it', async () => {
-    // Prepare
     const h = await startHarness();
     const handler = feedbackHandler(h);
 
-    // Act
     const notJson = handler(snsEvent('{not json'));
     const noBounce = handler(snsEvent({ notificationType: 'Bounce' }));
 
-    // Assert
     await expect(notJson).rejects.toThrow('is not JSON');
     await expect(noBounce).rejects.toThrow('without a bounce object');
   });

@@ -10,7 +10,6 @@ import { generateTokenKeys } from '../../../functions/adapters/token-keys.ts';
 import type { SubscriptionPolicy } from '../../../functions/core/subscriber.ts';
 import { createConfirmHandler } from '../../../functions/handlers/confirm.ts';
 import { createSubscribeHandler } from '../../../functions/handlers/subscribe.ts';
-import type { SubscriptionDeps } from '../../../functions/handlers/subscription-deps.ts';
 import { createUnsubscribeHandler } from '../../../functions/handlers/unsubscribe.ts';
 import {
   createSubscriberTable,
@@ -19,6 +18,7 @@ import {
   type StoredEmail,
 } from '../../../functions/local/services.ts';
 import { createLocalSubscriptionDeps } from '../../../functions/local/subscriptions.ts';
+import type { SubscriptionDeps } from '../../../functions/wiring/subscription-deps.ts';
 
 export const SITE_URL = 'https://recaps.test';
 

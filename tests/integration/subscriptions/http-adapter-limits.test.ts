@@ -1,7 +1,8 @@
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSubscribeHandler } from '../../../functions/handlers/subscribe.ts';
-import { startHttpServer } from '../../../functions/local/http-adapter.ts';
+import { createRequestListener, type Routes } from '../../../functions/local/http-adapter.ts';
 import { freshAddress, startHarness } from './harness.ts';
 
 const stops: (() => Promise<void>)[] = [];
@@ -9,10 +10,17 @@ afterEach(async () => {
   for (const stop of stops.splice(0)) await stop();
 });
 
-async function serve(routes: Parameters<typeof startHttpServer>[0]['routes']) {
-  const server = await startHttpServer({ routes });
-  stops.push(server.stop);
-  return server.origin;
+async function serve(routes: Routes) {
+  const server = createServer(createRequestListener({ routes }));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  stops.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
 /** Posts `size` bytes in 64 KiB chunks without a Content-Length (chunked), as a streaming client would. */

@@ -85,7 +85,6 @@ async function status(h: Harness, email: string) {
 
 describe('mailto: unsubscribe (SES inbound)', () => {
   it('unsubscribes an authenticated sender, named with a display name', async () => {
-    // Prepare
     const h = await startHarness();
     const email = await confirmed(h);
     const handler = createInboundUnsubscribeHandler({
@@ -94,16 +93,13 @@ describe('mailto: unsubscribe (SES inbound)', () => {
       logger: silentLogger(),
     });
 
-    // Act
     await handler(inboundMail(`"A Reader" <${email}>`, { spf: 'FAIL', dkim: 'PASS' }));
 
-    // Assert
     expect(await status(h, email)).toBe('unsubscribed');
     expect((await h.store.listConfirmed({ limit: 100 })).subscribers).toEqual([]);
   });
 
   it('ignores a sender SES could not authenticate, or a message marked as spam', async () => {
-    // Prepare
     const h = await startHarness();
     const email = await confirmed(h);
     const handler = createInboundUnsubscribeHandler({
@@ -112,11 +108,9 @@ describe('mailto: unsubscribe (SES inbound)', () => {
       logger: silentLogger(),
     });
 
-    // Act
     await handler(inboundMail(email, { spf: 'FAIL', dkim: 'FAIL', dmarc: 'FAIL', dmarcPolicy: 'reject' }));
     await handler(inboundMail(email, { spam: 'FAIL' }));
 
-    // Assert
     expect(await status(h, email)).toBe('confirmed');
   });
 
@@ -164,7 +158,6 @@ describe('mailto: unsubscribe (SES inbound)', () => {
   });
 
   it('is idempotent and quiet for addresses that are not subscribed', async () => {
-    // Prepare
     const h = await startHarness();
     const email = await confirmed(h);
     const handler = createInboundUnsubscribeHandler({
@@ -173,12 +166,10 @@ describe('mailto: unsubscribe (SES inbound)', () => {
       logger: silentLogger(),
     });
 
-    // Act
     await handler(inboundMail(email));
     await handler(inboundMail(email));
     await handler(inboundMail(freshAddress('stranger')));
 
-    // Assert
     expect(await status(h, email)).toBe('unsubscribed');
   });
 });

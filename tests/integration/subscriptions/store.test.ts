@@ -36,7 +36,6 @@ function subscriber(n: number, status: SubscriberStatus): Subscriber {
 
 describe('subscriber store (dynalite)', () => {
   it('pages through only confirmed subscribers, in confirmation order, with a cursor', async () => {
-    // Prepare
     const store = await freshStore();
     const statuses: SubscriberStatus[] = [
       'confirmed',
@@ -48,12 +47,10 @@ describe('subscriber store (dynalite)', () => {
     ];
     for (const [n, status] of statuses.entries()) await store.save(subscriber(n, status));
 
-    // Act
     const first = await store.listConfirmed({ limit: 2 });
     const second = await store.listConfirmed({ limit: 2, cursor: first.cursor });
     const third = await store.listConfirmed({ limit: 2, cursor: second.cursor });
 
-    // Assert
     expect(first.subscribers.map((s) => s.id)).toEqual(['id-000', 'id-002']);
     expect(second.subscribers.map((s) => s.id)).toEqual(['id-004', 'id-005']);
     expect(third.subscribers).toEqual([]);
@@ -61,44 +58,35 @@ describe('subscriber store (dynalite)', () => {
   });
 
   it('round-trips a subscriber and finds it by id', async () => {
-    // Prepare
     const store = await freshStore();
     const sub = subscriber(7, 'confirmed');
 
-    // Act
     await store.save(sub);
 
-    // Assert
     expect(await store.getById('id-007')).toEqual(sub);
     expect(await store.findByAddressHash(sub.addressHash)).toEqual(sub);
   });
 
   it('refuses a write based on a stale version', async () => {
-    // Prepare
     const store = await freshStore();
     const sub = subscriber(1, 'pending');
     await store.save(sub);
     await store.save({ ...sub, status: 'confirmed', version: 2 });
 
-    // Act
     const stale = await store.save({ ...sub, status: 'unsubscribed', version: 2 });
     const duplicate = await store.save(sub);
 
-    // Assert
     expect(stale).toBe('conflict');
     expect(duplicate).toBe('conflict');
   });
 
   it('erases personal data but keeps the address suppressed forever', async () => {
-    // Prepare
     const store = await freshStore();
     const sub = subscriber(3, 'confirmed');
     await store.save(sub);
 
-    // Act
     const erased = await store.erase(sub.addressHash, new Date('2026-06-01T00:00:00Z'));
 
-    // Assert
     expect(erased).toBe(true);
     const record = await store.findByAddressHash(sub.addressHash);
     expect(isSubscriber(record)).toBe(false);
@@ -109,13 +97,10 @@ describe('subscriber store (dynalite)', () => {
   });
 
   it('rejects a forged cursor with a SubscriberStoreError', async () => {
-    // Prepare
     const store = await freshStore();
 
-    // Act
     const listing = store.listConfirmed({ limit: 2, cursor: 'bm90LWpzb24' });
 
-    // Assert
     await expect(listing).rejects.toBeInstanceOf(SubscriberStoreError);
   });
 });

@@ -7,18 +7,15 @@ import { freshAddress, startHarness } from './harness.ts';
 
 describe('POST /api/subscribe', () => {
   it('stores a pending subscriber with consent evidence and mails one confirmation link', async () => {
-    // Prepare
     const h = await startHarness();
     const email = freshAddress('ada');
 
-    // Act
     const response = await h.subscribe({
       email,
       ip: '203.0.113.9',
       headers: { referer: 'https://recaps.test/subscribe.html', 'user-agent': 'Firefox/140' },
     });
 
-    // Assert
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body)).toEqual({
       ok: true,
@@ -41,14 +38,11 @@ describe('POST /api/subscribe', () => {
   });
 
   it('answers a plain form post with an HTML page carrying the same message and status', async () => {
-    // Prepare
     const h = await startHarness();
     const email = freshAddress('form');
 
-    // Act
     const response = await h.subscribe({ email, form: true });
 
-    // Assert
     expect(response.statusCode).toBe(200);
     expect(response.headers?.['content-type']).toBe('text/html; charset=utf-8');
     expect(response.body).toContain('<p role="status">Thanks! Please check your inbox');
@@ -56,20 +50,16 @@ describe('POST /api/subscribe', () => {
   });
 
   it('accepts a base64-encoded form body as API Gateway may deliver it', async () => {
-    // Prepare
     const h = await startHarness();
     const email = freshAddress('b64');
 
-    // Act
     const response = await h.subscribe({ email, form: true, base64: true });
 
-    // Assert
     expect(response.statusCode).toBe(200);
     expect(await h.emailsTo(email)).toHaveLength(1);
   });
 
   it('answers identically for new, pending, confirmed and unsubscribed addresses', async () => {
-    // Prepare
     const h = await startHarness();
     const [fresh, pending, confirmed, unsubscribed] = ['new', 'pending', 'confirmed', 'unsub'].map(
       freshAddress,
@@ -83,13 +73,11 @@ describe('POST /api/subscribe', () => {
       signToken(h.deps.keys, { purpose: 'unsubscribe', subscriberId: unsub.id, issuedAt: h.clock.now }),
     );
 
-    // Act
     const responses = [];
     for (const email of [fresh, pending, confirmed, unsubscribed]) {
       for (const form of [false, true]) responses.push(await h.subscribe({ email, form }));
     }
 
-    // Assert
     const json = responses.filter((_, i) => i % 2 === 0);
     const html = responses.filter((_, i) => i % 2 === 1);
     expect(new Set(json.map((r) => `${r.statusCode} ${r.body}`)).size).toBe(1);
@@ -98,27 +86,21 @@ describe('POST /api/subscribe', () => {
   });
 
   it('normalises the address: trimmed, domain lower-cased, local part kept', async () => {
-    // Prepare
     const h = await startHarness();
     const local = `Ada.Lovelace-${randomUUID().slice(0, 6)}`;
 
-    // Act
     await h.subscribe({ email: `  ${local}@Example.TEST \n` });
 
-    // Assert
     const stored = await h.store.findByAddressHash(addressHash(`${local}@example.test`));
     expect(isSubscriber(stored) && stored.email).toBe(`${local}@example.test`);
     expect(await h.emailsTo(`${local}@example.test`)).toHaveLength(1);
   });
 
   it('rejects an invalid address with a clear 400 and stores nothing', async () => {
-    // Prepare
     const h = await startHarness();
 
-    // Act
     const response = await h.subscribe({ email: 'not-an-address' });
 
-    // Assert
     expect(response.statusCode).toBe(400);
     expect(JSON.parse(response.body)).toEqual({
       ok: false,
@@ -128,43 +110,36 @@ describe('POST /api/subscribe', () => {
   });
 
   it('rejects an address longer than 254 characters', async () => {
-    // Prepare
     const h = await startHarness();
     const email = `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(58)}.test`;
 
-    // Act
     const response = await h.subscribe({ email });
 
-    // Assert
     expect(email.length).toBeGreaterThan(254);
     expect(response.statusCode).toBe(400);
   });
 
   it('sends a pending address at most one confirmation per 15 minutes', async () => {
-    // Prepare
     const h = await startHarness();
     const email = freshAddress('again');
     await h.subscribe({ email });
 
-    // Act
     h.clock.now = new Date(h.clock.now.getTime() + 14 * 60_000);
     await h.subscribe({ email });
     const afterFourteen = (await h.emailsTo(email)).length;
     h.clock.now = new Date(h.clock.now.getTime() + 60_000);
     await h.subscribe({ email });
 
-    // Assert
     expect(afterFourteen).toBe(1);
     expect(await h.emailsTo(email)).toHaveLength(2);
   });
 
   it('sends one confirmation email for 1,000 subscribe requests for one address', async () => {
-    // Prepare
     const h = await startHarness();
     const email = freshAddress('flood');
     const statuses: number[] = [];
 
-    // Act: 40 waves of 25 concurrent requests from different addresses
+    // 40 waves of 25 concurrent requests from different addresses
     for (let wave = 0; wave < 40; wave++) {
       const batch = Array.from({ length: 25 }, (_, i) =>
         h.subscribe({ email, ip: `192.0.2.${(wave * 25 + i) % 250}` }),
@@ -172,22 +147,18 @@ describe('POST /api/subscribe', () => {
       for (const r of await Promise.all(batch)) statuses.push(r.statusCode);
     }
 
-    // Assert
     expect(statuses).toHaveLength(1000);
     expect(statuses.every((s) => s === 200)).toBe(true);
     expect(await h.emailsTo(email)).toHaveLength(1);
   });
 
   it('gives a filled honeypot the same success answer, and sends and stores nothing', async () => {
-    // Prepare
     const h = await startHarness();
     const email = freshAddress('bot');
     const human = await h.subscribe({ email: freshAddress('human') });
 
-    // Act
     const response = await h.subscribe({ email, website: 'https://spam.example' });
 
-    // Assert
     expect(response.statusCode).toBe(human.statusCode);
     expect(response.body).toBe(human.body);
     expect(await h.emailsTo(email)).toHaveLength(0);
@@ -195,16 +166,13 @@ describe('POST /api/subscribe', () => {
   });
 
   it('limits subscribe requests per client IP so a script cannot mail-bomb strangers', async () => {
-    // Prepare
     const h = await startHarness({ ipLimit: { max: 3, windowMs: 3600_000 } });
     const victims = Array.from({ length: 4 }, () => freshAddress('victim'));
 
-    // Act
     const responses = [];
     for (const email of victims) responses.push(await h.subscribe({ email, ip: '192.0.2.66' }));
     const otherIp = await h.subscribe({ email: freshAddress('other'), ip: '192.0.2.67' });
 
-    // Assert
     expect(responses.map((r) => r.statusCode)).toEqual([200, 200, 200, 429]);
     expect(responses[3]?.headers?.['retry-after']).toBe('3600');
     expect(await h.emailsTo(victims[3] ?? '')).toHaveLength(0);
@@ -212,7 +180,6 @@ describe('POST /api/subscribe', () => {
   });
 
   it('counts the viewer address CloudFront forwards, not the edge address the API sees', async () => {
-    // Prepare
     const h = await startHarness({ ipLimit: { max: 2, windowMs: 3600_000 } });
     const edge = '130.176.0.10';
     const viaEdge = (viewer: string) => ({
@@ -221,7 +188,6 @@ describe('POST /api/subscribe', () => {
       headers: { 'cloudfront-viewer-address': viewer },
     });
 
-    // Act
     const first = [
       await h.subscribe(viaEdge('192.0.2.10:50123')),
       await h.subscribe(viaEdge('192.0.2.10:50124')),
@@ -229,7 +195,6 @@ describe('POST /api/subscribe', () => {
     const sameViewer = await h.subscribe(viaEdge('192.0.2.10:50125'));
     const otherViewer = await h.subscribe(viaEdge('2001:db8::7:443'));
 
-    // Assert
     expect(first.map((r) => r.statusCode)).toEqual([200, 200]);
     expect(sameViewer.statusCode).toBe(429);
     expect(otherViewer.statusCode).toBe(200);

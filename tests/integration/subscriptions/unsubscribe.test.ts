@@ -28,14 +28,11 @@ async function statusOf(h: Harness, sub: Subscriber) {
 
 describe('unsubscribe', () => {
   it('GET shows a page with an Unsubscribe button and changes nothing', async () => {
-    // Prepare
     const h = await startHarness();
     const { sub, token } = await confirmedSubscriber(h, 'get');
 
-    // Act
     const page = await h.unsubscribePage(token);
 
-    // Assert
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('<form method="post" action="https://recaps.test/api/unsubscribe">');
     expect(page.body).toContain('<button type="submit">Unsubscribe</button>');
@@ -43,14 +40,11 @@ describe('unsubscribe', () => {
   });
 
   it('RFC 8058 one-click POST unsubscribes at once: 2xx, no redirect, no cookie needed', async () => {
-    // Prepare
     const h = await startHarness();
     const { sub, token } = await confirmedSubscriber(h, 'oneclick');
 
-    // Act
     const response = await h.oneClick(token);
 
-    // Assert
     expect(response.statusCode).toBe(200);
     expect(response.headers?.location).toBeUndefined();
     expect(response.headers?.['set-cookie']).toBeUndefined();
@@ -60,12 +54,10 @@ describe('unsubscribe', () => {
   });
 
   it('the page button (form field token, no query) unsubscribes too', async () => {
-    // Prepare
     const h = await startHarness();
     const { sub, token } = await confirmedSubscriber(h, 'button');
     const handler = createUnsubscribeHandler(h.deps);
 
-    // Act
     const response = (await handler(
       apiEvent({
         path: '/api/unsubscribe',
@@ -74,21 +66,18 @@ describe('unsubscribe', () => {
       }),
     )) as Result;
 
-    // Assert
     expect(response.statusCode).toBe(200);
     expect(response.body).toContain('You are unsubscribed');
     expect(await statusOf(h, sub)).toBe('unsubscribed');
   });
 
   it('accepts a one-click POST whose client sends multipart/form-data', async () => {
-    // Prepare
     const h = await startHarness();
     const { sub, token } = await confirmedSubscriber(h, 'multipart');
     const handler = createUnsubscribeHandler(h.deps);
     const boundary = 'x-boundary';
     const body = `--${boundary}\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--${boundary}--\r\n`;
 
-    // Act
     const response = (await handler(
       apiEvent({
         path: '/api/unsubscribe',
@@ -98,28 +87,23 @@ describe('unsubscribe', () => {
       }),
     )) as Result;
 
-    // Assert
     expect(response.statusCode).toBe(200);
     expect(await statusOf(h, sub)).toBe('unsubscribed');
   });
 
   it('is idempotent: a replayed unsubscribe succeeds and changes nothing more', async () => {
-    // Prepare
     const h = await startHarness();
     const { sub, token } = await confirmedSubscriber(h, 'twice');
     await h.oneClick(token);
     const after = await h.store.findByAddressHash(sub.addressHash);
 
-    // Act
     const again = await h.oneClick(token);
 
-    // Assert
     expect(again.statusCode).toBe(200);
     expect(await h.store.findByAddressHash(sub.addressHash)).toEqual(after);
   });
 
   it('answers 200 for an unknown subscriber with a genuine token', async () => {
-    // Prepare
     const h = await startHarness();
     const token = signToken(h.deps.keys, {
       purpose: 'unsubscribe',
@@ -127,29 +111,23 @@ describe('unsubscribe', () => {
       issuedAt: h.clock.now,
     });
 
-    // Act
     const response = await h.oneClick(token);
 
-    // Assert
     expect(response.statusCode).toBe(200);
   });
 
   it('rejects a tampered token with 400 and keeps the subscriber', async () => {
-    // Prepare
     const h = await startHarness();
     const { sub, token } = await confirmedSubscriber(h, 'forged');
     const forged = `${token.slice(0, -3)}${token.endsWith('AAA') ? 'BBB' : 'AAA'}`;
 
-    // Act
     const response = await h.oneClick(forged);
 
-    // Assert
     expect(response.statusCode).toBe(400);
     expect(await statusOf(h, sub)).toBe('confirmed');
   });
 
   it('rejects a confirm token used to unsubscribe', async () => {
-    // Prepare
     const h = await startHarness();
     const { sub } = await confirmedSubscriber(h, 'purpose');
     const confirmToken = signToken(h.deps.keys, {
@@ -158,24 +136,19 @@ describe('unsubscribe', () => {
       issuedAt: h.clock.now,
     });
 
-    // Act
     const response = await h.oneClick(confirmToken);
 
-    // Assert
     expect(response.statusCode).toBe(400);
     expect(await statusOf(h, sub)).toBe('confirmed');
   });
 
   it('honours an unsubscribe token years later (they never expire)', async () => {
-    // Prepare
     const h = await startHarness();
     const { sub, token } = await confirmedSubscriber(h, 'old');
     h.clock.now = new Date('2031-05-01T10:00:00.000Z');
 
-    // Act
     const response = await h.oneClick(token);
 
-    // Assert
     expect(response.statusCode).toBe(200);
     expect(await statusOf(h, sub)).toBe('unsubscribed');
   });

@@ -4,7 +4,7 @@
  * Progress is saved after every page with a conditional write, so a continuation resumes where the
  * last run stopped, and two runs racing on the same campaign cannot both advance it.
  */
-import type { CampaignRecord, FanoutProgress } from './campaign.ts';
+import type { CampaignRecord, FanoutProgress } from '../core/campaign.ts';
 import type { DeliveryMessage } from './send-batch.ts';
 
 /** One confirmed subscriber, as fan-out needs them. */

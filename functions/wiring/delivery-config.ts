@@ -5,6 +5,7 @@
  */
 // zod/mini: the classic build adds ~450 KB to every delivery function's cold start.
 import * as z from 'zod/mini';
+import { DEFAULT_RATE_SHARE, DEFAULT_SAFETY_FACTOR } from '../core/pacing.ts';
 import { environmentError } from './config.ts';
 
 const tableName = () => z.string().check(z.minLength(3, 'must be at least 3 characters'));
@@ -28,8 +29,8 @@ const sendEnv = z
     SES_CONFIGURATION_SET: z.optional(nonEmpty()),
     TOKEN_KEYS_FILE: z.optional(nonEmpty()),
     TOKEN_KEYS_SECRET_ID: z.optional(nonEmpty()),
-    SEND_RATE_SHARE: fraction(1),
-    SEND_SAFETY_FACTOR: fraction(0.98),
+    SEND_RATE_SHARE: fraction(DEFAULT_RATE_SHARE),
+    SEND_SAFETY_FACTOR: fraction(DEFAULT_SAFETY_FACTOR),
   })
   .check(
     z.refine((env) => (env.TOKEN_KEYS_FILE === undefined) !== (env.TOKEN_KEYS_SECRET_ID === undefined), {

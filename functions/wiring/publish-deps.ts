@@ -12,16 +12,17 @@ import { z } from 'zod';
 import { createCampaignStore } from '../adapters/campaign-store.ts';
 import { createDeliveryAudience } from '../adapters/delivery-audience.ts';
 import { createJsonLogger } from '../adapters/json-logger.ts';
-import { createEmailRenderer, type EmailRenderer } from '../adapters/mjml-email-renderer.ts';
-import { createEventBridgeScheduler, type PublishScheduler } from '../adapters/publish-scheduler.ts';
-import { createS3ContentSource } from '../adapters/s3-content.ts';
-import { createIoCounter, createS3SiteStore, type IoCounter } from '../adapters/s3-site.ts';
+import { createEmailRenderer } from '../adapters/mjml-email-renderer.ts';
+import { createEventBridgeScheduler } from '../adapters/publish-scheduler.ts';
+import { createS3PostSource } from '../adapters/s3-content.ts';
+import { createIoCounter, createS3SiteStore } from '../adapters/s3-site.ts';
 import { createSqsSendQueue, type SendQueue } from '../adapters/send-queue.ts';
 import { createSubscriberStore } from '../adapters/subscriber-store.ts';
 import { loadSiteTemplates } from '../adapters/templates-fs.ts';
+import type { EmailRenderer, IoCounter, PublishScheduler } from '../app/ports.ts';
+import type { PublishDeps, PublishLog } from '../app/publish-post.ts';
 import type { SiteTemplates } from '../core/build-site.ts';
 import { environmentError } from './config.ts';
-import type { PublishDeps, PublishLog } from './publish.ts';
 
 const name3 = z.string().min(3, 'must be at least 3 characters');
 const arn = z.string().startsWith('arn:', 'must be an ARN');
@@ -90,7 +91,7 @@ export function createPublishWiring(options: PublishWiringOptions): PublishDeps 
   });
   let templates: Promise<SiteTemplates> | undefined;
   return {
-    content: createS3ContentSource({ client: options.s3, bucket: options.contentBucket, counter }),
+    content: createS3PostSource({ client: options.s3, bucket: options.contentBucket, counter }),
     site: createS3SiteStore({
       client: options.s3,
       bucket: options.siteBucket,
@@ -119,9 +120,8 @@ export function createPublishWiring(options: PublishWiringOptions): PublishDeps 
   };
 }
 
-/** Builds everything for AWS from the environment (clients take region and credentials from the runtime). */
-export function publishDepsFromEnv(env: Record<string, string | undefined>): PublishDeps {
-  const config = loadPublishConfig(env);
+/** Builds everything for AWS from a validated config (clients take region and credentials from the runtime). */
+export function publishWiringFromConfig(config: PublishConfig): PublishDeps {
   const s3 = new S3Client({});
   const log = createJsonLogger({ service: 'herald-publish' });
   return createPublishWiring({

@@ -12,9 +12,9 @@ import {
   type LedgerEntry,
   type StateCounts,
   summarizeCampaign,
-} from './campaign.ts';
+} from '../core/campaign.ts';
 import type { ConfirmedSubscribers } from './fan-out.ts';
-import type { DeliveryMessage, LedgerPort } from './send-batch.ts';
+import type { DeliveryLog, DeliveryMessage, LedgerPort } from './send-batch.ts';
 
 /** What {@link reconcileCampaign} needs. */
 export interface ReconcileDeps {
@@ -114,4 +114,33 @@ export async function reconcileCampaign(deps: ReconcileDeps, postId: string): Pr
     requeued += requeue.length;
   }
   return { postId, action: 'reconciled', requeued, markedUnknown, progress: await summary(record) };
+}
+
+/** Where {@link reconcileCampaigns} finds the campaigns and reports what it changed. */
+export interface ReconcileAllDeps extends ReconcileDeps {
+  listCampaigns(): Promise<CampaignRecord[]>;
+  log: Pick<DeliveryLog, 'warn'>;
+}
+
+/** Reconciles `postId`, or without it every campaign (not-to-mail records have nothing to settle). */
+export async function reconcileCampaigns(
+  deps: ReconcileAllDeps,
+  postId?: string,
+): Promise<ReconcileResult[]> {
+  const postIds = postId
+    ? [postId]
+    : (await deps.listCampaigns()).filter((c) => c.kind === 'campaign').map((c) => c.postId);
+  const results: ReconcileResult[] = [];
+  for (const id of postIds) {
+    const result = await reconcileCampaign(deps, id);
+    if (result.requeued > 0 || result.markedUnknown > 0) {
+      deps.log.warn('campaign reconciled', {
+        postId: id,
+        requeued: result.requeued,
+        markedUnknown: result.markedUnknown,
+      });
+    }
+    results.push(result);
+  }
+  return results;
 }

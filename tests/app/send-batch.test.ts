@@ -1,14 +1,14 @@
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
-import type { CampaignWithEmail } from '../../functions/core/campaign.ts';
-import { compilePersonalizer, PLACEHOLDERS, type RenderedEmail } from '../../functions/core/personalize.ts';
 import {
   compileNewsletter,
   composeNewsletter,
   createSendBatch,
   type DeliveryMessage,
   type SendDeps,
-} from '../../functions/core/send-batch.ts';
+} from '../../functions/app/send-batch.ts';
+import type { CampaignWithEmail } from '../../functions/core/campaign.ts';
+import { compilePersonalizer, PLACEHOLDERS, type RenderedEmail } from '../../functions/core/personalize.ts';
 import { verifyToken } from '../../functions/core/tokens.ts';
 import { memoryCampaigns, memoryLedger } from '../support/memory-delivery.ts';
 
@@ -107,11 +107,8 @@ function makeDeps(overrides: Partial<SendDeps> = {}) {
 
 describe('createSendBatch', () => {
   it('sends one personalised message with a working unsubscribe token and records it as sent', async () => {
-    // Prepare
     const { deps, ledger, ses } = makeDeps();
-    // Act
     const outcomes = await createSendBatch(deps)([message(1)]);
-    // Assert
     expect(outcomes).toEqual([{ status: 'sent', messageId: 'ses-1' }]);
     expect(await ledger.get(POST, 'sub1')).toMatchObject({ state: 'sent', messageId: 'ses-1' });
     const mail = await simpleParser(ses.sent[0]?.raw as Buffer);
@@ -196,7 +193,7 @@ describe('createSendBatch', () => {
   });
 
   it('takes over a record left in claimed by a crashed worker and sends once', async () => {
-    // Prepare: the first worker dies right after its claim.
+    // The first worker dies right after its claim.
     const { deps, ses, ledger } = makeDeps();
     const crashing = createSendBatch({
       ...deps,
@@ -205,9 +202,7 @@ describe('createSendBatch', () => {
       },
     });
     const first = await crashing([message(1)]);
-    // Act
     const second = await createSendBatch(deps)([message(1)]);
-    // Assert
     expect(first[0]).toMatchObject({ status: 'error' });
     expect(second[0]).toMatchObject({ status: 'sent' });
     expect(ses.sent).toHaveLength(1);
@@ -254,7 +249,6 @@ describe('createSendBatch', () => {
 
 describe('compileNewsletter', () => {
   it('produces the message composeNewsletter builds with a full MailComposer run', async () => {
-    // Prepare
     const campaign = makeCampaign();
     const email = makeEmail();
     const recipient = { subscriberId: 'sub_42', email: 'ada@example.com', name: 'Ada Lovelace' };
@@ -265,7 +259,6 @@ describe('compileNewsletter', () => {
       tokenKeys: KEYS,
     });
 
-    // Act
     const fast = await simpleParser(await compose(recipient, NOW));
     const reference = await simpleParser(
       await composeNewsletter({
@@ -278,7 +271,6 @@ describe('compileNewsletter', () => {
       }),
     );
 
-    // Assert
     const view = (m: typeof fast) => ({
       subject: m.subject,
       from: m.from?.text,

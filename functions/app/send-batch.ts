@@ -9,7 +9,7 @@
  */
 // zod/mini: the classic build adds ~450 KB to every send worker's cold start.
 import * as z from 'zod/mini';
-import { buildMime, compileMimeTemplate } from './build-mime.ts';
+import { buildMime, compileMimeTemplate } from '../core/build-mime.ts';
 import {
   type Campaign,
   type CampaignDelivery,
@@ -19,17 +19,17 @@ import {
   type LedgerState,
   recoveryAction,
   sendGate,
-} from './campaign.ts';
-import { backoffDelay, dailyQuotaResumeAt, queueDelaySeconds } from './pacing.ts';
+} from '../core/campaign.ts';
+import { backoffDelay, dailyQuotaResumeAt, queueDelaySeconds, SEND_CONCURRENCY } from '../core/pacing.ts';
 import {
   compilePersonalizer,
   type PersonalEmail,
   type Recipient,
   type RenderedEmail,
-} from './personalize.ts';
-import type { RateGate } from './rate-gate.ts';
-import { classifySesError } from './ses-errors.ts';
-import { signToken, type TokenKeys } from './tokens.ts';
+} from '../core/personalize.ts';
+import type { RateGate } from '../core/rate-gate.ts';
+import { classifySesError } from '../core/ses-errors.ts';
+import { signToken, type TokenKeys } from '../core/tokens.ts';
 
 /** One queue message: one recipient of one campaign. */
 export const deliveryMessageSchema = z.object({
@@ -111,7 +111,7 @@ export interface SendDeps {
   maxThrottleRetries?: number;
   backoffBaseMs?: number;
   backoffCapMs?: number;
-  /** Recipients of one batch handled at once. Default 10. */
+  /** Recipients of one batch handled at once. Default `SEND_CONCURRENCY.perBatch`. */
   concurrency?: number;
   /** How long a worker trusts its cached campaign status. Default 5 s. */
   campaignTtlMs?: number;
@@ -438,7 +438,7 @@ export function createSendBatch(
   }
 
   return (messages) =>
-    mapLimit(messages, deps.concurrency ?? 10, (message) =>
+    mapLimit(messages, deps.concurrency ?? SEND_CONCURRENCY.perBatch, (message) =>
       deliver(message).catch((error: unknown) => ({ status: 'error' as const, error })),
     );
 }

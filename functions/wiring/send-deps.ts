@@ -17,15 +17,15 @@ import {
 } from '../adapters/ses-raw-sender.ts';
 import { createSubscriberStore } from '../adapters/subscriber-store.ts';
 import { loadTokenKeysFile, loadTokenKeysSecret } from '../adapters/token-keys.ts';
-import { type PacingOptions, rateWindow, type SendQuota } from '../core/pacing.ts';
-import { createRateGate, type RateGate } from '../core/rate-gate.ts';
 import {
   createSendBatch,
   type DeliveryLog,
   type RawSender,
   type RecipientCheck,
   type SendDeps,
-} from '../core/send-batch.ts';
+} from '../app/send-batch.ts';
+import { type PacingOptions, rateWindow, type SendQuota } from '../core/pacing.ts';
+import { createRateGate, type RateGate } from '../core/rate-gate.ts';
 import type { TokenKeys } from '../core/tokens.ts';
 import type { SendConfig } from './delivery-config.ts';
 

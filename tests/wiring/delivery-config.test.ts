@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ConfigError } from '../../functions/handlers/config.ts';
+import { handler as fanoutHandler } from '../../functions/handlers/fanout.ts';
+import { handler as reconcileHandler } from '../../functions/handlers/reconcile.ts';
+import { handler as sendHandler } from '../../functions/handlers/send.ts';
+import { ConfigError } from '../../functions/wiring/config.ts';
 import {
   loadFanoutConfig,
   loadReconcileConfig,
   loadSendConfig,
-} from '../../functions/handlers/delivery-config.ts';
-import { handler as fanoutHandler } from '../../functions/handlers/fanout.ts';
-import { handler as reconcileHandler } from '../../functions/handlers/reconcile.ts';
-import { handler as sendHandler } from '../../functions/handlers/send.ts';
+} from '../../functions/wiring/delivery-config.ts';
 
 const PLANNING = {
   CAMPAIGN_TABLE_NAME: 'herald-campaigns',
@@ -28,34 +28,28 @@ describe('delivery configuration', () => {
   });
 
   it('lets fan-out and reconcile start without token keys, SES settings or an email bucket', () => {
-    // Act
     const fanout = loadFanoutConfig(PLANNING);
     const reconcile = loadReconcileConfig(PLANNING);
 
-    // Assert
     expect(fanout).toEqual(PLANNING);
     expect(reconcile).toEqual(PLANNING);
   });
 
   it('names the function, the variable and its value when fan-out or reconcile is misconfigured', () => {
-    // Act
     const fanout = () => loadFanoutConfig({ ...PLANNING, FANOUT_QUEUE_URL: undefined });
     const reconcile = () => loadReconcileConfig({ ...PLANNING, CAMPAIGN_TABLE_NAME: 'ab' });
 
-    // Assert
     expect(fanout).toThrow(ConfigError);
     expect(fanout).toThrow(/^fanout: invalid environment: FANOUT_QUEUE_URL=\(unset\)/);
     expect(reconcile).toThrow('reconcile: invalid environment: CAMPAIGN_TABLE_NAME="ab": must be at least 3');
   });
 
   it('gives send its pacing defaults and still requires exactly one token key source', () => {
-    // Act
     const config = loadSendConfig({ ...SEND, SES_CONFIGURATION_SET: 'herald' });
     const none = () => loadSendConfig({ ...SEND, TOKEN_KEYS_SECRET_ID: undefined });
     const both = () => loadSendConfig({ ...SEND, TOKEN_KEYS_FILE: '/tmp/keys.json' });
     const rate = () => loadSendConfig({ ...SEND, SEND_RATE_SHARE: '1.5' });
 
-    // Assert
     expect(config).toMatchObject({
       SES_CONFIGURATION_SET: 'herald',
       SEND_RATE_SHARE: 1,
@@ -67,16 +61,14 @@ describe('delivery configuration', () => {
   });
 
   it('checks the environment on the first event, not at import, and again after a failure', async () => {
-    // Prepare: the test process has none of the delivery variables.
+    // The test process has none of the delivery variables.
     const event = { Records: [] };
 
-    // Act
     const unconfigured = fanoutHandler(event as never, {} as never);
     await unconfigured.catch(() => undefined);
     for (const [name, value] of Object.entries(PLANNING)) vi.stubEnv(name, value);
     const configured = fanoutHandler(event as never, {} as never);
 
-    // Assert
     await expect(unconfigured).rejects.toThrow(/^fanout: invalid environment: CAMPAIGN_TABLE_NAME=\(unset\)/);
     await expect(configured).resolves.toEqual({ batchItemFailures: [] });
     await expect(sendHandler(event as never, {})).rejects.toThrow(/^send: invalid environment: TOKEN_KEYS/);

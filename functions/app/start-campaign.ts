@@ -2,9 +2,9 @@
  * Starting a campaign: one per post id, ever. The conditional create in the store is the only
  * guard, so duplicate S3 events, re-uploads, edits and renames can never mail a post twice.
  */
-import type { Campaign, CampaignDelivery, CampaignRecord } from './campaign.ts';
-import type { Post, SiteConfig } from './model.ts';
-import type { RenderedEmail } from './personalize.ts';
+import type { Campaign, CampaignDelivery, CampaignRecord } from '../core/campaign.ts';
+import type { Post, SiteConfig } from '../core/model.ts';
+import type { RenderedEmail } from '../core/personalize.ts';
 
 /** The campaign store's create side. */
 export interface CampaignCreator {

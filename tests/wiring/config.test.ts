@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ConfigError, loadFeedbackConfig, loadSubscriptionConfig } from '../../functions/handlers/config.ts';
+import { ConfigError, loadFeedbackConfig, loadSubscriptionConfig } from '../../functions/wiring/config.ts';
 
 const BASE = {
   TABLE_NAME: 'herald-subscribers',
@@ -10,10 +10,8 @@ const BASE = {
 
 describe('loadSubscriptionConfig', () => {
   it('applies defaults and strips the trailing slash of SITE_URL', () => {
-    // Act
     const config = loadSubscriptionConfig(BASE);
 
-    // Assert
     expect(config).toMatchObject({
       tableName: 'herald-subscribers',
       siteUrl: 'https://recaps.test/blog',
@@ -26,29 +24,23 @@ describe('loadSubscriptionConfig', () => {
   });
 
   it('fails fast naming the variable and its value', () => {
-    // Act
     const load = () => loadSubscriptionConfig({ ...BASE, SITE_URL: 'recaps.test', SUBSCRIBE_IP_LIMIT: '-1' });
 
-    // Assert
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(/SITE_URL="recaps\.test": must be an http\(s\) URL/);
     expect(load).toThrow(/SUBSCRIBE_IP_LIMIT="-1"/);
   });
 
   it('names a missing variable as unset', () => {
-    // Act
     const load = () => loadSubscriptionConfig({ ...BASE, TABLE_NAME: undefined });
 
-    // Assert
     expect(load).toThrow(/TABLE_NAME=\(unset\)/);
   });
 
   it('requires exactly one token key source', () => {
-    // Act
     const both = () => loadSubscriptionConfig({ ...BASE, TOKEN_KEYS_FILE: '.herald/keys.json' });
     const none = () => loadSubscriptionConfig({ ...BASE, TOKEN_KEYS_SECRET_ID: undefined });
 
-    // Assert
     expect(both).toThrow('set exactly one of TOKEN_KEYS_FILE or TOKEN_KEYS_SECRET_ID');
     expect(none).toThrow('set exactly one of TOKEN_KEYS_FILE or TOKEN_KEYS_SECRET_ID');
   });
@@ -56,26 +48,21 @@ describe('loadSubscriptionConfig', () => {
 
 describe('loadFeedbackConfig', () => {
   it('rejects a table name dynalite and DynamoDB would refuse', () => {
-    // Act
     const load = () => loadFeedbackConfig({ TABLE_NAME: 'ab' });
 
-    // Assert
     expect(load).toThrow('TABLE_NAME="ab": must be at least 3 characters');
   });
 });
 
 describe('Lambda entry points', () => {
   it('fail the init phase, naming the variable, when the environment is bad', async () => {
-    // Prepare
     const saved = { ...process.env };
     process.env.AWS_LAMBDA_FUNCTION_NAME = 'herald-unsubscribe';
     delete process.env.TABLE_NAME;
     vi.resetModules();
 
-    // Act
     const loading = import('../../functions/handlers/unsubscribe.ts');
 
-    // Assert
     try {
       await expect(loading).rejects.toThrow(/TABLE_NAME=\(unset\)/);
     } finally {

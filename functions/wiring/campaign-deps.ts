@@ -10,9 +10,9 @@ import { type CampaignStore, createCampaignStore } from '../adapters/campaign-st
 import { createDeliveryAudience, type DeliveryAudience } from '../adapters/delivery-audience.ts';
 import { createSqsSendQueue, type SendQueue } from '../adapters/send-queue.ts';
 import { createSubscriberStore } from '../adapters/subscriber-store.ts';
-import type { FanoutDeps } from '../core/fan-out.ts';
-import type { ReconcileDeps } from '../core/reconcile.ts';
-import type { StartCampaignDeps } from '../core/start-campaign.ts';
+import type { FanoutDeps } from '../app/fan-out.ts';
+import type { ReconcileDeps } from '../app/reconcile.ts';
+import type { StartCampaignDeps } from '../app/start-campaign.ts';
 import type { FanoutConfig } from './delivery-config.ts';
 
 /** Message body on the fan-out queue. */

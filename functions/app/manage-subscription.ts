@@ -1,0 +1,103 @@
+/**
+ * What a subscriber's signed links do: confirm a pending subscription, send a fresh confirmation
+ * link, unsubscribe. Each verifies the token, then saves with optimistic retries (the address-hash
+ * record is the one source of truth) and returns a typed outcome the HTTP edge turns into a page.
+ */
+import type { Logger } from '../adapters/json-logger.ts';
+import type { SubscriberStore } from '../adapters/subscriber-store.ts';
+import { decideConfirm, decideResend, decideUnsubscribe } from '../core/subscriber.ts';
+import { verifyToken } from '../core/tokens.ts';
+import { type RequestSubscriptionDeps, sendConfirmation } from './request-subscription.ts';
+
+const MAX_SAVE_ATTEMPTS = 4;
+
+/** What the link use cases need. */
+export interface ManageSubscriptionDeps extends RequestSubscriptionDeps {
+  store: RequestSubscriptionDeps['store'] & Pick<SubscriberStore, 'getById'>;
+  logger: Pick<Logger, 'info'>;
+}
+
+/** What a confirm link did. */
+export type ConfirmOutcome = 'confirmed' | 'expired' | 'invalid';
+
+/** Confirms the subscriber a `confirm` token names (the POST behind the page's button). */
+export async function confirmSubscription(
+  deps: ManageSubscriptionDeps,
+  input: { token: string; now: Date; ip?: string | undefined; userAgent?: string | undefined },
+): Promise<ConfirmOutcome> {
+  const { now } = input;
+  const check = verifyToken(deps.keys, input.token, {
+    purpose: 'confirm',
+    now,
+    maxAgeMs: deps.policy.confirmTokenMaxAgeMs,
+  });
+  if (!check.ok && check.reason === 'expired') return 'expired';
+  if (!check.ok) return 'invalid';
+  const found = await deps.store.getById(check.subscriberId);
+  if (!found) return 'invalid';
+  for (let attempt = 0; attempt < MAX_SAVE_ATTEMPTS; attempt++) {
+    const sub = await deps.store.findByAddressHash(found.addressHash);
+    if (!sub || 'kind' in sub || sub.id !== found.id) return 'invalid';
+    const outcome = decideConfirm(sub, {
+      tokenIssuedAt: check.issuedAt,
+      now,
+      ip: input.ip,
+      userAgent: input.userAgent?.slice(0, 512),
+    });
+    if (outcome.kind === 'stale') return 'invalid';
+    if (outcome.kind === 'confirmed' && (await deps.store.save(outcome.save)) === 'conflict') continue;
+    deps.logger.info('subscriber confirmed', { subscriberId: sub.id, already: outcome.kind !== 'confirmed' });
+    return 'confirmed';
+  }
+  throw new Error(`confirm: too much contention on subscriber ${found.id}`);
+}
+
+/**
+ * Sends a fresh confirmation link to a still-pending subscriber (from the expired-link page).
+ * The signature must be ours, but age does not matter: this is the way out of an expired link.
+ * @returns `invalid` for a bad token; `done` otherwise, whether or not a link went out.
+ */
+export async function resendConfirmation(
+  deps: ManageSubscriptionDeps,
+  input: { token: string; now: Date },
+): Promise<'done' | 'invalid'> {
+  const { now } = input;
+  const check = verifyToken(deps.keys, input.token, { purpose: 'confirm', now });
+  if (!check.ok) return 'invalid';
+  const found = await deps.store.getById(check.subscriberId);
+  if (!found) return 'done';
+  for (let attempt = 0; attempt < MAX_SAVE_ATTEMPTS; attempt++) {
+    const sub = await deps.store.findByAddressHash(found.addressHash);
+    if (!sub || 'kind' in sub || sub.id !== found.id) return 'done';
+    const decision = decideResend(sub, now, deps.policy);
+    if (!decision.sendConfirmation) return 'done';
+    if ((await deps.store.save(decision.save)) === 'conflict') continue;
+    await sendConfirmation(deps, decision.save, now);
+    return 'done';
+  }
+  throw new Error(`resend: too much contention on subscriber ${found.id}`);
+}
+
+/**
+ * Unsubscribes the subscriber an `unsubscribe` token names. Idempotent; an erased or never stored
+ * subscriber has nothing to mail, so the request has already succeeded.
+ */
+export async function unsubscribeByToken(
+  deps: Pick<ManageSubscriptionDeps, 'store' | 'keys' | 'logger'>,
+  input: { token: string; now: Date },
+): Promise<'unsubscribed' | 'invalid'> {
+  const { now } = input;
+  const check = verifyToken(deps.keys, input.token, { purpose: 'unsubscribe', now });
+  if (!check.ok) return 'invalid';
+  const found = await deps.store.getById(check.subscriberId);
+  if (!found) return 'unsubscribed';
+  for (let attempt = 0; attempt < MAX_SAVE_ATTEMPTS; attempt++) {
+    const sub = await deps.store.findByAddressHash(found.addressHash);
+    if (!sub || 'kind' in sub || sub.id !== found.id) return 'unsubscribed';
+    const { save } = decideUnsubscribe(sub, now);
+    if (save && (await deps.store.save(save)) === 'conflict') continue;
+    deps.logger.info('subscriber unsubscribed', { subscriberId: sub.id, changed: save !== undefined });
+    return 'unsubscribed';
+  }
+  throw new Error(`unsubscribe: too much contention on subscriber ${found.id}`);
+}

@@ -1,0 +1,143 @@
+/**
+ * Requesting a subscription (double opt-in): decide, save with optimistic retries, and send the
+ * confirmation email only for the write that won. The subscribe handler and
+ * `herald subscribers import` both run it.
+ */
+import type { ConfirmationEmailRenderer } from '../adapters/confirmation-email.ts';
+import type { Logger } from '../adapters/json-logger.ts';
+import type { Mailer } from '../adapters/ses-mailer.ts';
+import { type SubscriberStore, SubscriberStoreError } from '../adapters/subscriber-store.ts';
+import { addressHash, normalizeEmailAddress } from '../core/email-address.ts';
+import {
+  type ConsentRecord,
+  decideSubscribe,
+  type Subscriber,
+  type SubscriptionPolicy,
+} from '../core/subscriber.ts';
+import { signToken, type TokenKeys } from '../core/tokens.ts';
+
+/** What requesting a subscription needs. */
+export interface RequestSubscriptionDeps {
+  store: Pick<SubscriberStore, 'findByAddressHash' | 'save'>;
+  mailer: Mailer;
+  renderConfirmation: ConfirmationEmailRenderer;
+  keys: TokenKeys;
+  /** Site URL with baseurl, no trailing slash. */
+  siteUrl: string;
+  policy: SubscriptionPolicy;
+  newId: () => string;
+}
+
+/** What the subscribe form needs on top: the per-IP limit, the consent wording and a log. */
+export interface SubscribeFormDeps extends RequestSubscriptionDeps {
+  store: RequestSubscriptionDeps['store'] & Pick<SubscriberStore, 'hit'>;
+  ipLimit: { max: number; windowMs: number };
+  consentTextVersion: string;
+  logger: Pick<Logger, 'info' | 'warn'>;
+}
+
+/** One submitted subscribe form, as the HTTP edge read it. */
+export interface SubscribeForm {
+  fields: Record<string, string | undefined>;
+  ip: string;
+  userAgent?: string | undefined;
+  /** `Referer`, else `Origin`: where the form was, when it does not say. */
+  referer?: string | undefined;
+  now: Date;
+}
+
+/** What became of a form. Callers answer `honeypot` exactly like `accepted`. */
+export type SubscribeFormOutcome =
+  | { kind: 'rate-limited'; hits: number }
+  | { kind: 'honeypot' }
+  | { kind: 'invalid-address'; problem: string }
+  | { kind: 'accepted'; sent: boolean };
+
+const MAX_SAVE_ATTEMPTS = 4;
+const clip = (value: string | undefined, max = 512) =>
+  value === undefined ? undefined : value.slice(0, max);
+
+/** Runs a subscribe form: the per-IP limit, the honeypot, the address, then {@link requestSubscription}. */
+export async function submitSubscribeForm(
+  deps: SubscribeFormDeps,
+  form: SubscribeForm,
+): Promise<SubscribeFormOutcome> {
+  const { now, ip } = form;
+  const hits = await deps.store.hit('subscribe-ip', addressHash(ip), now, deps.ipLimit.windowMs);
+  if (hits > deps.ipLimit.max) {
+    deps.logger.warn('subscribe rate limited', { hits });
+    return { kind: 'rate-limited', hits };
+  }
+  // Bots fill every field; people never see this one. They get the same answer and no email.
+  if ((form.fields.website ?? '').trim() !== '') {
+    deps.logger.info('subscribe honeypot filled');
+    return { kind: 'honeypot' };
+  }
+  const address = normalizeEmailAddress(form.fields.email ?? '');
+  if (!address.ok) {
+    deps.logger.info('subscribe address rejected', { problem: address.problem });
+    return { kind: 'invalid-address', problem: address.problem };
+  }
+  const consent: ConsentRecord = {
+    at: now,
+    source: clip(form.fields.source ?? form.referer) ?? 'unknown',
+    method: 'double-opt-in',
+    ip,
+    userAgent: clip(form.userAgent),
+    textVersion: deps.consentTextVersion,
+  };
+  const { sent } = await requestSubscription(deps, { email: address.address, consent, now });
+  deps.logger.info('subscribe accepted', { sent });
+  return { kind: 'accepted', sent };
+}
+
+/** Sends the confirmation email for a freshly saved pending subscriber. */
+export async function sendConfirmation(
+  deps: RequestSubscriptionDeps,
+  sub: Subscriber,
+  now: Date,
+): Promise<void> {
+  const token = signToken(deps.keys, { purpose: 'confirm', subscriberId: sub.id, issuedAt: now });
+  const confirmUrl = `${deps.siteUrl}/api/confirm?token=${encodeURIComponent(token)}`;
+  const email = await deps.renderConfirmation({ email: sub.email, confirmUrl });
+  await deps.mailer.send({ to: sub.email, ...email });
+}
+
+/**
+ * Runs the subscribe decision with optimistic retries and sends mail only for the write that won.
+ * Shared by the HTTP handler and `herald subscribers import`.
+ * @returns whether a confirmation email went out.
+ */
+export async function requestSubscription(
+  deps: RequestSubscriptionDeps,
+  input: { email: string; consent: ConsentRecord; now: Date },
+): Promise<{ sent: boolean }> {
+  const hash = addressHash(input.email);
+  for (let attempt = 0; attempt < MAX_SAVE_ATTEMPTS; attempt++) {
+    const existing = await deps.store.findByAddressHash(hash);
+    const current = existing && 'kind' in existing ? 'suppressed' : existing;
+    const decision = decideSubscribe(
+      current,
+      { id: deps.newId(), email: input.email, addressHash: hash, consent: input.consent, now: input.now },
+      deps.policy,
+    );
+    if (!decision.save) return { sent: false };
+    if ((await deps.store.save(decision.save)) === 'conflict') continue;
+    if (!decision.sendConfirmation) return { sent: false };
+    try {
+      await sendConfirmation(deps, decision.save, input.now);
+    } catch (error) {
+      // Give the throttle slot back so the reader's retry can send; best effort.
+      const rollback = {
+        ...decision.save,
+        confirmationSentAt: current === 'suppressed' ? undefined : current?.confirmationSentAt,
+      };
+      await deps.store.save({ ...rollback, version: rollback.version + 1 }).catch(() => undefined);
+      throw error;
+    }
+    return { sent: true };
+  }
+  throw new SubscriberStoreError(
+    `subscriber store: too much contention saving one address after ${MAX_SAVE_ATTEMPTS} attempts`,
+  );
+}
