@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Deterministic pseudo-random numbers so every run benchmarks the same corpus. */
@@ -107,6 +107,36 @@ function post(rand: () => number, slug: string, i: number): string {
     paragraph(rand),
   );
   return parts.join('\n\n');
+}
+
+/** The same recaps as a Jekyll blog (`_config.yml` + `_posts/`, minima, jekyll-feed): what both tools build in the bench. */
+export async function writeJekyllCorpus(dir: string, count: number): Promise<{ bytes: number }> {
+  const { bytes } = await writeCorpus(dir, count);
+  await rename(join(dir, 'posts'), join(dir, '_posts'));
+  await rm(join(dir, 'site.yml'));
+  await writeFile(
+    join(dir, '_config.yml'),
+    [
+      'title: Bench Meetups',
+      'description: Synthetic recaps for the Herald benchmark.',
+      'url: https://bench.example.org',
+      'baseurl: ""',
+      'timezone: Europe/Berlin',
+      'author:',
+      '  name: Bench Organisers',
+      'theme: minima',
+      'markdown: kramdown',
+      'plugins:',
+      '  - jekyll-feed',
+      'herald:',
+      '  newsletter:',
+      '    from_address: news@bench.example.org',
+      '    from_name: Bench Meetups',
+      '    postal_address: Example Street 1, 10115 Berlin, Germany',
+      '',
+    ].join('\n'),
+  );
+  return { bytes };
 }
 
 /**

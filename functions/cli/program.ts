@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { type BuildReport, runBuild } from './build.ts';
-import { runCheck } from './check.ts';
-import { describeBuildError, runDev, runLocalDev } from './dev.ts';
-import { PortInUseError } from './dev-server.ts';
+import type { BuildReport } from './build.ts';
+
+// Each command imports its modules when it runs, so `herald --help` loads only commander.
+const describeBuildError = async (error: unknown) => (await import('./dev.ts')).describeBuildError(error);
 
 /** Where the CLI writes; tests capture it instead of the process streams. */
 export interface CliIo {
@@ -88,6 +88,7 @@ export function createProgram(io: CliIo = processIo): Command {
     .option('-t, --templates <dir>', 'templates folder (site/*.html, newsletter.mjml); default: Herald’s own')
     .action(async (opts: { content: string; out: string; templates?: string }) => {
       try {
+        const { runBuild } = await import('./build.ts');
         const report = await runBuild({
           contentDir: opts.content,
           outDir: opts.out,
@@ -97,7 +98,7 @@ export function createProgram(io: CliIo = processIo): Command {
         for (const warning of report.warnings) eprintln(`warning: ${warning}`);
       } catch (error) {
         eprintln(`herald build: nothing was written to ${opts.out}; fix these problems:`);
-        for (const line of describeBuildError(error)) eprintln(line);
+        for (const line of await describeBuildError(error)) eprintln(line);
         io.setExitCode(1);
       }
     });
@@ -109,6 +110,7 @@ export function createProgram(io: CliIo = processIo): Command {
     .option('-t, --templates <dir>', 'templates folder; default: Herald’s own')
     .action(async (opts: { content: string; templates?: string }) => {
       try {
+        const { runCheck } = await import('./check.ts');
         const result = await runCheck({ contentDir: opts.content, templatesDir: opts.templates });
         for (const line of result.errors) eprintln(line);
         for (const warning of result.warnings) eprintln(`warning: ${warning}`);
@@ -123,7 +125,7 @@ export function createProgram(io: CliIo = processIo): Command {
           io.setExitCode(1);
         }
       } catch (error) {
-        for (const line of describeBuildError(error)) eprintln(line);
+        for (const line of await describeBuildError(error)) eprintln(line);
         io.setExitCode(1);
       }
     });
@@ -149,6 +151,7 @@ export function createProgram(io: CliIo = processIo): Command {
         demoSubscribers?: number;
         templates?: string;
       }) => {
+        const { runLocalDev } = await import('./dev.ts');
         const session = await runLocalDev(
           {
             contentDir: opts.content,
@@ -187,6 +190,8 @@ export function createProgram(io: CliIo = processIo): Command {
     .option('-p, --port <port>', 'port to serve on', parsePort, 3000)
     .option('-t, --templates <dir>', 'templates folder; default: Herald’s own')
     .action(async (opts: { content: string; port: number; templates?: string }) => {
+      const { runDev } = await import('./dev.ts');
+      const { PortInUseError } = await import('./dev-server.ts');
       try {
         const session = await runDev({
           contentDir: opts.content,
@@ -204,7 +209,7 @@ export function createProgram(io: CliIo = processIo): Command {
         if (error instanceof PortInUseError) {
           eprintln(`herald preview: ${error.message}`);
         } else {
-          for (const line of describeBuildError(error)) eprintln(line);
+          for (const line of await describeBuildError(error)) eprintln(line);
         }
         io.setExitCode(1);
       }
