@@ -1,11 +1,22 @@
 /**
  * Renders a post into the newsletter email with the user's MJML template: Mustache fills the
  * template, MJML compiles it to client-safe HTML (CSS inlined), html-to-text derives the text part.
+ *
+ * MJML runs once per template shape, not once per post: the template is filled with stand-in
+ * tokens and compiled up to the step before CSS inlining; each post then only swaps its values in
+ * and runs that last step (juice, what mjml itself calls) and mjml's final clean-up. The result is
+ * byte for byte what compiling the filled template gives, at a fraction of the cost.
  */
+import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import Mustache from 'mustache';
-import { buildEmailData, DEFAULT_EXCERPT_CHARS, emailHtmlToText } from '../core/email-content.ts';
+import {
+  buildEmailData,
+  DEFAULT_EXCERPT_CHARS,
+  type EmailTemplateData,
+  emailHtmlToText,
+} from '../core/email-content.ts';
 import type { RenderedPost, SiteConfig } from '../core/model.ts';
 import type { RenderedEmail } from '../core/personalize.ts';
 
@@ -47,6 +58,52 @@ interface Templates {
 
 /** `mjml` is CommonJS with `export =`; its type is the function that `import()` returns as default. */
 type Mjml2Html = typeof import('mjml');
+type Juice = typeof import('juice');
+
+/** mjml and the pieces of its pipeline the renderer calls directly, loaded together on first use. */
+interface MjmlTools {
+  mjml2html: Mjml2Html;
+  juice: Juice;
+  skeleton: typeof import('mjml-core/lib/helpers/skeleton.js').default;
+  mergeOutlookConditionnals: typeof import('mjml-core/lib/helpers/mergeOutlookConditionnals.js').default;
+}
+
+/** A template compiled with stand-in tokens: the document before CSS inlining, and that CSS. */
+interface CompiledShape {
+  html: string;
+  inlineCss: string;
+}
+
+/** Options given to mjml; the per-post inlining below repeats mjml's own juice call with them. */
+const MJML_OPTIONS = {
+  validationLevel: 'soft',
+  keepComments: false,
+  // No web fonts: they load from a third party and most clients block them anyway.
+  fonts: {},
+  // juice would turn `height: auto` into `height="auto"`, which Outlook reads as a pixel height.
+  juiceOptions: { applyHeightAttributes: false },
+} as const;
+
+/** CommonJS modules compiled by Babel nest their export one level deeper under Node's ESM loader. */
+function defaultExport<T>(module: { default: T | { default: T } }): T {
+  const value = module.default as T | { default: T };
+  return typeof value === 'function' ? value : (value as { default: T }).default;
+}
+
+async function loadMjmlTools(): Promise<MjmlTools> {
+  const [mjml, juice, skeleton, merge] = await Promise.all([
+    import('mjml'),
+    import('juice'),
+    import('mjml-core/lib/helpers/skeleton.js'),
+    import('mjml-core/lib/helpers/mergeOutlookConditionnals.js'),
+  ]);
+  return {
+    mjml2html: mjml.default,
+    juice: juice.default,
+    skeleton: defaultExport(skeleton),
+    mergeOutlookConditionnals: defaultExport(merge),
+  };
+}
 
 /** Mustache's default escaping also rewrites `/` and `=`, which only makes URLs unreadable. */
 function escapeHtml(value: unknown): string {
@@ -59,6 +116,32 @@ function escapeHtml(value: unknown): string {
 }
 
 /**
+ * Stand-in values for one template shape. Every non-empty string value becomes a token that no
+ * step changes (letters and digits), keeping the value's leading and trailing whitespace so mjml
+ * trims around it exactly as it would around the value; empty strings and other values stay as
+ * they are, so Mustache sections open and close as they would for the real data. Posts whose
+ * data has the same shape share one compiled template.
+ */
+function tokenize(data: EmailTemplateData, nonce: string) {
+  const tokens: Record<string, unknown> = {};
+  const keys: string[] = [];
+  const shape: unknown[] = [];
+  for (const [key, value] of Object.entries(data)) {
+    if (typeof value === 'string' && value !== '') {
+      const lead = /^\s*/.exec(value)?.[0] ?? '';
+      const trail = value.length > lead.length ? (/\s*$/.exec(value)?.[0] ?? '') : '';
+      tokens[key] = `${lead}${nonce}${keys.length}R${trail}`;
+      shape.push(key, lead, trail);
+      keys.push(key);
+    } else {
+      tokens[key] = value;
+      shape.push(key, value);
+    }
+  }
+  return { tokens, keys, shapeKey: JSON.stringify(shape) };
+}
+
+/**
  * Creates a renderer that reads the templates once (on first use) and imports mjml lazily, since
  * loading it costs about a quarter of a second that most Lambda invocations never need.
  */
@@ -66,35 +149,80 @@ export function createEmailRenderer(options: EmailRendererOptions): EmailRendere
   const maxHtmlBytes = options.maxHtmlBytes ?? MAX_EMAIL_HTML_BYTES;
   const excerptChars = options.excerptChars ?? DEFAULT_EXCERPT_CHARS;
   let templates: Promise<Templates> | undefined;
-  let mjml: Promise<Mjml2Html> | undefined;
+  let tools: Promise<MjmlTools> | undefined;
+  const shapes = new Map<string, Promise<CompiledShape>>();
+  // Random per renderer, so no template text or post can contain a token by accident.
+  const nonce = `HERALD${randomBytes(6).toString('hex').toUpperCase()}X`;
+  const tokenPattern = new RegExp(`${nonce}(\\d+)([RE])`, 'g');
 
-  async function compile(rendered: RenderedPost, site: SiteConfig, excerpt: boolean) {
-    templates ??= loadTemplates(options.templatesDir);
-    mjml ??= import('mjml').then((m) => m.default);
-    const [t, mjml2html] = await Promise.all([templates, mjml]);
-    const data = buildEmailData(rendered, site, { excerpt, excerptChars });
-    const source = Mustache.render(t.main, data, t.partials, { escape: escapeHtml });
-    let result: Awaited<ReturnType<Mjml2Html>>;
+  async function runMjml(t: Templates, source: string, mjml: MjmlTools, skeleton?: MjmlTools['skeleton']) {
     try {
       // `soft` still returns HTML, so template mistakes surface as one clear error below.
-      result = await mjml2html(source, {
-        validationLevel: 'soft',
-        keepComments: false,
-        // No web fonts: they load from a third party and most clients block them anyway.
-        fonts: {},
-        // juice would turn `height: auto` into `height="auto"`, which Outlook reads as a pixel height.
-        juiceOptions: { applyHeightAttributes: false },
+      return await mjml.mjml2html(source, {
+        ...MJML_OPTIONS,
+        ...(skeleton ? { skeleton: skeleton as () => string } : {}),
       });
     } catch (error) {
       throw new EmailTemplateError(t.path, `MJML failed: ${(error as Error).message}`, { cause: error });
     }
-    if (result.errors.length > 0) {
-      const problems = result.errors.map((e) => `line ${e.line} <${e.tagName}>: ${e.message}`).join('; ');
-      throw new EmailTemplateError(t.path, `MJML errors (lines of the filled template): ${problems}`, {
-        cause: result.errors,
-      });
+  }
+
+  function fill(t: Templates, data: Record<string, unknown>): string {
+    // Mustache's `{{x}}` escapes a value and `{{{x}}}` does not; the token records which it was.
+    const escape = (value: unknown) => escapeHtml(value).replace(tokenPattern, `${nonce}$1E`);
+    return Mustache.render(t.main, data, t.partials, { escape });
+  }
+
+  /** Compiles the filled template the plain way; only to report its MJML errors as they are. */
+  async function compileErrors(t: Templates, data: EmailTemplateData, mjml: MjmlTools): Promise<never> {
+    const result = await runMjml(t, fill(t, { ...data }), mjml);
+    const problems = result.errors.map((e) => `line ${e.line} <${e.tagName}>: ${e.message}`).join('; ');
+    throw new EmailTemplateError(t.path, `MJML errors (lines of the filled template): ${problems}`, {
+      cause: result.errors,
+    });
+  }
+
+  async function compileShape(t: Templates, tokens: Record<string, unknown>, data: EmailTemplateData) {
+    const mjml = await (tools ??= loadMjmlTools());
+    let captured: CompiledShape | undefined;
+    const result = await runMjml(t, fill(t, tokens), mjml, (skeletonOptions) => {
+      const html = mjml.skeleton(skeletonOptions);
+      captured = { html, inlineCss: skeletonOptions.inlineStyle.join('') };
+      return html;
+    });
+    if (result.errors.length > 0) return compileErrors(t, data, mjml);
+    if (!captured) throw new EmailTemplateError(t.path, 'MJML produced no document');
+    return captured;
+  }
+
+  async function compile(rendered: RenderedPost, site: SiteConfig, excerpt: boolean) {
+    const t = await (templates ??= loadTemplates(options.templatesDir));
+    const data = buildEmailData(rendered, site, { excerpt, excerptChars });
+    const { tokens, keys, shapeKey } = tokenize(data, nonce);
+    let shape = shapes.get(shapeKey);
+    if (!shape) {
+      shape = compileShape(t, tokens, data);
+      shapes.set(shapeKey, shape);
+      shape.catch(() => shapes.delete(shapeKey));
     }
-    return { data, html: result.html, htmlBytes: Buffer.byteLength(result.html, 'utf8') };
+    const [{ html: skeleton, inlineCss }, mjml] = await Promise.all([shape, (tools ??= loadMjmlTools())]);
+    const values = keys.map((key) => String(data[key as keyof EmailTemplateData]).trim());
+    const filled = skeleton.replace(tokenPattern, (_, index: string, kind: string) => {
+      const value = values[Number(index)] ?? '';
+      return kind === 'E' ? escapeHtml(value) : value;
+    });
+    // The last two steps of mjml2html, with the options it passes to juice.
+    const inlined = inlineCss
+      ? mjml.juice(filled, {
+          applyStyleTags: false,
+          extraCss: inlineCss,
+          insertPreservedExtraCss: false,
+          removeStyleTags: false,
+          ...MJML_OPTIONS.juiceOptions,
+        })
+      : filled;
+    const html = mjml.mergeOutlookConditionnals(inlined);
+    return { data, html, htmlBytes: Buffer.byteLength(html, 'utf8') };
   }
 
   return {
