@@ -154,6 +154,10 @@ export function createEmailRenderer(options: EmailRendererOptions): EmailRendere
   // Random per renderer, so no template text or post can contain a token by accident.
   const nonce = `HERALD${randomBytes(6).toString('hex').toUpperCase()}X`;
   const tokenPattern = new RegExp(`${nonce}(\\d+)([RE])`, 'g');
+  const mjmlTools = () => {
+    tools ??= loadMjmlTools();
+    return tools;
+  };
 
   async function runMjml(t: Templates, source: string, mjml: MjmlTools, skeleton?: MjmlTools['skeleton']) {
     try {
@@ -169,8 +173,8 @@ export function createEmailRenderer(options: EmailRendererOptions): EmailRendere
 
   function fill(t: Templates, data: Record<string, unknown>): string {
     // Mustache's `{{x}}` escapes a value and `{{{x}}}` does not; the token records which it was.
-    const escape = (value: unknown) => escapeHtml(value).replace(tokenPattern, `${nonce}$1E`);
-    return Mustache.render(t.main, data, t.partials, { escape });
+    const escapeValue = (value: unknown) => escapeHtml(value).replace(tokenPattern, `${nonce}$1E`);
+    return Mustache.render(t.main, data, t.partials, { escape: escapeValue });
   }
 
   /** Compiles the filled template the plain way; only to report its MJML errors as they are. */
@@ -183,7 +187,7 @@ export function createEmailRenderer(options: EmailRendererOptions): EmailRendere
   }
 
   async function compileShape(t: Templates, tokens: Record<string, unknown>, data: EmailTemplateData) {
-    const mjml = await (tools ??= loadMjmlTools());
+    const mjml = await mjmlTools();
     let captured: CompiledShape | undefined;
     const result = await runMjml(t, fill(t, tokens), mjml, (skeletonOptions) => {
       const html = mjml.skeleton(skeletonOptions);
@@ -196,7 +200,8 @@ export function createEmailRenderer(options: EmailRendererOptions): EmailRendere
   }
 
   async function compile(rendered: RenderedPost, site: SiteConfig, excerpt: boolean) {
-    const t = await (templates ??= loadTemplates(options.templatesDir));
+    templates ??= loadTemplates(options.templatesDir);
+    const t = await templates;
     const data = buildEmailData(rendered, site, { excerpt, excerptChars });
     const { tokens, keys, shapeKey } = tokenize(data, nonce);
     let shape = shapes.get(shapeKey);
@@ -205,7 +210,7 @@ export function createEmailRenderer(options: EmailRendererOptions): EmailRendere
       shapes.set(shapeKey, shape);
       shape.catch(() => shapes.delete(shapeKey));
     }
-    const [{ html: skeleton, inlineCss }, mjml] = await Promise.all([shape, (tools ??= loadMjmlTools())]);
+    const [{ html: skeleton, inlineCss }, mjml] = await Promise.all([shape, mjmlTools()]);
     const values = keys.map((key) => String(data[key as keyof EmailTemplateData]).trim());
     const filled = skeleton.replace(tokenPattern, (_, index: string, kind: string) => {
       const value = values[Number(index)] ?? '';
