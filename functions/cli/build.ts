@@ -7,6 +7,7 @@ import { type OutputFile, writeOutput } from '../adapters/output-fs.ts';
 import { loadSiteTemplates } from '../adapters/templates-fs.ts';
 import { buildSite, type SiteFile } from '../core/build-site.ts';
 import { contentTypeFor } from '../core/content-type.ts';
+import { shouldMail } from '../core/mailing-policy.ts';
 import type { Post, RenderedPost, SiteConfig } from '../core/model.ts';
 import { toPortableHtml } from '../core/portable-html.ts';
 import { buildPreviewMessage } from '../core/preview-message.ts';
@@ -28,7 +29,19 @@ export interface BuildOptions {
    * The benchmark uses it; a normal build previews every email.
    */
   maxEmails?: number;
+  /**
+   * Which posts get a preview email: `all` that would be mailed (default), or only those that can
+   * still be mailed at `now` — not too old for `newsletter.max_age_days`, not before `since`,
+   * scheduled ones included. An archive's old posts are never mailed, so `herald build` and
+   * `herald check` preview only the ones that can be.
+   */
+  emails?: EmailSelection;
+  /** The moment `emails: 'mailable'` is judged at. Required with it. */
+  now?: Date;
 }
+
+/** See {@link BuildOptions.emails}. */
+export type EmailSelection = 'all' | 'mailable';
 
 /** One preview email written by the build. */
 export interface EmailReport {
@@ -57,6 +70,8 @@ export interface BuildReport {
   emails: EmailReport[];
   /** Mailable posts whose preview email was not rendered because of `maxEmails`. */
   emailsSkipped: number;
+  /** Posts not previewed because they can no longer be mailed (`emails: 'mailable'`). */
+  emailsPast: number;
   warnings: string[];
   /** Total bytes written (0 for `check`). */
   bytes: number;
@@ -94,6 +109,12 @@ export function renderPostLazily(post: Post, site: SiteConfig): RenderedPost {
 /** A post gets a newsletter unless it is a draft or says `email: false`. */
 export function wouldBeMailed(post: Post): boolean {
   return !post.draft && post.email !== false;
+}
+
+/** Whether a post can still be mailed at `now`: mailed if published now, or scheduled for later. */
+export function canStillBeMailed(post: Post, site: SiteConfig, now: Date): boolean {
+  const decision = shouldMail(post, site, { now });
+  return decision.mail || decision.reason === 'scheduled';
 }
 
 /**
@@ -135,7 +156,13 @@ export async function prepareBuild(options: Omit<BuildOptions, 'outDir'>): Promi
   const mailable = rendered
     .filter((r) => wouldBeMailed(r.post))
     .sort((a, b) => b.post.date.getTime() - a.post.date.getTime());
-  const toMail = options.maxEmails === undefined ? mailable : mailable.slice(0, options.maxEmails);
+  const { now } = options;
+  if (options.emails === 'mailable' && !now) throw new TypeError("emails: 'mailable' needs now");
+  const current =
+    options.emails === 'mailable' && now
+      ? mailable.filter((r) => canStillBeMailed(r.post, site, now))
+      : mailable;
+  const toMail = options.maxEmails === undefined ? current : current.slice(0, options.maxEmails);
   const slugCount = new Map<string, number>();
   for (const r of mailable) slugCount.set(r.post.slug, (slugCount.get(r.post.slug) ?? 0) + 1);
 
@@ -186,7 +213,8 @@ export async function prepareBuild(options: Omit<BuildOptions, 'outDir'>): Promi
     assets: assets.length,
     siteFiles: siteFiles.length,
     emails,
-    emailsSkipped: mailable.length - toMail.length,
+    emailsSkipped: current.length - toMail.length,
+    emailsPast: mailable.length - current.length,
     warnings,
     bytes: 0,
     durationMs: performance.now() - started,

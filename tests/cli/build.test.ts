@@ -201,7 +201,17 @@ describe('herald build', () => {
     const { io, cli } = captureIo();
 
     // Act
-    await createProgram(cli).parseAsync(['node', 'herald', 'build', '--content', content, '--out', out]);
+    await createProgram(cli).parseAsync([
+      'node',
+      'herald',
+      'build',
+      '--content',
+      content,
+      '--out',
+      out,
+      '--emails',
+      'all',
+    ]);
 
     // Assert
     expect(io.code).toBe(0);

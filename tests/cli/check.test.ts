@@ -36,7 +36,15 @@ describe('herald check', () => {
     const before = await readdir(work);
 
     // Act
-    await createProgram(cli).parseAsync(['node', 'herald', 'check', '--content', SAMPLE_CONTENT]);
+    await createProgram(cli).parseAsync([
+      'node',
+      'herald',
+      'check',
+      '--content',
+      SAMPLE_CONTENT,
+      '--emails',
+      'all',
+    ]);
 
     // Assert
     expect(io.err).toBe('');
