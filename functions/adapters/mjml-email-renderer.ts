@@ -7,8 +7,9 @@
  * and runs that last step (juice, what mjml itself calls) and mjml's final clean-up. The result is
  * byte for byte what compiling the filled template gives, at a fraction of the cost.
  */
-import { randomBytes } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
 import Mustache from 'mustache';
 import {
@@ -48,6 +49,11 @@ export interface EmailRendererOptions {
   maxHtmlBytes?: number;
   /** Target text length of that excerpt. Default 1500 characters. */
   excerptChars?: number;
+  /**
+   * Folder to keep compiled template shapes in between runs (the CLI uses one under
+   * node_modules/.cache): a build whose templates did not change then never loads mjml, only juice.
+   */
+  cacheDir?: string;
 }
 
 interface Templates {
@@ -60,11 +66,15 @@ interface Templates {
 type Mjml2Html = typeof import('mjml');
 type Juice = typeof import('juice');
 
-/** mjml and the pieces of its pipeline the renderer calls directly, loaded together on first use. */
+/** mjml and its document skeleton: needed only to compile a template shape. */
 interface MjmlTools {
   mjml2html: Mjml2Html;
-  juice: Juice;
   skeleton: typeof import('mjml-core/lib/helpers/skeleton.js').default;
+}
+
+/** The last steps of mjml's pipeline, run per post. */
+interface InlineTools {
+  juice: Juice;
   mergeOutlookConditionnals: typeof import('mjml-core/lib/helpers/mergeOutlookConditionnals.js').default;
 }
 
@@ -91,18 +101,56 @@ function defaultExport<T>(module: { default: T | { default: T } }): T {
 }
 
 async function loadMjmlTools(): Promise<MjmlTools> {
-  const [mjml, juice, skeleton, merge] = await Promise.all([
-    import('mjml'),
+  const [mjml, skeleton] = await Promise.all([import('mjml'), import('mjml-core/lib/helpers/skeleton.js')]);
+  return { mjml2html: mjml.default, skeleton: defaultExport(skeleton) };
+}
+
+async function loadInlineTools(): Promise<InlineTools> {
+  const [juice, merge] = await Promise.all([
     import('juice'),
-    import('mjml-core/lib/helpers/skeleton.js'),
     import('mjml-core/lib/helpers/mergeOutlookConditionnals.js'),
   ]);
-  return {
-    mjml2html: mjml.default,
-    juice: juice.default,
-    skeleton: defaultExport(skeleton),
-    mergeOutlookConditionnals: defaultExport(merge),
-  };
+  return { juice: juice.default, mergeOutlookConditionnals: defaultExport(merge) };
+}
+
+/** Stand-in token prefix; a slot is `<prefix><index>R` (raw) or `<prefix><index>E` (escaped). */
+const SLOT_TOKEN = 'HERALDSLOTQ7ZX';
+
+/** Bump when the cached shape's format or the way it is made changes. */
+const SHAPE_CACHE_FORMAT = 1;
+
+async function mjmlVersion(): Promise<string> {
+  const file = createRequire(import.meta.url).resolve('mjml-core/package.json');
+  return (JSON.parse(await readFile(file, 'utf8')) as { version: string }).version;
+}
+
+/** A file per shape, named by everything the compiled shape depends on. */
+async function shapeCacheFile(dir: string, t: Templates, shapeKey: string): Promise<string> {
+  const key = JSON.stringify([SHAPE_CACHE_FORMAT, await mjmlVersion(), MJML_OPTIONS, t, shapeKey]);
+  return join(dir, `${createHash('sha256').update(key).digest('hex')}.json`);
+}
+
+async function readCachedShape(file: string): Promise<CompiledShape | undefined> {
+  try {
+    const shape = JSON.parse(await readFile(file, 'utf8')) as Partial<CompiledShape>;
+    if (typeof shape.html === 'string' && typeof shape.inlineCss === 'string') {
+      return { html: shape.html, inlineCss: shape.inlineCss };
+    }
+  } catch {
+    // Not cached yet (or unreadable): compile it.
+  }
+  return undefined;
+}
+
+async function writeCachedShape(file: string, shape: CompiledShape): Promise<void> {
+  try {
+    await mkdir(join(file, '..'), { recursive: true });
+    const staging = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    await writeFile(staging, JSON.stringify(shape));
+    await rename(staging, file);
+  } catch {
+    // A read-only install only loses the speed-up.
+  }
 }
 
 /** Mustache's default escaping also rewrites `/` and `=`, which only makes URLs unreadable. */
@@ -150,13 +198,19 @@ export function createEmailRenderer(options: EmailRendererOptions): EmailRendere
   const excerptChars = options.excerptChars ?? DEFAULT_EXCERPT_CHARS;
   let templates: Promise<Templates> | undefined;
   let tools: Promise<MjmlTools> | undefined;
+  let inlineTools: Promise<InlineTools> | undefined;
   const shapes = new Map<string, Promise<CompiledShape>>();
-  // Random per renderer, so no template text or post can contain a token by accident.
-  const nonce = `HERALD${randomBytes(6).toString('hex').toUpperCase()}X`;
+  // Fixed, so cached shapes stay valid; only template text is scanned for it, never a post's
+  // values, and no template says this by accident.
+  const nonce = SLOT_TOKEN;
   const tokenPattern = new RegExp(`${nonce}(\\d+)([RE])`, 'g');
   const mjmlTools = () => {
     tools ??= loadMjmlTools();
     return tools;
+  };
+  const inliner = () => {
+    inlineTools ??= loadInlineTools();
+    return inlineTools;
   };
 
   async function runMjml(t: Templates, source: string, mjml: MjmlTools, skeleton?: MjmlTools['skeleton']) {
@@ -186,7 +240,15 @@ export function createEmailRenderer(options: EmailRendererOptions): EmailRendere
     });
   }
 
-  async function compileShape(t: Templates, tokens: Record<string, unknown>, data: EmailTemplateData) {
+  async function compileShape(
+    t: Templates,
+    tokens: Record<string, unknown>,
+    data: EmailTemplateData,
+    shapeKey: string,
+  ): Promise<CompiledShape> {
+    const cacheFile = options.cacheDir ? await shapeCacheFile(options.cacheDir, t, shapeKey) : undefined;
+    const cached = cacheFile ? await readCachedShape(cacheFile) : undefined;
+    if (cached) return cached;
     const mjml = await mjmlTools();
     let captured: CompiledShape | undefined;
     const result = await runMjml(t, fill(t, tokens), mjml, (skeletonOptions) => {
@@ -196,6 +258,7 @@ export function createEmailRenderer(options: EmailRendererOptions): EmailRendere
     });
     if (result.errors.length > 0) return compileErrors(t, data, mjml);
     if (!captured) throw new EmailTemplateError(t.path, 'MJML produced no document');
+    if (cacheFile) await writeCachedShape(cacheFile, captured);
     return captured;
   }
 
@@ -206,11 +269,11 @@ export function createEmailRenderer(options: EmailRendererOptions): EmailRendere
     const { tokens, keys, shapeKey } = tokenize(data, nonce);
     let shape = shapes.get(shapeKey);
     if (!shape) {
-      shape = compileShape(t, tokens, data);
+      shape = compileShape(t, tokens, data, shapeKey);
       shapes.set(shapeKey, shape);
       shape.catch(() => shapes.delete(shapeKey));
     }
-    const [{ html: skeleton, inlineCss }, mjml] = await Promise.all([shape, mjmlTools()]);
+    const [{ html: skeleton, inlineCss }, mjml] = await Promise.all([shape, inliner()]);
     const values = keys.map((key) => String(data[key as keyof EmailTemplateData]).trim());
     const filled = skeleton.replace(tokenPattern, (_, index: string, kind: string) => {
       const value = values[Number(index)] ?? '';

@@ -16,6 +16,11 @@ import { renderMarkdown } from '../core/render-markdown.ts';
 /** The repository's own `templates/` folder: site templates in `site/`, the newsletter MJML at the top. */
 export const DEFAULT_TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
 
+/** Compiled newsletter template shapes kept between builds (see the email renderer's `cacheDir`). */
+const EMAIL_SHAPE_CACHE_DIR = fileURLToPath(
+  new URL('../../node_modules/.cache/herald/mjml/', import.meta.url),
+);
+
 /** Gmail clips messages above about 102 KB; the email renderer switches to an excerpt past this. */
 const EMAIL_SIZE_LIMIT = 102_400;
 
@@ -166,7 +171,7 @@ export async function prepareBuild(options: Omit<BuildOptions, 'outDir'>): Promi
   const slugCount = new Map<string, number>();
   for (const r of mailable) slugCount.set(r.post.slug, (slugCount.get(r.post.slug) ?? 0) + 1);
 
-  const emailRenderer = createEmailRenderer({ templatesDir });
+  const emailRenderer = createEmailRenderer({ templatesDir, cacheDir: EMAIL_SHAPE_CACHE_DIR });
   const emails: EmailReport[] = [];
   const emailFiles: OutputFile[] = [];
   for (const r of toMail) {

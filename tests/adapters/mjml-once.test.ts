@@ -1,4 +1,4 @@
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,7 +69,6 @@ describe('MJML compiled once per template shape', () => {
   it('gives every post the same HTML as filling and compiling the template for that post', async () => {
     const site = makeSite();
     const renderer = createEmailRenderer({ templatesDir: TEMPLATES });
-    const { readFile } = await import('node:fs/promises');
     const template = await readFile(join(TEMPLATES, 'newsletter.mjml'), 'utf8');
     const partials = { footer: await readFile(join(TEMPLATES, 'partials', 'footer.mjml'), 'utf8') };
 
@@ -100,5 +99,37 @@ describe('MJML compiled once per template shape', () => {
 
       expect(email.html).toBe(await compiledThePlainWay(template, {}, rendered, site));
     }
+  });
+
+  it('keeps compiled shapes in the cache folder and gives the same email from them in a later run', async () => {
+    const cacheDir = join(work, 'cache');
+    const site = makeSite();
+    const rendered = renderPost(makePost({ title: 'Cached & "quoted"' }), site);
+    const first = await createEmailRenderer({ templatesDir: TEMPLATES, cacheDir }).render(rendered, site);
+    const cached = await readdir(cacheDir);
+
+    const second = await createEmailRenderer({ templatesDir: TEMPLATES, cacheDir }).render(rendered, site);
+
+    expect(cached).toHaveLength(1);
+    expect(second.html).toBe(first.html);
+    expect(await readdir(cacheDir)).toEqual(cached);
+  });
+
+  it('compiles a changed template anew instead of reusing its cached shape', async () => {
+    const cacheDir = join(work, 'cache');
+    await cp(TEMPLATES, join(work, 'templates'), { recursive: true });
+    const site = makeSite();
+    const rendered = renderPost(makePost(), site);
+    await createEmailRenderer({ templatesDir: join(work, 'templates'), cacheDir }).render(rendered, site);
+    const file = join(work, 'templates', 'newsletter.mjml');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('Read on the site', 'Continue reading'));
+
+    const email = await createEmailRenderer({ templatesDir: join(work, 'templates'), cacheDir }).render(
+      rendered,
+      site,
+    );
+
+    expect(email.html).toContain('Continue reading');
+    expect(await readdir(cacheDir)).toHaveLength(2);
   });
 });
