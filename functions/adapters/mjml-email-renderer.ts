@@ -20,23 +20,14 @@ import {
 } from '../core/email-content.ts';
 import type { RenderedPost, SiteConfig } from '../core/model.ts';
 import type { RenderedEmail } from '../core/personalize.ts';
+import { EmailTemplateError } from './email-template-error.ts';
 
 /** Port: turns a rendered post into the email sent to every subscriber. */
 export interface EmailRenderer {
   render(rendered: RenderedPost, site: SiteConfig): Promise<RenderedEmail>;
 }
 
-/** Thrown when the template cannot be read or MJML reports errors in it. */
-export class EmailTemplateError extends Error {
-  override name = 'EmailTemplateError';
-  /** Path of the template file at fault. */
-  readonly file: string;
-
-  constructor(file: string, message: string, options?: { cause?: unknown }) {
-    super(`${file}: ${message}`, options);
-    this.file = file;
-  }
-}
+export { EmailTemplateError };
 
 /** Gmail clips messages whose HTML passes about 102 KB; past this the email becomes an excerpt. */
 export const MAX_EMAIL_HTML_BYTES = 102_400;

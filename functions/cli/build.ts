@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Content, loadContent } from '../adapters/content-fs.ts';
-import { createEmailRenderer } from '../adapters/mjml-email-renderer.ts';
 import { type OutputFile, writeOutput } from '../adapters/output-fs.ts';
 import { loadSiteTemplates } from '../adapters/templates-fs.ts';
 import { buildSite, type SiteFile } from '../core/build-site.ts';
@@ -10,7 +9,6 @@ import { contentTypeFor } from '../core/content-type.ts';
 import { shouldMail } from '../core/mailing-policy.ts';
 import type { Post, RenderedPost, SiteConfig } from '../core/model.ts';
 import { toPortableHtml } from '../core/portable-html.ts';
-import { buildPreviewMessage } from '../core/preview-message.ts';
 import { renderMarkdown } from '../core/render-markdown.ts';
 
 /** The repository's own `templates/` folder: site templates in `site/`, the newsletter MJML at the top. */
@@ -171,26 +169,33 @@ export async function prepareBuild(options: Omit<BuildOptions, 'outDir'>): Promi
   const slugCount = new Map<string, number>();
   for (const r of mailable) slugCount.set(r.post.slug, (slugCount.get(r.post.slug) ?? 0) + 1);
 
-  const emailRenderer = createEmailRenderer({ templatesDir, cacheDir: EMAIL_SHAPE_CACHE_DIR });
   const emails: EmailReport[] = [];
   const emailFiles: OutputFile[] = [];
-  for (const r of toMail) {
-    const email = await emailRenderer.render(r, site);
-    // The post's own date keeps the preview's Date header stable between builds.
-    const preview = await buildPreviewMessage(email, site, { date: r.post.date });
-    const name = (slugCount.get(r.post.slug) ?? 0) > 1 ? r.post.id : r.post.slug;
-    emailFiles.push(
-      { path: `email/${name}.html`, body: preview.html },
-      { path: `email/${name}.txt`, body: preview.text },
-      { path: `email/${name}.eml`, body: preview.eml },
-    );
-    emails.push({
-      postId: r.post.id,
-      name,
-      subject: email.subject,
-      htmlBytes: email.htmlBytes,
-      excerpted: email.excerpted,
-    });
+  if (toMail.length > 0) {
+    // MJML, juice, html-to-text and nodemailer load only when there is an email to preview.
+    const [{ createEmailRenderer }, { buildPreviewMessage }] = await Promise.all([
+      import('../adapters/mjml-email-renderer.ts'),
+      import('../core/preview-message.ts'),
+    ]);
+    const emailRenderer = createEmailRenderer({ templatesDir, cacheDir: EMAIL_SHAPE_CACHE_DIR });
+    for (const r of toMail) {
+      const email = await emailRenderer.render(r, site);
+      // The post's own date keeps the preview's Date header stable between builds.
+      const preview = await buildPreviewMessage(email, site, { date: r.post.date });
+      const name = (slugCount.get(r.post.slug) ?? 0) > 1 ? r.post.id : r.post.slug;
+      emailFiles.push(
+        { path: `email/${name}.html`, body: preview.html },
+        { path: `email/${name}.txt`, body: preview.text },
+        { path: `email/${name}.eml`, body: preview.eml },
+      );
+      emails.push({
+        postId: r.post.id,
+        name,
+        subject: email.subject,
+        htmlBytes: email.htmlBytes,
+        excerpted: email.excerpted,
+      });
+    }
   }
 
   phases.emails = lap();

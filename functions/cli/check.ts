@@ -1,4 +1,4 @@
-import { EmailTemplateError } from '../adapters/mjml-email-renderer.ts';
+import { EmailTemplateError } from '../adapters/email-template-error.ts';
 import { TemplateError } from '../adapters/templates-fs.ts';
 import { ContentError, formatProblem } from '../core/errors.ts';
 import { type BuildReport, type EmailSelection, prepareBuild } from './build.ts';
