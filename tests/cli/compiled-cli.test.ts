@@ -6,10 +6,12 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error -- plain JavaScript build script without type declarations
 import { compileCli } from '../../bin/compile-cli.mjs';
+import { outputManifest } from '../helpers/output-manifest.ts';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SAMPLE_CONTENT = join(ROOT, 'content');
+const GOLDEN = join(ROOT, 'tests', 'fixtures', 'golden');
 
 let outDir: string;
 let entry: string;
@@ -53,5 +55,23 @@ describe('the compiled CLI', () => {
     expect(files).toContain(join(ROOT, 'functions', 'cli', 'subscribers.ts'));
     expect(files).toContain(join(ROOT, 'bin', 'compile-cli.mjs'));
     expect(files.some((f) => f.includes('node_modules'))).toBe(false);
+  });
+
+  it('builds the golden corpus byte for byte as the TypeScript sources do', async () => {
+    const out = join(outDir, '..', 'golden-out');
+
+    await run(
+      process.execPath,
+      [entry, 'build', '--content', join(GOLDEN, 'content'), '--out', out, '--emails', 'all'],
+      {
+        cwd: ROOT,
+      },
+    );
+
+    const pinned = JSON.parse(await readFile(join(GOLDEN, 'build-output.json'), 'utf8')) as Record<
+      string,
+      string
+    >;
+    expect(await outputManifest(out)).toEqual(pinned);
   });
 });

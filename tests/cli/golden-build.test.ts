@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runBuild } from '../../functions/cli/build.ts';
+import { outputManifest } from '../helpers/output-manifest.ts';
 
 // Pins every byte `herald build` writes for a fixed corpus (the benchmark's generator plus posts
 // with quotes, ampersands, HTML in titles, embeds, an excerpted email, drafts and email: false),
@@ -21,26 +21,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(work, { recursive: true, force: true });
 });
-
-/** MIME boundaries are random per message; everything else in a preview `.eml` is stable. */
-function normalise(path: string, body: Buffer): Buffer {
-  if (!path.endsWith('.eml')) return body;
-  return Buffer.from(body.toString('utf8').replace(/--_NmP-[0-9a-f]+-Part_/g, '--_NmP-BOUNDARY-Part_'));
-}
-
-async function outputManifest(dir: string): Promise<Record<string, string>> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  const paths = entries
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
-    .sort();
-  const manifest: Record<string, string> = {};
-  for (const path of paths) {
-    const body = normalise(path, await readFile(join(dir, path)));
-    manifest[path] = createHash('sha256').update(body).digest('hex');
-  }
-  return manifest;
-}
 
 describe('herald build output (golden)', () => {
   it('writes the same files, byte for byte, as the pinned build of the golden corpus', async () => {
