@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Deterministic pseudo-random numbers so every run benchmarks the same corpus. */
@@ -109,11 +109,45 @@ function post(rand: () => number, slug: string, i: number): string {
   return parts.join('\n\n');
 }
 
+/** The same recaps as a Jekyll blog (`_config.yml` + `_posts/`, minima, jekyll-feed): what both tools build in the bench. */
+export async function writeJekyllCorpus(
+  dir: string,
+  count: number,
+  newest?: Date,
+): Promise<{ bytes: number }> {
+  const { bytes } = await writeCorpus(dir, count, newest);
+  await rename(join(dir, 'posts'), join(dir, '_posts'));
+  await rm(join(dir, 'site.yml'));
+  await writeFile(
+    join(dir, '_config.yml'),
+    [
+      'title: Bench Meetups',
+      'description: Synthetic recaps for the Herald benchmark.',
+      'url: https://bench.example.org',
+      'baseurl: ""',
+      'timezone: Europe/Berlin',
+      'author:',
+      '  name: Bench Organisers',
+      'theme: minima',
+      'markdown: kramdown',
+      'plugins:',
+      '  - jekyll-feed',
+      'herald:',
+      '  newsletter:',
+      '    from_address: news@bench.example.org',
+      '    from_name: Bench Meetups',
+      '    postal_address: Example Street 1, 10115 Berlin, Germany',
+      '',
+    ].join('\n'),
+  );
+  return { bytes };
+}
+
 /**
- * Writes a Herald content folder with `count` recaps, one per day going back from 2026-11-30,
- * tagged from a pool of 30 tags. Returns the number of Markdown bytes written.
+ * Writes a Herald content folder with `count` recaps, one per day going back from `newest`
+ * (default 2026-11-30), tagged from a pool of 30 tags. Returns the number of Markdown bytes written.
  */
-export async function writeCorpus(dir: string, count: number): Promise<{ bytes: number }> {
+export async function writeCorpus(dir: string, count: number, newest?: Date): Promise<{ bytes: number }> {
   const rand = lcg(count);
   await mkdir(join(dir, 'posts'), { recursive: true });
   await mkdir(join(dir, 'assets', 'recaps'), { recursive: true });
@@ -139,7 +173,9 @@ export async function writeCorpus(dir: string, count: number): Promise<{ bytes: 
   );
   await writeFile(join(dir, 'assets', 'logo.png'), PNG);
   let bytes = 0;
-  const start = Date.UTC(2026, 10, 30);
+  const start = newest
+    ? Date.UTC(newest.getUTCFullYear(), newest.getUTCMonth(), newest.getUTCDate())
+    : Date.UTC(2026, 10, 30);
   const batch: Promise<void>[] = [];
   for (let i = 0; i < count; i++) {
     const day = new Date(start - i * 86_400_000).toISOString().slice(0, 10);

@@ -7,6 +7,7 @@
 //   publish        issue 4: one new post into a 1,000-post site
 //   bundles        issue 5: Lambda bundle sizes and cold-load times
 //   local          issue 6: npm start to ready, save-to-inbox, idle memory
+//   static         issue 14: herald build/check against Jekyll on the same posts, --help, 10,000 posts
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const onlyIndex = args.indexOf('--only');
-const all = ['build', 'subscriptions', 'delivery', 'publish', 'bundles', 'local'];
+const all = ['build', 'subscriptions', 'delivery', 'publish', 'bundles', 'local', 'static'];
 const only = onlyIndex >= 0 ? (args[onlyIndex + 1] ?? '').split(',') : all;
 
 const sectionArgs: Record<string, string[]> = {

@@ -1,6 +1,41 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI without a build step: tsx compiles on load.
-import { register } from 'tsx/esm/api';
+// Runs the CLI compiled to JavaScript (bin/compile-cli.mjs, run by `npm ci`), recompiling first
+// when a source file changed since. Without esbuild (or with HERALD_TSX=1) tsx compiles on load.
+import { readFileSync, statSync } from 'node:fs';
 
-register();
-await import('../functions/cli/main.ts');
+const CACHE = new URL('../node_modules/.cache/herald/cli/', import.meta.url);
+
+/** True when every source the compiled CLI was built from is unchanged (one stat per file). */
+function compiledIsFresh() {
+  try {
+    const { inputs } = JSON.parse(readFileSync(new URL('manifest.json', CACHE), 'utf8'));
+    return inputs.every(([file, mtimeMs, size]) => {
+      const s = statSync(file, { throwIfNoEntry: false });
+      return s !== undefined && s.mtimeMs === mtimeMs && s.size === size;
+    });
+  } catch {
+    return false;
+  }
+}
+
+async function compiledEntry() {
+  if (process.env.HERALD_TSX) return undefined;
+  if (compiledIsFresh()) return new URL('main.mjs', CACHE);
+  try {
+    const { compileCli } = await import('./compile-cli.mjs');
+    return await compileCli();
+  } catch (error) {
+    if (process.env.HERALD_DEBUG) console.error('herald: cannot compile the CLI, using tsx:', error);
+    return undefined;
+  }
+}
+
+const entry = await compiledEntry();
+if (entry) {
+  if (process.env.HERALD_DEBUG) process.setSourceMapsEnabled(true);
+  await import(entry.href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../functions/cli/main.ts');
+}

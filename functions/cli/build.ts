@@ -2,20 +2,25 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Content, loadContent } from '../adapters/content-fs.ts';
-import { createEmailRenderer } from '../adapters/mjml-email-renderer.ts';
 import { type OutputFile, writeOutput } from '../adapters/output-fs.ts';
 import { loadSiteTemplates } from '../adapters/templates-fs.ts';
 import { buildSite, type SiteFile } from '../core/build-site.ts';
 import { contentTypeFor } from '../core/content-type.ts';
 import { isFeedPath } from '../core/feeds.ts';
+import { shouldMail } from '../core/mailing-policy.ts';
 import type { Post, RenderedPost, SiteConfig } from '../core/model.ts';
 import { toPortableHtml } from '../core/portable-html.ts';
 import { buildPreviewMessage } from '../core/preview-message.ts';
 import { printable } from '../core/printable.ts';
-import { renderMarkdownReport } from '../core/render-markdown.ts';
+import { renderMarkdown, renderMarkdownReport } from '../core/render-markdown.ts';
 
 /** The repository's own `templates/` folder: site templates in `site/`, the newsletter MJML at the top. */
 export const DEFAULT_TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
+
+/** Compiled newsletter template shapes kept between builds (see the email renderer's `cacheDir`). */
+const EMAIL_SHAPE_CACHE_DIR = fileURLToPath(
+  new URL('../../node_modules/.cache/herald/mjml/', import.meta.url),
+);
 
 /** Gmail clips messages above about 102 KB; the email renderer switches to an excerpt past this. */
 const EMAIL_SIZE_LIMIT = 102_400;
@@ -30,7 +35,19 @@ export interface BuildOptions {
    * The benchmark uses it; a normal build previews every email.
    */
   maxEmails?: number;
+  /**
+   * Which posts get a preview email: `all` that would be mailed (default), or only those that can
+   * still be mailed at `now` — not too old for `newsletter.max_age_days`, not before `since`,
+   * scheduled ones included. An archive's old posts are never mailed, so `herald build` and
+   * `herald check` preview only the ones that can be.
+   */
+  emails?: EmailSelection;
+  /** The moment `emails: 'mailable'` is judged at. Required with it. */
+  now?: Date;
 }
+
+/** See {@link BuildOptions.emails}. */
+export type EmailSelection = 'all' | 'mailable';
 
 /** One preview email written by the build. */
 export interface EmailReport {
@@ -59,6 +76,8 @@ export interface BuildReport {
   emails: EmailReport[];
   /** Mailable posts whose preview email was not rendered because of `maxEmails`. */
   emailsSkipped: number;
+  /** Posts not previewed because they can no longer be mailed (`emails: 'mailable'`). */
+  emailsPast: number;
   warnings: string[];
   /** Total bytes written (0 for `check`). */
   bytes: number;
@@ -102,6 +121,12 @@ export function wouldBeMailed(post: Post): boolean {
   return !post.draft && post.email !== false;
 }
 
+/** Whether a post can still be mailed at `now`: mailed if published now, or scheduled for later. */
+export function canStillBeMailed(post: Post, site: SiteConfig, now: Date): boolean {
+  const decision = shouldMail(post, site, { now });
+  return decision.mail || decision.reason === 'scheduled';
+}
+
 /**
  * Loads, renders and builds everything in memory without writing: the site files and, for every
  * post that would be mailed, its preview email as `.html`, `.txt` and `.eml`.
@@ -141,30 +166,43 @@ export async function prepareBuild(options: Omit<BuildOptions, 'outDir'>): Promi
   const mailable = rendered
     .filter((r) => wouldBeMailed(r.post))
     .sort((a, b) => b.post.date.getTime() - a.post.date.getTime());
-  const toMail = options.maxEmails === undefined ? mailable : mailable.slice(0, options.maxEmails);
+  const { now } = options;
+  if (options.emails === 'mailable' && !now) throw new TypeError("emails: 'mailable' needs now");
+  const current =
+    options.emails === 'mailable' && now
+      ? mailable.filter((r) => canStillBeMailed(r.post, site, now))
+      : mailable;
+  const toMail = options.maxEmails === undefined ? current : current.slice(0, options.maxEmails);
   const slugCount = new Map<string, number>();
   for (const r of mailable) slugCount.set(r.post.slug, (slugCount.get(r.post.slug) ?? 0) + 1);
 
-  const emailRenderer = createEmailRenderer({ templatesDir });
   const emails: EmailReport[] = [];
   const emailFiles: OutputFile[] = [];
-  for (const r of toMail) {
-    const email = await emailRenderer.render(r, site);
-    // The post's own date keeps the preview's Date header stable between builds.
-    const preview = await buildPreviewMessage(email, site, { date: r.post.date });
-    const name = (slugCount.get(r.post.slug) ?? 0) > 1 ? r.post.id : r.post.slug;
-    emailFiles.push(
-      { path: `email/${name}.html`, body: preview.html },
-      { path: `email/${name}.txt`, body: preview.text },
-      { path: `email/${name}.eml`, body: preview.eml },
-    );
-    emails.push({
-      postId: r.post.id,
-      name,
-      subject: email.subject,
-      htmlBytes: email.htmlBytes,
-      excerpted: email.excerpted,
-    });
+  if (toMail.length > 0) {
+    // MJML, juice, html-to-text and nodemailer load only when there is an email to preview.
+    const [{ createEmailRenderer }, { buildPreviewMessage }] = await Promise.all([
+      import('../adapters/mjml-email-renderer.ts'),
+      import('../core/preview-message.ts'),
+    ]);
+    const emailRenderer = createEmailRenderer({ templatesDir, cacheDir: EMAIL_SHAPE_CACHE_DIR });
+    for (const r of toMail) {
+      const email = await emailRenderer.render(r, site);
+      // The post's own date keeps the preview's Date header stable between builds.
+      const preview = await buildPreviewMessage(email, site, { date: r.post.date });
+      const name = (slugCount.get(r.post.slug) ?? 0) > 1 ? r.post.id : r.post.slug;
+      emailFiles.push(
+        { path: `email/${name}.html`, body: preview.html },
+        { path: `email/${name}.txt`, body: preview.text },
+        { path: `email/${name}.eml`, body: preview.eml },
+      );
+      emails.push({
+        postId: r.post.id,
+        name,
+        subject: email.subject,
+        htmlBytes: email.htmlBytes,
+        excerpted: email.excerpted,
+      });
+    }
   }
 
   phases.emails = lap();
@@ -200,7 +238,8 @@ export async function prepareBuild(options: Omit<BuildOptions, 'outDir'>): Promi
     assets: assets.length,
     siteFiles: siteFiles.length,
     emails,
-    emailsSkipped: mailable.length - toMail.length,
+    emailsSkipped: current.length - toMail.length,
+    emailsPast: mailable.length - current.length,
     warnings,
     bytes: 0,
     durationMs: performance.now() - started,

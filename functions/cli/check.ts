@@ -1,11 +1,15 @@
-import { EmailTemplateError } from '../adapters/mjml-email-renderer.ts';
+import { EmailTemplateError } from '../adapters/email-template-error.ts';
 import { TemplateError } from '../adapters/templates-fs.ts';
 import { ContentError, formatProblem } from '../core/errors.ts';
-import { type BuildReport, prepareBuild } from './build.ts';
+import { type BuildReport, type EmailSelection, prepareBuild } from './build.ts';
 
 export interface CheckOptions {
   contentDir: string;
   templatesDir?: string;
+  /** Which posts' emails to render and check; see `BuildOptions.emails`. Default `all`. */
+  emails?: EmailSelection;
+  /** Required with `emails: 'mailable'`. */
+  now?: Date;
 }
 
 /** Outcome of `herald check`: errors fail the check, warnings do not. */

@@ -1,13 +1,11 @@
 import { printableLines } from '../core/printable.ts';
-import { registerCampaignCommands } from './campaigns.ts';
+import { invokedCommand, registerLazyCommands } from './lazy-commands.ts';
 import { createProgram } from './program.ts';
-import { registerSubscriberCommands } from './subscribers.ts';
 
-// Entry point of the `herald` command (bin/herald.mjs loads this through tsx).
+// Entry point of the `herald` command (bin/herald.mjs loads its compiled form, or this through tsx).
 const program = createProgram();
-registerSubscriberCommands(program);
-registerCampaignCommands(program);
 try {
+  await registerLazyCommands(program, invokedCommand(process.argv.slice(2)));
   await program.parseAsync(process.argv);
 } catch (error) {
   // Commands throw named errors whose message says what to do; a stack trace helps no author.

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { PortInUseError } from '../adapters/http-listen.ts';
 import { printableLines } from '../core/printable.ts';
-import { type BuildReport, runBuild } from './build.ts';
-import { runCheck } from './check.ts';
-import { describeBuildError, runDev, runLocalDev } from './dev.ts';
+import type { BuildReport, EmailSelection } from './build.ts';
+
+// Each command imports its modules when it runs, so `herald --help` loads only commander.
+const describeBuildError = async (error: unknown) => (await import('./dev.ts')).describeBuildError(error);
 
 /** Where the CLI writes; tests capture it instead of the process streams. */
 export interface CliIo {
@@ -44,6 +44,16 @@ function parseCount(value: string): number {
   return n;
 }
 
+function parseEmails(value: string): EmailSelection {
+  if (value !== 'mailable' && value !== 'all') {
+    throw new InvalidArgumentError(`"${value}" is neither "mailable" nor "all".`);
+  }
+  return value;
+}
+
+const EMAILS_HELP =
+  'preview emails for: mailable (posts that can still be mailed: recent or scheduled) or all';
+
 function formatSeconds(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
 }
@@ -56,6 +66,10 @@ function formatSummary(report: BuildReport, outDir: string): string[] {
   ];
   if (report.emailsSkipped > 0)
     lines.push(`          ${report.emailsSkipped} more mailable posts not previewed`);
+  if (report.emailsPast > 0)
+    lines.push(
+      `          ${report.emailsPast} older post${report.emailsPast === 1 ? '' : 's'} can no longer be mailed: not previewed (--emails all previews them)`,
+    );
   for (const email of report.emails.filter((e) => e.excerpted)) {
     lines.push(`  excerpt ${email.name}: too large in full, mailed as an excerpt (${email.htmlBytes} bytes)`);
   }
@@ -66,7 +80,7 @@ function formatSummary(report: BuildReport, outDir: string): string[] {
  * The `herald` command line: `build`, `check` and `dev`. Returned unparsed so `main.ts` can add
  * commands from other modules (e.g. subscribers) and tests can run it in-process.
  */
-export function createProgram(io: CliIo = processIo): Command {
+export function createProgram(io: CliIo = processIo, clock: () => Date = () => new Date()): Command {
   // Lines quote content (titles, file names, values): no control character reaches the terminal.
   const println = (line = '') => io.out(`${printableLines(line)}\n`);
   const eprintln = (line = '') => io.err(`${printableLines(line)}\n`);
@@ -88,18 +102,22 @@ export function createProgram(io: CliIo = processIo): Command {
       'dist',
     )
     .option('-t, --templates <dir>', 'templates folder (site/*.html, newsletter.mjml); default: Herald’s own')
-    .action(async (opts: { content: string; out: string; templates?: string }) => {
+    .option('-e, --emails <which>', EMAILS_HELP, parseEmails, 'mailable')
+    .action(async (opts: { content: string; out: string; templates?: string; emails: EmailSelection }) => {
       try {
+        const { runBuild } = await import('./build.ts');
         const report = await runBuild({
           contentDir: opts.content,
           outDir: opts.out,
           templatesDir: opts.templates,
+          emails: opts.emails,
+          now: clock(),
         });
         for (const line of formatSummary(report, opts.out)) println(line);
         for (const warning of report.warnings) eprintln(`warning: ${warning}`);
       } catch (error) {
         eprintln(`herald build: nothing was written to ${opts.out}; fix these problems:`);
-        for (const line of describeBuildError(error)) eprintln(line);
+        for (const line of await describeBuildError(error)) eprintln(line);
         io.setExitCode(1);
       }
     });
@@ -109,9 +127,16 @@ export function createProgram(io: CliIo = processIo): Command {
     .description('Validate content, pages, feeds and emails without writing anything.')
     .option('-c, --content <dir>', 'content folder', 'content')
     .option('-t, --templates <dir>', 'templates folder; default: Herald’s own')
-    .action(async (opts: { content: string; templates?: string }) => {
+    .option('-e, --emails <which>', EMAILS_HELP, parseEmails, 'mailable')
+    .action(async (opts: { content: string; templates?: string; emails: EmailSelection }) => {
       try {
-        const result = await runCheck({ contentDir: opts.content, templatesDir: opts.templates });
+        const { runCheck } = await import('./check.ts');
+        const result = await runCheck({
+          contentDir: opts.content,
+          templatesDir: opts.templates,
+          emails: opts.emails,
+          now: clock(),
+        });
         for (const line of result.errors) eprintln(line);
         for (const warning of result.warnings) eprintln(`warning: ${warning}`);
         if (result.ok && result.report) {
@@ -125,7 +150,7 @@ export function createProgram(io: CliIo = processIo): Command {
           io.setExitCode(1);
         }
       } catch (error) {
-        for (const line of describeBuildError(error)) eprintln(line);
+        for (const line of await describeBuildError(error)) eprintln(line);
         io.setExitCode(1);
       }
     });
@@ -151,6 +176,7 @@ export function createProgram(io: CliIo = processIo): Command {
         demoSubscribers?: number;
         templates?: string;
       }) => {
+        const { runLocalDev } = await import('./dev.ts');
         const session = await runLocalDev(
           {
             contentDir: opts.content,
@@ -189,6 +215,8 @@ export function createProgram(io: CliIo = processIo): Command {
     .option('-p, --port <port>', 'port to serve on', parsePort, 3000)
     .option('-t, --templates <dir>', 'templates folder; default: Herald’s own')
     .action(async (opts: { content: string; port: number; templates?: string }) => {
+      const { runDev } = await import('./dev.ts');
+      const { PortInUseError } = await import('../adapters/http-listen.ts');
       try {
         const session = await runDev({
           contentDir: opts.content,
@@ -206,7 +234,7 @@ export function createProgram(io: CliIo = processIo): Command {
         if (error instanceof PortInUseError) {
           eprintln(`herald preview: ${error.message}`);
         } else {
-          for (const line of describeBuildError(error)) eprintln(line);
+          for (const line of await describeBuildError(error)) eprintln(line);
         }
         io.setExitCode(1);
       }

@@ -14,5 +14,10 @@ const XML_FORBIDDEN =
  * from a slide deck from turning into visible replacement glyphs in readers' inboxes.
  */
 export function stripXmlInvalid(text: string): string {
-  return text.replace(XML_FORBIDDEN, '');
+  // Scanning for one character class is several times faster than the full pattern, and almost
+  // no text has any candidate (surrogates are only candidates: emoji are valid pairs).
+  return MAYBE_FORBIDDEN.test(text) ? text.replace(XML_FORBIDDEN, '') : text;
 }
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: every character XML_FORBIDDEN may remove.
+const MAYBE_FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF\uD800-\uDFFF]/;

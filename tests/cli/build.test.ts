@@ -184,7 +184,17 @@ describe('herald build', () => {
     const out = join(work, 'dist');
     const { io, cli } = captureIo();
 
-    await createProgram(cli).parseAsync(['node', 'herald', 'build', '--content', content, '--out', out]);
+    await createProgram(cli).parseAsync([
+      'node',
+      'herald',
+      'build',
+      '--content',
+      content,
+      '--out',
+      out,
+      '--emails',
+      'all',
+    ]);
 
     expect(io.code).toBe(0);
     expect(io.out).toMatch(/^Built 1 post in /);

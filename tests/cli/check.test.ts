@@ -34,7 +34,15 @@ describe('herald check', () => {
     const { io, cli } = captureIo();
     const before = await readdir(work);
 
-    await createProgram(cli).parseAsync(['node', 'herald', 'check', '--content', SAMPLE_CONTENT]);
+    await createProgram(cli).parseAsync([
+      'node',
+      'herald',
+      'check',
+      '--content',
+      SAMPLE_CONTENT,
+      '--emails',
+      'all',
+    ]);
 
     expect(io.err).toBe('');
     expect(io.code).toBe(0);

@@ -1,0 +1,227 @@
+// `npm run bench -- --only static` (issue 14): Herald's CLI against a static site generator, as
+// whole processes. The same generated recaps are laid out as a Jekyll blog (minima + jekyll-feed)
+// and built by Debian's `jekyll` when installed, and by `herald build` / `herald check`; runs
+// alternate so both tools see the same machine load, and the medians are compared. Also:
+// `herald --help` and `herald <command> --help` against a bare `node -e 0`, and 10,000 posts.
+// Environment: HERALD_BENCH_STATIC_POSTS (default 125), HERALD_BENCH_REPEAT (default 5),
+// HERALD_BENCH_LARGE (default 10000; 0 skips). The last line of output is JSON.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeCorpus, writeJekyllCorpus } from './corpus.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIN = join(ROOT, 'bin', 'herald.mjs');
+const POSTS = Number(process.env.HERALD_BENCH_STATIC_POSTS ?? 125);
+const REPEAT = Number(process.env.HERALD_BENCH_REPEAT ?? 5);
+const LARGE = Number(process.env.HERALD_BENCH_LARGE ?? 10_000);
+const GNU_TIME = '/usr/bin/time';
+
+interface Run {
+  wallMs: number;
+  /** User + system CPU time of the process tree; undefined without GNU time. */
+  cpuMs?: number;
+  maxRssMb?: number;
+}
+
+function which(command: string): string | undefined {
+  const found = spawnSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' });
+  return found.status === 0 ? found.stdout.trim() : undefined;
+}
+
+const gnuTime = existsSync(GNU_TIME);
+
+/** Runs a command to completion and measures it; throws when it fails. */
+function measure(command: string, args: string[], cwd = ROOT): Run {
+  const stats = join(work, 'time.txt');
+  const [file, argv] = gnuTime
+    ? [GNU_TIME, ['-f', '%e %U %S %M', '-o', stats, command, ...args]]
+    : [command, args];
+  const started = performance.now();
+  const result = spawnSync(file, argv, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const wallMs = performance.now() - started;
+  if (result.status !== 0) {
+    throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr.slice(-2000)}`);
+  }
+  if (!gnuTime) return { wallMs };
+  const [, user = '0', system = '0', maxKb = '0'] = readFileSync(stats, 'utf8').trim().split(/\s+/).slice(-4);
+  return {
+    wallMs,
+    cpuMs: (Number(user) + Number(system)) * 1000,
+    maxRssMb: Number(maxKb) / 1024,
+  };
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+};
+
+interface Summary {
+  name: string;
+  wallMs: number;
+  cpuMs?: number;
+  maxRssMb?: number;
+  runs: number;
+}
+
+function summarize(name: string, runs: Run[]): Summary {
+  const cpu = runs.flatMap((r) => (r.cpuMs === undefined ? [] : [r.cpuMs]));
+  const rss = runs.flatMap((r) => (r.maxRssMb === undefined ? [] : [r.maxRssMb]));
+  return {
+    name,
+    wallMs: median(runs.map((r) => r.wallMs)),
+    ...(cpu.length ? { cpuMs: median(cpu) } : {}),
+    ...(rss.length ? { maxRssMb: Math.max(...rss) } : {}),
+    runs: runs.length,
+  };
+}
+
+const fmtS = (ms: number | undefined) => (ms === undefined ? '—' : `${(ms / 1000).toFixed(2)} s`);
+const fmtMb = (mb: number | undefined) => (mb === undefined ? '—' : `${Math.round(mb)} MB`);
+
+function table(rows: Summary[], against?: Summary): string {
+  const header = ['', 'wall (median)', 'CPU (median)', 'peak RSS', ...(against ? ['wall ×', 'CPU ×'] : [])];
+  const lines = rows.map((r) => [
+    r.name,
+    fmtS(r.wallMs),
+    fmtS(r.cpuMs),
+    fmtMb(r.maxRssMb),
+    ...(against
+      ? [
+          (r.wallMs / against.wallMs).toFixed(2),
+          r.cpuMs && against.cpuMs ? (r.cpuMs / against.cpuMs).toFixed(2) : '—',
+        ]
+      : []),
+  ]);
+  const all = [header, ...lines];
+  const widths = header.map((_, i) => Math.max(...all.map((l) => (l[i] ?? '').length)));
+  const line = (l: string[]) =>
+    l.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)));
+  return [
+    line(header).join('  '),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...lines.map((l) => line(l).join('  ')),
+  ].join('\n');
+}
+
+function verdict(ok: boolean): string {
+  return ok ? 'met' : 'MISSED';
+}
+
+const work = await mkdtemp(join(tmpdir(), 'herald-bench-static-'));
+try {
+  // The CLI compiles itself on first use after a change; do it now, outside the timings.
+  measure(process.execPath, [BIN, '--version']);
+
+  const jekyll = which('jekyll');
+  const blog = join(work, 'blog');
+  // Dated up to today, so the newest week of posts can still be mailed and gets preview emails.
+  await writeJekyllCorpus(blog, POSTS, new Date());
+
+  const runs: Record<string, Run[]> = {};
+  const record = (name: string, run: Run) => {
+    runs[name] ??= [];
+    runs[name].push(run);
+  };
+  for (let i = 0; i < REPEAT; i++) {
+    if (jekyll) {
+      record(
+        'jekyll build',
+        measure(jekyll, ['build', '--quiet', '-s', blog, '-d', join(work, 'jekyll-out')], blog),
+      );
+    }
+    record(
+      'herald build',
+      measure(process.execPath, [BIN, 'build', '--content', blog, '--out', join(work, 'out')]),
+    );
+    record('herald check', measure(process.execPath, [BIN, 'check', '--content', blog]));
+    record(
+      'herald build --emails all',
+      measure(process.execPath, [
+        BIN,
+        'build',
+        '--content',
+        blog,
+        '--out',
+        join(work, 'out-all'),
+        '--emails',
+        'all',
+      ]),
+    );
+  }
+  const jekyllSummary = runs['jekyll build'] ? summarize('jekyll build', runs['jekyll build']) : undefined;
+  const builds = Object.entries(runs).map(([name, r]) => summarize(name, r));
+  console.log(`\n${POSTS} recaps, the same Markdown for both tools; ${REPEAT} alternating runs each`);
+  console.log(table(builds, jekyllSummary));
+  const build = builds.find((b) => b.name === 'herald build');
+  const check = builds.find((b) => b.name === 'herald check');
+  if (jekyllSummary && build && check) {
+    // On a shared machine wall time mostly measures the neighbours; CPU time is judged when known.
+    const against = (s: Summary) => {
+      const wall = s.wallMs / jekyllSummary.wallMs;
+      const cpu = s.cpuMs && jekyllSummary.cpuMs ? s.cpuMs / jekyllSummary.cpuMs : undefined;
+      const judged = cpu ?? wall;
+      return `${verdict(judged <= 1)} (${cpu === undefined ? '' : `${cpu.toFixed(2)}× CPU, `}${wall.toFixed(2)}× wall)`;
+    };
+    console.log(`target: herald build ≤ jekyll build → ${against(build)}`);
+    console.log(`target: herald check ≤ jekyll build → ${against(check)}`);
+  } else {
+    console.log('jekyll is not installed (apt-get install jekyll ruby-jekyll-feed): no ratio');
+  }
+
+  const helpRuns: Record<string, Run[]> = {};
+  const helps: [string, string[]][] = [
+    ['node -e 0', ['-e', '0']],
+    ['herald --help', [BIN, '--help']],
+    ['herald build --help', [BIN, 'build', '--help']],
+    ['herald dev --help', [BIN, 'dev', '--help']],
+    ['herald subscribers --help', [BIN, 'subscribers', '--help']],
+    ['herald campaign --help', [BIN, 'campaign', '--help']],
+  ];
+  for (let i = 0; i < REPEAT * 2; i++) {
+    for (const [name, args] of helps) {
+      helpRuns[name] ??= [];
+      helpRuns[name].push(measure(process.execPath, args));
+    }
+  }
+  const helpSummaries = Object.entries(helpRuns).map(([name, r]) => summarize(name, r));
+  const bare = helpSummaries[0];
+  console.log(`\nhelp against a bare Node start (${REPEAT * 2} runs each)`);
+  console.log(table(helpSummaries, bare));
+  const slowest = Math.max(...helpSummaries.slice(1).map((h) => h.wallMs));
+  if (bare) {
+    console.log(
+      `target: every --help ≤ 3× node -e 0 → ${verdict(slowest <= 3 * bare.wallMs)} (slowest ${(slowest / bare.wallMs).toFixed(2)}×)`,
+    );
+  }
+
+  let large: Summary | undefined;
+  if (LARGE > 0) {
+    const content = join(work, `content-${LARGE}`);
+    await writeCorpus(content, LARGE, new Date());
+    large = summarize(`herald build, ${LARGE} posts`, [
+      measure(process.execPath, [BIN, 'build', '--content', content, '--out', join(work, `out-${LARGE}`)]),
+    ]);
+    console.log(`\n${LARGE.toLocaleString('en-US')} recaps (one run)`);
+    console.log(table([large]));
+    console.log(
+      `target: under 8 s and 600 MB → ${verdict(large.wallMs < 8000 && (large.maxRssMb ?? 0) < 600)}`,
+    );
+  }
+
+  const load = loadavg()[0] ?? 0;
+  console.log(
+    `\nload average at the end: ${load.toFixed(1)} on ${availableParallelism()} cores (wall times grow when others share them; CPU times less so)`,
+  );
+  console.log('publishing one post into a 1,000-post site: see the publish section');
+  console.log(
+    JSON.stringify({ posts: POSTS, repeat: REPEAT, builds, help: helpSummaries, large, loadAverage1m: load }),
+  );
+} finally {
+  await rm(work, { recursive: true, force: true });
+}

@@ -1,0 +1,131 @@
+// Compiles the TypeScript CLI (functions/cli/main.ts and what it imports) to JavaScript once, so
+// `herald` starts without compiling TypeScript at every run. Runs as the package's `prepare`
+// script (so `npm ci` leaves a compiled CLI behind) and from bin/herald.mjs when a source changed.
+// Output: node_modules/.cache/herald/cli/ (main.mjs, one chunk per lazily loaded command, and
+// manifest.json listing each source file with its size and modification time).
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const CLI_CACHE_DIR = join(ROOT, 'node_modules', '.cache', 'herald', 'cli');
+
+/**
+ * Modules find files next to their source (templates/, package.json) through `import.meta.url`;
+ * in the compiled chunks it keeps naming the source file, so those paths stay right.
+ */
+const sourceUrls = {
+  name: 'herald-source-urls',
+  setup(build) {
+    build.onLoad({ filter: /\.ts$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      if (!text.includes('import.meta.url')) return undefined;
+      return {
+        contents: text.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)),
+        loader: 'ts',
+      };
+    });
+  },
+};
+
+/**
+ * Packages bundled into the compiled CLI (with everything they import): one file loads faster than
+ * hundreds. The rest (the AWS SDK, the local stand-ins, mjml) stay in node_modules, since they find
+ * files of their own at run time or load only for some commands.
+ */
+const BUNDLED = new Set([
+  'commander',
+  'feed',
+  'gray-matter',
+  'html-to-text',
+  'luxon',
+  'marked',
+  'marked-alert',
+  'mustache',
+  'nodemailer',
+  'sanitize-html',
+  'yaml',
+  'zod',
+]);
+
+const packageName = (specifier) =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
+
+/** Our sources' imports of packages outside BUNDLED stay imports; the bundled packages' own imports are bundled. */
+const selectedPackages = {
+  name: 'herald-selected-packages',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path.startsWith('node:')) return { external: true };
+      if (args.importer.includes('/node_modules/')) return undefined;
+      return BUNDLED.has(packageName(args.path)) ? undefined : { external: true };
+    });
+  },
+};
+
+/**
+ * Compiles the CLI into `outDir` (default {@link CLI_CACHE_DIR}; it must lie inside this repository
+ * so the compiled modules find node_modules); returns the URL of the entry module.
+ */
+export async function compileCli({ outDir = CLI_CACHE_DIR } = {}) {
+  const { build } = await import('esbuild');
+  const staging = `${outDir}.staging-${process.pid}`;
+  const result = await build({
+    absWorkingDir: ROOT,
+    entryPoints: { main: 'functions/cli/main.ts' },
+    outdir: staging,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    // Bundled CommonJS packages call require() for Node's built-in modules.
+    banner: {
+      js: "import { createRequire as __heraldRequire } from 'node:module'; const require = __heraldRequire(import.meta.url);",
+    },
+    sourcemap: 'linked',
+    sourcesContent: false,
+    metafile: true,
+    logLevel: 'silent',
+    plugins: [sourceUrls, selectedPackages],
+  });
+  const sources = [
+    fileURLToPath(import.meta.url),
+    ...Object.keys(result.metafile.inputs)
+      .filter((path) => !path.includes('node_modules/'))
+      .map((path) => resolve(ROOT, path)),
+  ];
+  const inputs = await Promise.all(
+    sources.map(async (file) => {
+      const s = await stat(file);
+      return [file, s.mtimeMs, s.size];
+    }),
+  );
+  await writeFile(join(staging, 'manifest.json'), `${JSON.stringify({ inputs }, null, 1)}\n`);
+  try {
+    await rm(outDir, { recursive: true, force: true });
+    await rename(staging, outDir);
+  } catch {
+    // Another herald process compiled at the same moment: run this copy and leave theirs alone.
+    return pathToFileURL(join(staging, 'main.mjs'));
+  }
+  return pathToFileURL(join(outDir, 'main.mjs'));
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const started = performance.now();
+  try {
+    await compileCli();
+    const ms = Math.round(performance.now() - started);
+    process.stdout.write(
+      `herald: compiled the CLI into ${relative(process.cwd(), CLI_CACHE_DIR)} in ${ms} ms\n`,
+    );
+  } catch (error) {
+    // An install without devDependencies has no esbuild: herald then runs through tsx.
+    console.warn(`herald: CLI not compiled (${error.message.split('\n')[0]}); it will run through tsx`);
+  }
+}
