@@ -121,7 +121,7 @@ interface Day {
 }
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-const MON = String.raw`(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z.]*`;
+const MON = '(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z.]*';
 const ORDINAL = String.raw`(?:st|nd|rd|th)?\b`;
 
 /** Ruby's parsers, in the order `Date._parse` tries them; the first that matches wins. */
