@@ -478,7 +478,7 @@ describe('parsePost', () => {
       expect(problems).toEqual([expect.objectContaining({ line: 3, field: 'title' })]);
     });
 
-    it.each(['2026-02-30', 'next tuesday', '2026/09/24', '2026-09-24 25:00'])(
+    it.each(['2026-02-30', 'next tuesday', '2026-09-24 25:00'])(
       'reports the unparsable date %s',
       (value) => {
         // Prepare
