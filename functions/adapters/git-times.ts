@@ -34,7 +34,8 @@ export async function lastCommitTimes(dir: string): Promise<Map<string, Date>> {
       continue;
     }
     if (line === '' || !current) continue;
-    const path = prefix === '' ? line : line.startsWith(`${prefix}/`) ? line.slice(prefix.length + 1) : undefined;
+    const path =
+      prefix === '' ? line : line.startsWith(`${prefix}/`) ? line.slice(prefix.length + 1) : undefined;
     if (path !== undefined && !times.has(path)) times.set(path, current);
   }
   return times;

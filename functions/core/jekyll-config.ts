@@ -82,7 +82,12 @@ export function readJekyllSettings(raw: unknown): JekyllSettings {
     unpublished: config.unpublished === true,
     showDrafts: config.show_drafts === true,
     feed: {
-      path: typeof feedPosts.path === 'string' ? feedPosts.path : typeof feed.path === 'string' ? feed.path : '/feed.xml',
+      path:
+        typeof feedPosts.path === 'string'
+          ? feedPosts.path
+          : typeof feed.path === 'string'
+            ? feed.path
+            : '/feed.xml',
       postsLimit: positiveInt(feed.posts_limit) ?? 10,
       excerptOnly: feed.excerpt_only === true,
       categories: strings(feedPosts.categories ?? feed.categories),
@@ -150,7 +155,10 @@ function sanitize(path: string): string {
 }
 
 /** Jekyll's Utils.deep_merge_hashes: mappings merge key by key, everything else is replaced. */
-export function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+export function deepMerge(
+  base: Record<string, unknown>,
+  over: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(over)) {
     const current = out[key];

@@ -48,7 +48,10 @@ export interface JekyllPosts {
  *
  * @throws {ContentError} with every problem: front matter, dates, data files, Liquid (file and line).
  */
-export async function loadJekyllPosts(files: readonly JekyllPostFile[], options: JekyllLoadOptions): Promise<JekyllPosts> {
+export async function loadJekyllPosts(
+  files: readonly JekyllPostFile[],
+  options: JekyllLoadOptions,
+): Promise<JekyllPosts> {
   const { site, settings } = options;
   const problems: ContentProblem[] = [];
   const entries: LiquidPost[] = [];
@@ -103,7 +106,8 @@ export async function renderJekyllPost(
   relativePath: string,
   options: JekyllLoadOptions,
 ): Promise<Post> {
-  if (post.data.render_with_liquid === false || !/\{[{%]/.test(post.body)) return withExcerpt(post, options.settings);
+  if (post.data.render_with_liquid === false || !/\{[{%]/.test(post.body))
+    return withExcerpt(post, options.settings);
   const others: JekyllPostFile[] = [];
   for (const key of await options.siteFiles.list('')) {
     if (key === relativePath || !/(^|\/)_posts\/.+\.(md|markdown)$/i.test(key)) continue;
@@ -179,7 +183,12 @@ async function renderLiquid(
 function withExcerpt(post: Post, settings: JekyllSettings): Post {
   if (post.summary !== undefined) return post;
   const own = post.data.excerpt_separator;
-  const explicit = typeof own === 'string' ? own : 'excerpt_separator' in settings.config ? settings.excerptSeparator : undefined;
+  const explicit =
+    typeof own === 'string'
+      ? own
+      : 'excerpt_separator' in settings.config
+        ? settings.excerptSeparator
+        : undefined;
   if (explicit === undefined || explicit === '') return post;
   const at = post.body.indexOf(explicit);
   if (at === -1) return post;

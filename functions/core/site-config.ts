@@ -199,7 +199,8 @@ function fromJekyll(data: object): Merged {
       const key = path[0];
       if (typeof key === 'string' && key in overrides) return ['herald', ...heraldPath(path)];
       if (key === 'title' && titleFromName) return ['name', ...path.slice(1)];
-      if (key === 'permalink' && jekyll.postsPermalink !== undefined) return ['collections', 'posts', 'permalink'];
+      if (key === 'permalink' && jekyll.postsPermalink !== undefined)
+        return ['collections', 'posts', 'permalink'];
       if (key === 'feed') return ['feed', 'posts_limit'];
       return key === 'language' ? ['lang', ...path.slice(1)] : [...path];
     },
