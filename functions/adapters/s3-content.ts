@@ -3,7 +3,9 @@
  * with its ETag, so a warm publish asks S3 only whether it changed (a conditional GET answered
  * `304 Not Modified` without a body).
  */
-import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { type JekyllSettings, readJekyllSettings } from '../core/jekyll-config.ts';
+import { type SiteFiles, sitePath } from '../core/liquid/site-files.ts';
 import type { SiteConfig } from '../core/model.ts';
 import { parseSiteConfig } from '../core/site-config.ts';
 import type { IoCounter } from './s3-site.ts';
@@ -27,6 +29,8 @@ export interface LoadedSite {
   file: string;
   layout: 'herald' | 'jekyll';
   etag?: string;
+  /** For the Jekyll layout: defaults, future, unpublished, the whole config for Liquid. */
+  jekyll?: JekyllSettings;
 }
 
 /** Port: the content the publish handler reads. */
@@ -40,6 +44,8 @@ export interface ContentSource {
    * @throws ContentError (from parseSiteConfig) naming file, line and field when it is invalid.
    */
   loadSite(): Promise<LoadedSite>;
+  /** The bucket's files as a Jekyll site's (`_includes/`, `_data/`, other posts), for Liquid. */
+  files?(): SiteFiles;
 }
 
 const CONFIGS = [
@@ -86,7 +92,8 @@ export function createS3ContentSource(options: {
       const { text, etag } = await get(file, previous?.etag);
       if (previous && previous.text === text) return previous;
       const site = parseSiteConfig(text, file, layout);
-      cached = { site, file, layout, text, ...(etag ? { etag } : {}) };
+      const jekyll = layout === 'jekyll' ? { jekyll: readJekyllSettings(text) } : {};
+      cached = { site, file, layout, text, ...(etag ? { etag } : {}), ...jekyll };
       return cached;
     } catch (error) {
       if (previous && isNotModified(error)) {
@@ -120,6 +127,36 @@ export function createS3ContentSource(options: {
       }
     },
 
+    files() {
+      return {
+        async list(prefix) {
+          const keys: string[] = [];
+          let token: string | undefined;
+          do {
+            const out = await client.send(
+              new ListObjectsV2Command({
+                Bucket: bucket,
+                Prefix: prefix,
+                ...(token ? { ContinuationToken: token } : {}),
+              }),
+            );
+            for (const object of out.Contents ?? []) if (object.Key) keys.push(object.Key);
+            token = out.IsTruncated ? out.NextContinuationToken : undefined;
+          } while (token);
+          return keys.filter((key) => sitePath(key) === key).sort();
+        },
+        async read(path) {
+          if (sitePath(path) !== path) return undefined;
+          try {
+            return (await get(path)).text;
+          } catch (error) {
+            if (isMissing(error)) return undefined;
+            throw new ContentBucketError(`content bucket ${bucket}: cannot read ${path}`, { cause: error });
+          }
+        },
+      };
+    },
+
     async loadSite() {
       // The layout found last time is asked first, so a warm container makes one request.
       const order = cached?.layout === 'jekyll' ? [...CONFIGS].reverse() : CONFIGS;
@@ -131,6 +168,7 @@ export function createS3ContentSource(options: {
             file: loaded.file,
             layout: loaded.layout,
             ...(loaded.etag ? { etag: loaded.etag } : {}),
+            ...(loaded.jekyll ? { jekyll: loaded.jekyll } : {}),
           };
       }
       throw new ContentBucketError(

@@ -28,6 +28,10 @@ export interface BuildOptions {
    * The benchmark uses it; a normal build previews every email.
    */
   maxEmails?: number;
+  /** Jekyll's `--drafts`: publish `_drafts/` too (Jekyll layout). */
+  drafts?: boolean;
+  /** Take `updated` from each post file's last git commit (default true; off where the publish path is compared). */
+  gitTimes?: boolean;
 }
 
 /** One preview email written by the build. */
@@ -106,7 +110,10 @@ export async function prepareBuild(options: Omit<BuildOptions, 'outDir'>): Promi
   const started = performance.now();
   const templatesDir = resolve(options.templatesDir ?? DEFAULT_TEMPLATES_DIR);
   const [content, templates] = await Promise.all([
-    loadContent(options.contentDir),
+    loadContent(options.contentDir, {
+      ...(options.drafts === undefined ? {} : { drafts: options.drafts }),
+      ...(options.gitTimes === undefined ? {} : { gitTimes: options.gitTimes }),
+    }),
     loadSiteTemplates(resolve(templatesDir, 'site')),
   ]);
   const { site } = content;

@@ -6,6 +6,8 @@ import { type BuildReport, prepareBuild } from './build.ts';
 export interface CheckOptions {
   contentDir: string;
   templatesDir?: string;
+  /** Jekyll layout: check `_drafts/` too. */
+  drafts?: boolean;
 }
 
 /** Outcome of `herald check`: errors fail the check, warnings do not. */

@@ -86,12 +86,14 @@ export function createProgram(io: CliIo = processIo): Command {
       'dist',
     )
     .option('-t, --templates <dir>', 'templates folder (site/*.html, newsletter.mjml); default: Herald’s own')
-    .action(async (opts: { content: string; out: string; templates?: string }) => {
+    .option('--drafts', 'Jekyll layout: publish the posts in _drafts/ too, as `jekyll build --drafts` does')
+    .action(async (opts: { content: string; out: string; templates?: string; drafts?: boolean }) => {
       try {
         const report = await runBuild({
           contentDir: opts.content,
           outDir: opts.out,
           templatesDir: opts.templates,
+          drafts: opts.drafts === true,
         });
         for (const line of formatSummary(report, opts.out)) println(line);
         for (const warning of report.warnings) eprintln(`warning: ${warning}`);
@@ -107,9 +109,14 @@ export function createProgram(io: CliIo = processIo): Command {
     .description('Validate content, pages, feeds and emails without writing anything.')
     .option('-c, --content <dir>', 'content folder', 'content')
     .option('-t, --templates <dir>', 'templates folder; default: Herald’s own')
-    .action(async (opts: { content: string; templates?: string }) => {
+    .option('--drafts', 'Jekyll layout: check the posts in _drafts/ too')
+    .action(async (opts: { content: string; templates?: string; drafts?: boolean }) => {
       try {
-        const result = await runCheck({ contentDir: opts.content, templatesDir: opts.templates });
+        const result = await runCheck({
+          contentDir: opts.content,
+          templatesDir: opts.templates,
+          drafts: opts.drafts === true,
+        });
         for (const line of result.errors) eprintln(line);
         for (const warning of result.warnings) eprintln(`warning: ${warning}`);
         if (result.ok && result.report) {

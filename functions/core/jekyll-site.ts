@@ -95,17 +95,29 @@ export async function loadJekyllPosts(
   return { posts: rendered, skipped };
 }
 
+/** The `parsePost` input for a Jekyll post at `relativePath`: its front matter defaults. */
+export function jekyllPostInput(
+  settings: JekyllSettings | undefined,
+  relativePath: string,
+): { defaults?: Record<string, unknown> } {
+  return settings ? { defaults: frontMatterDefaults(settings.defaults, relativePath, 'posts') } : {};
+}
+
 /**
- * Renders the Liquid of one post on the publish path, where only that post was parsed: the other posts
- * (for `site.posts` and `post_url`) are read through `siteFiles`. A post without Liquid is returned as is.
+ * Finishes one post on the publish path, where only that post was parsed: `unpublished` applied, and its
+ * Liquid rendered with the other posts (for `site.posts` and `post_url`) read through `siteFiles`.
  *
  * @throws {ContentError} for a Liquid problem in the post (another post's problems are not this one's).
  */
 export async function renderJekyllPost(
-  post: Post,
+  parsed: Post,
   relativePath: string,
   options: JekyllLoadOptions,
 ): Promise<Post> {
+  const post =
+    parsed.data.published === false && options.settings.unpublished
+      ? { ...parsed, draft: parsed.data.draft === true }
+      : parsed;
   if (post.data.render_with_liquid === false || !/\{[{%]/.test(post.body))
     return withExcerpt(post, options.settings);
   const others: JekyllPostFile[] = [];
