@@ -112,7 +112,7 @@ export function readJekyllSettings(raw: unknown): JekyllSettings {
 export function frontMatterDefaults(
   sets: readonly DefaultsSet[],
   relativePath: string,
-  type: 'posts' | 'drafts',
+  type: 'posts' | 'drafts' | 'pages',
 ): Record<string, unknown> {
   let merged: Record<string, unknown> = {};
   let previous: DefaultsSet['scope'] | undefined;
