@@ -59,7 +59,10 @@ async function writeJekyllCorpus(dir: string, liquid: boolean): Promise<void> {
     join(dir, '_data', 'releases.yml'),
     '- version: "3.3.0"\n  sha256: 0a1b2c3d4e5f\n- version: "3.4.0"\n  sha256: 9f8e7d6c5b4a\n',
   );
-  await writeFile(join(dir, '_data', 'speakers.csv'), 'name,city\nAylin,Berlin\nRita,Lisbon\nMin-jun,Seoul\n');
+  await writeFile(
+    join(dir, '_data', 'speakers.csv'),
+    'name,city\nAylin,Berlin\nRita,Lisbon\nMin-jun,Seoul\n',
+  );
   await writeFile(join(dir, '_includes', 'note.html'), '<aside class="note">{{ include.text }}</aside>\n');
   if (!liquid) return;
   const names = (await readdir(join(dir, '_posts'))).sort();
@@ -80,9 +83,13 @@ interface BuildResult {
 }
 
 async function build(content: string, out: string): Promise<BuildResult> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', join(here, 'build-child.ts'), content, out, '0'], {
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  const { stdout } = await run(
+    process.execPath,
+    ['--import', 'tsx', join(here, 'build-child.ts'), content, out, '0'],
+    {
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
   await rm(out, { recursive: true, force: true });
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as BuildResult;
 }
@@ -118,10 +125,15 @@ try {
   ];
   console.log(`Jekyll blog of ${SIZE} posts, median of ${ROUNDS} builds each (no emails)`);
   console.log('corpus                 posts  wall ms  cpu ms  load ms');
-  for (const r of rows) console.log(`${String(r[0]).padEnd(22)} ${String(r[1]).padStart(5)}  ${String(r[2]).padStart(7)}  ${String(r[3]).padStart(6)}  ${String(r[4]).padStart(7)}`);
+  for (const r of rows)
+    console.log(
+      `${String(r[0]).padEnd(22)} ${String(r[1]).padStart(5)}  ${String(r[2]).padStart(7)}  ${String(r[3]).padStart(6)}  ${String(r[4]).padStart(7)}`,
+    );
   const wallPct = pct(a.wallMs, b.wallMs);
   const cpuPct = pct(a.cpuMs, b.cpuMs);
-  console.log(`Liquid adds ${wallPct.toFixed(1)}% wall time, ${cpuPct.toFixed(1)}% CPU time (target: at most +10%)`);
+  console.log(
+    `Liquid adds ${wallPct.toFixed(1)}% wall time, ${cpuPct.toFixed(1)}% CPU time (target: at most +10%)`,
+  );
   await writeFile(
     join(here, 'liquid-results.json'),
     `${JSON.stringify(
