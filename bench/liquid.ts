@@ -14,7 +14,7 @@ const run = promisify(execFile);
 const here = fileURLToPath(new URL('.', import.meta.url));
 const quick = process.argv.includes('--quick');
 const SIZE = Number(process.env.HERALD_BENCH_LIQUID_SIZE ?? 1000);
-const ROUNDS = quick ? 2 : 5;
+const ROUNDS = Number(process.env.HERALD_BENCH_LIQUID_ROUNDS ?? (quick ? 3 : 5));
 
 const CONFIG = `title: Bench Meetups
 description: Synthetic recaps for the Herald benchmark.

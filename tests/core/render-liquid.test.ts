@@ -154,6 +154,19 @@ describe('createJekyllLiquid', () => {
     );
   });
 
+  it('keeps whitespace control working at the edges of the Liquid part', async () => {
+    const out = await render('a\n\n  {%- if true -%}\n  b  {%- endif -%}  \n\nc');
+
+    expect(out).toBe('abc');
+  });
+
+  it('counts lines of the text before the first tag in error lines', async () => {
+    const problem = await problemOf('one\ntwo\nthree {{ "x" | nope }}');
+
+    expect(problem?.line).toBe(7);
+    expect(problem?.message).toContain("Unknown filter 'nope'");
+  });
+
   it('honours render_with_liquid: false', async () => {
     const entry = post('{{ page.title }}', { data: { render_with_liquid: false } });
 

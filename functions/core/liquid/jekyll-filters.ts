@@ -38,7 +38,8 @@ export function jekyllFilters(env: FilterEnv): Record<string, Filter> {
     if (!date) throw new Error(`Invalid Date: '${rubyInspect(input)}' is not a valid datetime.`);
     return DateTime.fromJSDate(date, { zone: env.timezone }).setLocale('en');
   };
-  const empty = (input: unknown): boolean => input === null || input === undefined || String(input) === '';
+  const empty = (input: unknown): boolean =>
+    input === null || input === undefined || (!(input instanceof Date) && String(input) === '');
   const stringifyDate = (input: unknown, month: string, type: unknown, style: unknown): unknown => {
     if (empty(input)) return input;
     const t = time(input);

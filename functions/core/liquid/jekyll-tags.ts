@@ -16,6 +16,8 @@ export interface TagLookups {
   urlOf(relativePath: string): string | undefined;
   /** Relative paths of all posts, for `post_url`, with each post's date (`YYYY-MM-DD`) and slug. */
   posts(): readonly { relativePath: string; url: string; day: string; slug: string }[];
+  /** The post whose relative path without extension is this (`_posts/2026-01-02-x`), if any. */
+  postByStem(stem: string): { url: string } | undefined;
   /** `relative_url`: prefixes the baseurl. */
   relativeUrl(url: string): string;
 }
@@ -107,6 +109,7 @@ export function postUrlTag(lookups: TagLookups) {
     private readonly pattern: RegExp;
     private readonly day: string;
     private readonly slug: string;
+    private readonly folder: string;
 
     constructor(token: TagToken, remain: TopLevelToken[], liquid: Liquid) {
       super(token, remain, liquid);
@@ -123,11 +126,15 @@ export function postUrlTag(lookups: TagLookups) {
       this.pattern = new RegExp(`^_posts/${dir}${base}$|^${dir}_posts/?${base}$`);
       this.day = day;
       this.slug = slug;
+      this.folder = folder;
     }
 
     render(): string {
       const posts = lookups.posts();
-      const exact = posts.find((p) => this.pattern.test(p.relativePath));
+      const exact =
+        lookups.postByStem(`_posts/${this.folder}${this.day}-${this.slug}`) ??
+        lookups.postByStem(`${this.folder}_posts/${this.day}-${this.slug}`) ??
+        posts.find((p) => this.pattern.test(p.relativePath));
       // Jekyll still accepts a name that matches only by date and slug (with a deprecation warning).
       const loose = exact ?? posts.find((p) => p.slug === this.slug && sameDay(p.day, this.day));
       if (!loose) {

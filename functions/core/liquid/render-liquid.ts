@@ -74,7 +74,6 @@ const HAS_LIQUID = /\{[{%]/;
  */
 export function createJekyllLiquid(input: LiquidSite): JekyllLiquid {
   const { site } = input;
-  const root = site.url + site.baseurl;
   const rendered = new Map<Post, string>();
   const separatorOf = (post: Post): string => {
     const own = post.data.excerpt_separator;
@@ -138,9 +137,11 @@ export function createJekyllLiquid(input: LiquidSite): JekyllLiquid {
     markdown: renderMarkdown,
     smartify,
   });
+  const stems = new Map(postRefs.map((p) => [p.relativePath.replace(/\.[^./]+$/, ''), p]));
   const lookups: TagLookups = {
     urlOf: (path) => urls.get(path),
     posts: () => postRefs,
+    postByStem: (stem) => stems.get(stem),
     relativeUrl: (url) => filters.relative_url?.call(undefined as never, url) as string,
   };
 
@@ -174,13 +175,18 @@ export function createJekyllLiquid(input: LiquidSite): JekyllLiquid {
         return post.body;
       }
       const page = dropOf(entry);
+      // Text before the first and after the last Liquid delimiter is output as it is; only the middle is
+      // handed to liquidjs, whose tokenizer would otherwise walk every character of a long post.
+      const { head, middle, tail } = liquidSpan(post.body);
+      const offset = countLines(head);
       try {
-        const templates = liquid.parse(post.body, entry.relativePath);
-        const out = (await liquid.render(templates, { site: siteObject, page, jekyll })) as string;
+        const templates = liquid.parse(middle, entry.relativePath);
+        const out =
+          head + ((await liquid.render(templates, { site: siteObject, page, jekyll })) as string) + tail;
         rendered.set(post, out);
         return out;
       } catch (error) {
-        throw liquidProblem(error, post, entry.relativePath, root);
+        throw liquidProblem(error, post, entry.relativePath, offset);
       }
     },
   };
@@ -267,14 +273,36 @@ function siteFs(files: SiteFiles): FS {
   };
 }
 
+/**
+ * Splits a body into the literal text before the first `{{`/`{%`, the part liquidjs must see, and the
+ * literal text after the last `}}`/`%}`. Whitespace next to the cut stays with the middle, so whitespace
+ * control (`{%-`, `-%}`) trims exactly what it would have trimmed.
+ */
+export function liquidSpan(body: string): { head: string; middle: string; tail: string } {
+  const open = body.search(/\{[{%]/);
+  if (open === -1) return { head: body, middle: '', tail: '' };
+  let start = open;
+  while (start > 0 && /\s/.test(body[start - 1] ?? '')) start--;
+  const close = Math.max(body.lastIndexOf('}}'), body.lastIndexOf('%}'));
+  let end = close < open ? body.length : close + 2;
+  while (end < body.length && /\s/.test(body[end] ?? '')) end++;
+  return { head: body.slice(0, start), middle: body.slice(start, end), tail: body.slice(end) };
+}
+
+function countLines(text: string): number {
+  let lines = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
+  return lines;
+}
+
 /** A liquidjs error as a content problem: the file and line of the tag, in the post or an include. */
-function liquidProblem(error: unknown, post: Post, relativePath: string, _root: string): unknown {
+function liquidProblem(error: unknown, post: Post, relativePath: string, offset: number): unknown {
   if (!(error instanceof Error)) return error;
   const token = (error as { token?: { file?: string; getPosition?: () => [number, number] } }).token;
   const [line, column] = token?.getPosition?.() ?? [1, 1];
   const inInclude = token?.file !== undefined && token.file !== relativePath;
   const file = inInclude ? (token?.file ?? post.sourcePath) : post.sourcePath;
-  const fileLine = inInclude ? line : post.bodyLine + line - 1;
+  const fileLine = inInclude ? line : post.bodyLine + offset + line - 1;
   const original = (error as { originalError?: Error }).originalError;
   let message = (original?.message ?? error.message).replace(/, line:\d+, col:\d+$/, '');
   message = message.replace(
