@@ -33,6 +33,8 @@ export interface Content {
   assets: ContentAsset[];
   /** Things `check` should mention that do not stop a build, e.g. a Jekyll site without a postal address. */
   warnings?: string[];
+  /** Jekyll layout: the settings Herald follows (defaults, jekyll-feed's `feed:`, …). */
+  jekyll?: JekyllSettings;
 }
 
 const HERALD_CONFIG = 'site.yml';
@@ -149,7 +151,15 @@ export async function loadContent(dir: string, options: LoadOptions = {}): Promi
 
   posts.sort((a, b) => b.date.getTime() - a.date.getTime() || a.sourcePath.localeCompare(b.sourcePath));
   const assets = found.assets.map((rel) => ({ sitePath: sitePathOf(rel), file: join(root, rel) }));
-  return { root, layout, site, posts, assets, ...(warnings.length > 0 ? { warnings } : {}) };
+  return {
+    root,
+    layout,
+    site,
+    posts,
+    assets,
+    ...(warnings.length > 0 ? { warnings } : {}),
+    ...(jekyll ? { jekyll } : {}),
+  };
 }
 
 /** How to load a content folder. */

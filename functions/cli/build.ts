@@ -7,6 +7,7 @@ import { type OutputFile, writeOutput } from '../adapters/output-fs.ts';
 import { loadSiteTemplates } from '../adapters/templates-fs.ts';
 import { buildSite, type SiteFile } from '../core/build-site.ts';
 import { contentTypeFor } from '../core/content-type.ts';
+import { jekyllFeedFiles } from '../core/jekyll-feeds.ts';
 import type { Post, RenderedPost, SiteConfig } from '../core/model.ts';
 import { toPortableHtml } from '../core/portable-html.ts';
 import { buildPreviewMessage } from '../core/preview-message.ts';
@@ -137,6 +138,11 @@ export async function prepareBuild(options: Omit<BuildOptions, 'outDir'>): Promi
   );
   phases.render = lap();
   const siteFiles = buildSite(site, rendered, templates, assets);
+  if (content.jekyll) {
+    siteFiles.push(
+      ...jekyllFeedFiles(site, rendered, content.jekyll.feed, new Set(siteFiles.map((f) => f.path))),
+    );
+  }
   phases.site = lap();
 
   const mailable = rendered

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { XMLParser } from 'fast-xml-parser';
 import { type DefaultTreeAdapterMap, parseFragment } from 'parse5';
@@ -27,6 +27,7 @@ interface FeedEntry {
   id: string;
   link: string;
   html: string;
+  hasContent: boolean;
 }
 
 const xml = new XMLParser({
@@ -42,7 +43,7 @@ function atomEntries(text: string): FeedEntry[] {
     const link = links.find((l) => l.rel === undefined || l.rel === 'alternate')?.href ?? '';
     const content = entry.content as string | { '#text'?: string } | undefined;
     const html = typeof content === 'string' ? content : (content?.['#text'] ?? '');
-    return { id: String(entry.id), link, html };
+    return { id: String(entry.id), link, html, hasContent: content !== undefined };
   });
 }
 
@@ -124,25 +125,41 @@ describeWithJekyll.each(BLOGS)('the %s blog, built by Jekyll and by Herald', (bl
     expect(heraldPosts).toEqual(jekyllPosts.map(({ url, id }) => ({ url, id })));
   });
 
-  it('gives feed entries jekyll-feed’s ids and links, in its order', async () => {
-    const jekyllFeed = atomEntries(await readFile(join(site, 'feed.xml'), 'utf8'));
+  it('writes every feed jekyll-feed writes, with its entry ids and links (feed.xml as Herald’s atom.xml)', async () => {
+    const feeds = (await readdir(site, { recursive: true }))
+      .filter((p) => p.endsWith('.xml'))
+      .map((p) => `/${p.split(sep).join('/')}`);
+    const atom = async (path: string) =>
+      (await readFile(join(site, path), 'utf8')).includes('<feed xmlns="http://www.w3.org/2005/Atom"');
+    const jekyllFeeds = [];
+    for (const path of feeds) if (await atom(path)) jekyllFeeds.push(path);
 
-    const heraldFeed = atomEntries(heraldFile('/atom.xml'));
+    for (const path of jekyllFeeds.sort()) {
+      const jekyllEntries = atomEntries(await readFile(join(site, path), 'utf8'));
+      const heraldEntries = atomEntries(heraldFile(path === '/feed.xml' ? '/atom.xml' : path));
 
-    expect(heraldFeed.map(({ id, link }) => ({ id, link }))).toEqual(
-      jekyllFeed.map(({ id, link }) => ({ id, link })),
-    );
+      const shape = (e: FeedEntry) => ({ id: e.id, link: e.link, hasContent: e.hasContent });
+      expect({ path, entries: heraldEntries.map(shape) }).toEqual({
+        path,
+        entries: jekyllEntries.map(shape),
+      });
+    }
+    expect(jekyllFeeds.length).toBeGreaterThan(1);
   });
 
   it('renders every post to the same words', async () => {
-    const jekyllFeed = atomEntries(await readFile(join(site, 'feed.xml'), 'utf8'));
+    const jekyllFeed = JSON.parse(await readFile(join(site, 'posts.json'), 'utf8')) as {
+      url: string;
+      id: string;
+    }[];
+    const root = herald.content.site.url + herald.content.site.baseurl;
     const heraldFeed = new Map(atomEntries(heraldFile('/atom.xml')).map((e) => [e.id, e]));
 
     for (const entry of jekyllFeed) {
-      const path = new URL(entry.link).pathname.slice(herald.content.site.baseurl.length);
+      const path = entry.url;
       const page = await readFile(join(site, path.endsWith('/') ? `${path}index.html` : path), 'utf8');
 
-      expect({ post: path, words: wordsOf(heraldFeed.get(entry.id)?.html ?? '') }).toEqual({
+      expect({ post: path, words: wordsOf(heraldFeed.get(encodeURI(root + entry.id))?.html ?? '') }).toEqual({
         post: path,
         words: wordsOf(page),
       });
