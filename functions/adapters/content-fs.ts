@@ -6,7 +6,7 @@ import { ContentError, type ContentProblem, formatProblem } from '../core/errors
 import { findCollisions } from '../core/find-collisions.ts';
 import { type JekyllSettings, readJekyllSettings } from '../core/jekyll-config.ts';
 import { jekyllPageUrl } from '../core/jekyll-page-url.ts';
-import { type JekyllPostFile, loadJekyllPosts } from '../core/jekyll-site.ts';
+import type { JekyllPostFile } from '../core/jekyll-site.ts';
 import type { Post, SiteConfig } from '../core/model.ts';
 import { parsePost } from '../core/parse-post.ts';
 import { parseSiteConfig } from '../core/site-config.ts';
@@ -201,6 +201,8 @@ async function loadJekyllFolder(
       url: jekyllPageUrl(toPosix(rel), await readFile(join(root, rel), 'utf8')),
     })),
   );
+  // Loaded only for a Jekyll site, so liquidjs costs a Herald-layout build nothing.
+  const { loadJekyllPosts } = await import('../core/jekyll-site.ts');
   const { posts } = await loadJekyllPosts(files, {
     site,
     settings,

@@ -184,3 +184,11 @@ function strings(value: unknown): string[] {
 function positiveInt(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
 }
+
+/** The `parsePost` input for a Jekyll post at `relativePath`: its front matter defaults. */
+export function jekyllPostInput(
+  settings: JekyllSettings | undefined,
+  relativePath: string,
+): { defaults?: Record<string, unknown> } {
+  return settings ? { defaults: frontMatterDefaults(settings.defaults, relativePath, 'posts') } : {};
+}

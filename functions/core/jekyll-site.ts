@@ -95,14 +95,6 @@ export async function loadJekyllPosts(
   return { posts: rendered, skipped };
 }
 
-/** The `parsePost` input for a Jekyll post at `relativePath`: its front matter defaults. */
-export function jekyllPostInput(
-  settings: JekyllSettings | undefined,
-  relativePath: string,
-): { defaults?: Record<string, unknown> } {
-  return settings ? { defaults: frontMatterDefaults(settings.defaults, relativePath, 'posts') } : {};
-}
-
 /**
  * Finishes one post on the publish path, where only that post was parsed: `unpublished` applied, and its
  * Liquid rendered with the other posts (for `site.posts` and `post_url`) read through `siteFiles`.

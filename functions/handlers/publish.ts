@@ -21,7 +21,7 @@ import type { IoCounter, SiteStore } from '../adapters/s3-site.ts';
 import { filePath, type SiteTemplates } from '../core/build-site.ts';
 import type { CampaignRecord } from '../core/campaign.ts';
 import { ContentError, formatProblem } from '../core/errors.ts';
-import { jekyllPostInput, renderJekyllPost } from '../core/jekyll-site.ts';
+import { jekyllPostInput } from '../core/jekyll-config.ts';
 import { memorySiteFiles } from '../core/liquid/site-files.ts';
 import { shouldMail } from '../core/mailing-policy.ts';
 import type { Post, SiteConfig } from '../core/model.ts';
@@ -153,6 +153,8 @@ export async function publishKey(deps: PublishDeps, key: string): Promise<Publis
   try {
     post = parsePost({ path: key, source: stored.source, ...jekyllPostInput(jekyll, key) }, site);
     if (jekyll) {
+      // Loaded only for a Jekyll site: liquidjs stays out of the cold start of Herald-layout sites.
+      const { renderJekyllPost } = await import('../core/jekyll-site.ts');
       const siteFiles = deps.content.files?.() ?? memorySiteFiles({});
       post = await renderJekyllPost(post, key, { site, settings: jekyll, siteFiles, now: deps.now() });
     }
