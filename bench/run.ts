@@ -8,6 +8,7 @@
 //   bundles        issue 5: Lambda bundle sizes and cold-load times
 //   local          issue 6: npm start to ready, save-to-inbox, idle memory
 //   static         issue 14: herald build/check against Jekyll on the same posts, --help, 10,000 posts
+//   liquid         issue 13: what Liquid in every post adds to building a 1,000-post Jekyll blog
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,11 +18,12 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const onlyIndex = args.indexOf('--only');
-const all = ['build', 'subscriptions', 'delivery', 'publish', 'bundles', 'local', 'static'];
+const all = ['build', 'subscriptions', 'delivery', 'publish', 'bundles', 'local', 'static', 'liquid'];
 const only = onlyIndex >= 0 ? (args[onlyIndex + 1] ?? '').split(',') : all;
 
 const sectionArgs: Record<string, string[]> = {
   delivery: quick ? ['--quick'] : [],
+  liquid: quick ? ['--quick'] : [],
   subscriptions: [quick ? '50' : '200'],
 };
 

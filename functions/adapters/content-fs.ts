@@ -1,12 +1,17 @@
 import type { Dirent } from 'node:fs';
 import { access, readdir, readFile, stat } from 'node:fs/promises';
-import { join, resolve, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ContentError, type ContentProblem, formatProblem } from '../core/errors.ts';
 import { findCollisions } from '../core/find-collisions.ts';
+import { type JekyllSettings, readJekyllSettings } from '../core/jekyll-config.ts';
+import { jekyllPageUrl } from '../core/jekyll-page-url.ts';
+import type { JekyllPostFile } from '../core/jekyll-site.ts';
 import type { Post, SiteConfig } from '../core/model.ts';
 import { parsePost } from '../core/parse-post.ts';
 import { parseSiteConfig } from '../core/site-config.ts';
+import { lastCommitTimes } from './git-times.ts';
+import { createFsSiteFiles } from './site-files-fs.ts';
 
 /** A static file copied to the site as is. */
 export interface ContentAsset {
@@ -28,6 +33,8 @@ export interface Content {
   assets: ContentAsset[];
   /** Things `check` should mention that do not stop a build, e.g. a Jekyll site without a postal address. */
   warnings?: string[];
+  /** Jekyll layout: the settings Herald follows (defaults, jekyll-feed's `feed:`, …). */
+  jekyll?: JekyllSettings;
 }
 
 const HERALD_CONFIG = 'site.yml';
@@ -65,7 +72,7 @@ const FALLBACK_SITE: SiteConfig = {
  *
  * @throws {ContentError} with all problems found across all files.
  */
-export async function loadContent(dir: string): Promise<Content> {
+export async function loadContent(dir: string, options: LoadOptions = {}): Promise<Content> {
   const root = resolve(dir);
   const hasHerald = await exists(join(root, HERALD_CONFIG));
   const hasJekyll = await exists(join(root, JEKYLL_CONFIG));
@@ -92,9 +99,11 @@ export async function loadContent(dir: string): Promise<Content> {
     siteOk = false;
   }
 
+  const jekyll = layout === 'jekyll' ? readJekyllSettings(configText) : undefined;
+  if (jekyll && options.drafts) jekyll.showDrafts = true;
   const found =
     layout === 'herald' ? await scanHerald(root) : await scanJekyll(root, jekyllExcludes(configText));
-  const posts: Post[] = [];
+  let posts: Post[] = [];
   for (const rel of found.notPosts) {
     problems.push({
       file: join(dir, rel),
@@ -103,14 +112,25 @@ export async function loadContent(dir: string): Promise<Content> {
     });
   }
   const sources = await Promise.all(found.posts.map((rel) => readFile(join(root, rel), 'utf8')));
-  found.posts.forEach((rel, i) => {
+  if (jekyll) {
+    // Jekyll's own rules (defaults, drafts, future, unpublished, Liquid) live in core; this only reads files.
     try {
-      posts.push(parsePost({ path: join(dir, rel), source: sources[i] ?? '', root: join(dir) }, site));
+      posts = await loadJekyllFolder(root, dir, found, sources, site, jekyll, options.now ?? new Date());
     } catch (error) {
       if (!(error instanceof ContentError)) throw error;
       problems.push(...error.problems);
     }
-  });
+  } else {
+    found.posts.forEach((rel, i) => {
+      try {
+        posts.push(parsePost({ path: join(dir, rel), source: sources[i] ?? '', root: join(dir) }, site));
+      } catch (error) {
+        if (!(error instanceof ContentError)) throw error;
+        problems.push(...error.problems);
+      }
+    });
+  }
+  if (options.gitTimes !== false) posts = await withCommitTimes(posts, root, dir);
   if (siteOk) problems.push(...findCollisions(posts));
   if (problems.length > 0) throw new ContentError(problems);
 
@@ -131,7 +151,79 @@ export async function loadContent(dir: string): Promise<Content> {
 
   posts.sort((a, b) => b.date.getTime() - a.date.getTime() || a.sourcePath.localeCompare(b.sourcePath));
   const assets = found.assets.map((rel) => ({ sitePath: sitePathOf(rel), file: join(root, rel) }));
-  return { root, layout, site, posts, assets, ...(warnings.length > 0 ? { warnings } : {}) };
+  return {
+    root,
+    layout,
+    site,
+    posts,
+    assets,
+    ...(warnings.length > 0 ? { warnings } : {}),
+    ...(jekyll ? { jekyll } : {}),
+  };
+}
+
+/** How to load a content folder. */
+export interface LoadOptions {
+  /** Jekyll's `--drafts`: publish `_drafts/` too. */
+  drafts?: boolean;
+  /** The build's instant (Jekyll's `site.time`; later posts are future posts). Default: the clock. */
+  now?: Date;
+  /** Take a post's `updated` from its file's last git commit (default true when the folder is in git). */
+  gitTimes?: boolean;
+}
+
+async function loadJekyllFolder(
+  root: string,
+  dir: string,
+  found: Scan,
+  sources: string[],
+  site: SiteConfig,
+  settings: JekyllSettings,
+  now: Date,
+): Promise<Post[]> {
+  const toPosix = (rel: string) => rel.split(sep).join('/');
+  const files: JekyllPostFile[] = found.posts.map((rel, i) => ({
+    relativePath: toPosix(rel),
+    path: join(dir, rel),
+    source: sources[i] ?? '',
+  }));
+  if (settings.showDrafts) {
+    for (const rel of await walk(root, '_drafts', (name) => name.startsWith('.'))) {
+      if (!isPostCandidate(rel)) continue;
+      const file = join(root, rel);
+      const [source, info] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
+      files.push({ relativePath: toPosix(rel), path: join(dir, rel), source, modified: info.mtime });
+    }
+  }
+  const links = await Promise.all(
+    found.pages.map(async (rel) => ({
+      relativePath: toPosix(rel),
+      url: jekyllPageUrl(toPosix(rel), await readFile(join(root, rel), 'utf8')),
+    })),
+  );
+  // Loaded only for a Jekyll site, so liquidjs costs a Herald-layout build nothing.
+  const { loadJekyllPosts } = await import('../core/jekyll-site.ts');
+  const { posts } = await loadJekyllPosts(files, {
+    site,
+    settings,
+    siteFiles: createFsSiteFiles(root),
+    now,
+    root: join(dir),
+    links,
+  });
+  return posts;
+}
+
+/** A post without `last_modified_at`/`updated` is updated when its file was last committed (if later than its date). */
+async function withCommitTimes(posts: Post[], root: string, dir: string): Promise<Post[]> {
+  const times = await lastCommitTimes(root);
+  if (times.size === 0) return posts;
+  return posts.map((post) => {
+    if (post.data.last_modified_at != null || post.data.updated != null) return post;
+    const rel = relative(resolve(dir), resolve(post.sourcePath)).split(sep).join('/');
+    const committed = times.get(rel);
+    return committed && committed.getTime() > post.date.getTime() ? { ...post, updated: committed } : post;
+  });
 }
 
 interface Scan {

@@ -3,8 +3,10 @@
  * with its ETag, so a warm publish asks S3 only whether it changed (a conditional GET answered
  * `304 Not Modified` without a body).
  */
-import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { IoCounter, LoadedSite, PostSource } from '../app/ports.ts';
+import { readJekyllSettings } from '../core/jekyll-config.ts';
+import { type SiteFiles, sitePath } from '../core/liquid/site-files.ts';
 import { parseSiteConfig } from '../core/site-config.ts';
 
 /** Thrown when the content bucket cannot be read (not for missing posts: those are `undefined`). */
@@ -56,7 +58,8 @@ export function createS3PostSource(options: {
       const { text, etag } = await get(file, previous?.etag);
       if (previous && previous.text === text) return previous;
       const site = parseSiteConfig(text, file, layout);
-      cached = { site, file, layout, text, ...(etag ? { etag } : {}) };
+      const jekyll = layout === 'jekyll' ? { jekyll: readJekyllSettings(text) } : {};
+      cached = { site, file, layout, text, ...(etag ? { etag } : {}), ...jekyll };
       return cached;
     } catch (error) {
       if (previous && isNotModified(error)) {
@@ -90,6 +93,36 @@ export function createS3PostSource(options: {
       }
     },
 
+    files() {
+      return {
+        async list(prefix) {
+          const keys: string[] = [];
+          let token: string | undefined;
+          do {
+            const out = await client.send(
+              new ListObjectsV2Command({
+                Bucket: bucket,
+                Prefix: prefix,
+                ...(token ? { ContinuationToken: token } : {}),
+              }),
+            );
+            for (const object of out.Contents ?? []) if (object.Key) keys.push(object.Key);
+            token = out.IsTruncated ? out.NextContinuationToken : undefined;
+          } while (token);
+          return keys.filter((key) => sitePath(key) === key).sort();
+        },
+        async read(path) {
+          if (sitePath(path) !== path) return undefined;
+          try {
+            return (await get(path)).text;
+          } catch (error) {
+            if (isMissing(error)) return undefined;
+            throw new ContentBucketError(`content bucket ${bucket}: cannot read ${path}`, { cause: error });
+          }
+        },
+      };
+    },
+
     async loadSite() {
       // The layout found last time is asked first, so a warm container makes one request.
       const order = cached?.layout === 'jekyll' ? [...CONFIGS].reverse() : CONFIGS;
@@ -101,6 +134,7 @@ export function createS3PostSource(options: {
             file: loaded.file,
             layout: loaded.layout,
             ...(loaded.etag ? { etag: loaded.etag } : {}),
+            ...(loaded.jekyll ? { jekyll: loaded.jekyll } : {}),
           };
       }
       throw new ContentBucketError(

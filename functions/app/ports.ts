@@ -4,6 +4,8 @@
  * filesystem); the local runtime and the tests pass other implementations.
  */
 import type { SiteFile } from '../core/build-site.ts';
+import type { JekyllSettings } from '../core/jekyll-config.ts';
+import type { SiteFiles } from '../core/liquid/site-files.ts';
 import type { RenderedPost, SiteConfig } from '../core/model.ts';
 import type { RenderedEmail } from '../core/personalize.ts';
 import type { PostFragments } from '../core/plan-site-update.ts';
@@ -30,6 +32,8 @@ export interface LoadedSite {
   file: string;
   layout: 'herald' | 'jekyll';
   etag?: string;
+  /** For the Jekyll layout: defaults, future, unpublished, the whole config for Liquid. */
+  jekyll?: JekyllSettings;
 }
 
 /** Where published posts and the site config are read from (the content bucket on AWS). */
@@ -43,6 +47,8 @@ export interface PostSource {
    * @throws ContentError (from parseSiteConfig) naming file, line and field when it is invalid.
    */
   loadSite(): Promise<LoadedSite>;
+  /** The source's files as a Jekyll site's (`_includes/`, `_data/`, other posts), for Liquid. */
+  files?(): SiteFiles;
 }
 
 /** Objects read, written and deleted, for logs, tests and the benchmark. */

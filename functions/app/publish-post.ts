@@ -15,6 +15,8 @@ import { scheduledPublishSchema, scheduleName } from '../adapters/publish-schedu
 import { filePath, type SiteTemplates } from '../core/build-site.ts';
 import type { CampaignRecord } from '../core/campaign.ts';
 import { ContentError, formatProblem } from '../core/errors.ts';
+import { jekyllPostInput } from '../core/jekyll-config.ts';
+import { memorySiteFiles } from '../core/liquid/site-files.ts';
 import { shouldMail } from '../core/mailing-policy.ts';
 import type { Post, SiteConfig } from '../core/model.ts';
 import { parsePost } from '../core/parse-post.ts';
@@ -136,15 +138,22 @@ export async function publishKey(deps: PublishDeps, key: string): Promise<Publis
   if (!stored) return { action: 'ignored', key, reason: 'the source no longer exists' };
 
   let post: Post;
+  const jekyll = loaded.jekyll;
   try {
-    post = parsePost({ path: key, source: stored.source }, site);
+    post = parsePost({ path: key, source: stored.source, ...jekyllPostInput(jekyll, key) }, site);
+    if (jekyll) {
+      // Loaded only for a Jekyll site: liquidjs stays out of the cold start of Herald-layout sites.
+      const { renderJekyllPost } = await import('../core/jekyll-site.ts');
+      const siteFiles = deps.content.files?.() ?? memorySiteFiles({});
+      post = await renderJekyllPost(post, key, { site, settings: jekyll, siteFiles, now: deps.now() });
+    }
   } catch (error) {
     if (error instanceof ContentError) logProblems(deps, key, error);
     throw error;
   }
 
   const now = deps.now();
-  if (!post.draft && post.date.getTime() > now.getTime()) {
+  if (!post.draft && post.date.getTime() > now.getTime() && !jekyll?.future) {
     const name = scheduleName(post.id);
     const result = await deps.scheduler.schedule({ name, at: post.date, key });
     deps.log.info('post scheduled', {

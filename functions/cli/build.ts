@@ -7,6 +7,7 @@ import { loadSiteTemplates } from '../adapters/templates-fs.ts';
 import { buildSite, type SiteFile } from '../core/build-site.ts';
 import { contentTypeFor } from '../core/content-type.ts';
 import { isFeedPath } from '../core/feeds.ts';
+import { jekyllFeedFiles } from '../core/jekyll-feeds.ts';
 import { shouldMail } from '../core/mailing-policy.ts';
 import type { Post, RenderedPost, SiteConfig } from '../core/model.ts';
 import { toPortableHtml } from '../core/portable-html.ts';
@@ -44,6 +45,10 @@ export interface BuildOptions {
   emails?: EmailSelection;
   /** The moment `emails: 'mailable'` is judged at. Required with it. */
   now?: Date;
+  /** Jekyll's `--drafts`: publish `_drafts/` too (Jekyll layout). */
+  drafts?: boolean;
+  /** Take `updated` from each post file's last git commit (default true; off where the publish path is compared). */
+  gitTimes?: boolean;
 }
 
 /** See {@link BuildOptions.emails}. */
@@ -137,7 +142,10 @@ export async function prepareBuild(options: Omit<BuildOptions, 'outDir'>): Promi
   const started = performance.now();
   const templatesDir = resolve(options.templatesDir ?? DEFAULT_TEMPLATES_DIR);
   const [content, templates] = await Promise.all([
-    loadContent(options.contentDir),
+    loadContent(options.contentDir, {
+      ...(options.drafts === undefined ? {} : { drafts: options.drafts }),
+      ...(options.gitTimes === undefined ? {} : { gitTimes: options.gitTimes }),
+    }),
     loadSiteTemplates(resolve(templatesDir, 'site')),
   ]);
   const { site } = content;
@@ -161,6 +169,11 @@ export async function prepareBuild(options: Omit<BuildOptions, 'outDir'>): Promi
   );
   phases.render = lap();
   const siteFiles = buildSite(site, rendered, templates, assets);
+  if (content.jekyll) {
+    siteFiles.push(
+      ...jekyllFeedFiles(site, rendered, content.jekyll.feed, new Set(siteFiles.map((f) => f.path))),
+    );
+  }
   phases.site = lap();
 
   const mailable = rendered

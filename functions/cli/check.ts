@@ -10,6 +10,8 @@ export interface CheckOptions {
   emails?: EmailSelection;
   /** Required with `emails: 'mailable'`. */
   now?: Date;
+  /** Jekyll layout: check `_drafts/` too. */
+  drafts?: boolean;
 }
 
 /** Outcome of `herald check`: errors fail the check, warnings do not. */

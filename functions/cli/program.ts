@@ -103,24 +103,34 @@ export function createProgram(io: CliIo = processIo, clock: () => Date = () => n
     )
     .option('-t, --templates <dir>', 'templates folder (site/*.html, newsletter.mjml); default: Herald’s own')
     .option('-e, --emails <which>', EMAILS_HELP, parseEmails, 'mailable')
-    .action(async (opts: { content: string; out: string; templates?: string; emails: EmailSelection }) => {
-      try {
-        const { runBuild } = await import('./build.ts');
-        const report = await runBuild({
-          contentDir: opts.content,
-          outDir: opts.out,
-          templatesDir: opts.templates,
-          emails: opts.emails,
-          now: clock(),
-        });
-        for (const line of formatSummary(report, opts.out)) println(line);
-        for (const warning of report.warnings) eprintln(`warning: ${warning}`);
-      } catch (error) {
-        eprintln(`herald build: nothing was written to ${opts.out}; fix these problems:`);
-        for (const line of await describeBuildError(error)) eprintln(line);
-        io.setExitCode(1);
-      }
-    });
+    .option('--drafts', 'Jekyll layout: publish the posts in _drafts/ too, as `jekyll build --drafts` does')
+    .action(
+      async (opts: {
+        content: string;
+        out: string;
+        templates?: string;
+        emails: EmailSelection;
+        drafts?: boolean;
+      }) => {
+        try {
+          const { runBuild } = await import('./build.ts');
+          const report = await runBuild({
+            contentDir: opts.content,
+            outDir: opts.out,
+            templatesDir: opts.templates,
+            emails: opts.emails,
+            now: clock(),
+            drafts: opts.drafts === true,
+          });
+          for (const line of formatSummary(report, opts.out)) println(line);
+          for (const warning of report.warnings) eprintln(`warning: ${warning}`);
+        } catch (error) {
+          eprintln(`herald build: nothing was written to ${opts.out}; fix these problems:`);
+          for (const line of await describeBuildError(error)) eprintln(line);
+          io.setExitCode(1);
+        }
+      },
+    );
 
   program
     .command('check')
@@ -128,32 +138,36 @@ export function createProgram(io: CliIo = processIo, clock: () => Date = () => n
     .option('-c, --content <dir>', 'content folder', 'content')
     .option('-t, --templates <dir>', 'templates folder; default: Herald’s own')
     .option('-e, --emails <which>', EMAILS_HELP, parseEmails, 'mailable')
-    .action(async (opts: { content: string; templates?: string; emails: EmailSelection }) => {
-      try {
-        const { runCheck } = await import('./check.ts');
-        const result = await runCheck({
-          contentDir: opts.content,
-          templatesDir: opts.templates,
-          emails: opts.emails,
-          now: clock(),
-        });
-        for (const line of result.errors) eprintln(line);
-        for (const warning of result.warnings) eprintln(`warning: ${warning}`);
-        if (result.ok && result.report) {
-          const r = result.report;
-          println(
-            `ok: ${r.posts} posts, ${r.pages} pages, ${r.feeds} feeds, ${r.emails.length} emails` +
-              (result.warnings.length ? `, ${result.warnings.length} warning(s)` : ''),
-          );
-        } else {
-          eprintln(`${result.errors.length} problem(s) found`);
+    .option('--drafts', 'Jekyll layout: check the posts in _drafts/ too')
+    .action(
+      async (opts: { content: string; templates?: string; emails: EmailSelection; drafts?: boolean }) => {
+        try {
+          const { runCheck } = await import('./check.ts');
+          const result = await runCheck({
+            contentDir: opts.content,
+            templatesDir: opts.templates,
+            emails: opts.emails,
+            now: clock(),
+            drafts: opts.drafts === true,
+          });
+          for (const line of result.errors) eprintln(line);
+          for (const warning of result.warnings) eprintln(`warning: ${warning}`);
+          if (result.ok && result.report) {
+            const r = result.report;
+            println(
+              `ok: ${r.posts} posts, ${r.pages} pages, ${r.feeds} feeds, ${r.emails.length} emails` +
+                (result.warnings.length ? `, ${result.warnings.length} warning(s)` : ''),
+            );
+          } else {
+            eprintln(`${result.errors.length} problem(s) found`);
+            io.setExitCode(1);
+          }
+        } catch (error) {
+          for (const line of await describeBuildError(error)) eprintln(line);
           io.setExitCode(1);
         }
-      } catch (error) {
-        for (const line of await describeBuildError(error)) eprintln(line);
-        io.setExitCode(1);
-      }
-    });
+      },
+    );
 
   program
     .command('dev')

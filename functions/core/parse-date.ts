@@ -1,4 +1,5 @@
 import { DateTime, FixedOffsetZone } from 'luxon';
+import { parseJekyllDate } from './jekyll-date.ts';
 
 // Jekyll accepts what Ruby's Time.parse accepts; we accept the shapes real front matter uses and reject
 // the rest loudly rather than guessing: date, date + time, an optional zone (`Z`, `UTC`, `+0900`, `+09:00`).
@@ -10,12 +11,13 @@ const DATE_PATTERN =
  * `2026-09-24 18:30:00 +0900` or `2026-09-24T18:30:00+09:00`.
  *
  * A value without a zone is read as wall-clock time in `zone` (an IANA zone name), the way Jekyll reads
- * it in the site's `timezone`. Returns `undefined` when the value is not one of those shapes or names a
+ * it in the site's `timezone`. Other shapes Jekyll (Ruby's `Time.parse`) accepts are read by
+ * {@link parseJekyllDate}. Returns `undefined` when the value is none of those or names a
  * day or time that does not exist (e.g. `2026-02-30`), so the caller can report it with file and field.
  */
 export function parseDateValue(value: string, zone: string): Date | undefined {
   const m = DATE_PATTERN.exec(value.trim());
-  if (!m) return undefined;
+  if (!m) return parseJekyllDate(value, zone);
   const [, year, month, day, hour, minute, second, fraction, offset] = m;
   const parts = {
     year: Number(year),

@@ -3,6 +3,7 @@ import matter from 'gray-matter';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { ContentError, type ContentProblem } from './errors.ts';
+import { deepMerge } from './jekyll-config.ts';
 import type { Author, Post, SiteConfig } from './model.ts';
 import { parseDateValue } from './parse-date.ts';
 import { buildPermalink, PermalinkError } from './permalink.ts';
@@ -21,6 +22,10 @@ export interface PostInput {
    * `<category>/_posts/`. Without it, `path` is read as relative to the site folder (e.g. an S3 key).
    */
   root?: string;
+  /** Front matter defaults (Jekyll's `defaults:` for this file); the file's own front matter wins. */
+  defaults?: Record<string, unknown>;
+  /** A Jekyll draft (`_drafts/slug.md`): the name carries no date, and this is its date unless front matter gives one. */
+  draftDate?: Date;
 }
 
 const POST_FILE = /^(\d{4}-\d{2}-\d{2})-(.+)\.(md|markdown)$/i;
@@ -88,7 +93,8 @@ export function parsePost(input: PostInput, site: SiteConfig): Post {
   };
 
   const name = posix.basename(file.replace(/\\/g, '/'));
-  const nameMatch = POST_FILE.exec(name);
+  const nameMatch =
+    input.draftDate === undefined ? POST_FILE.exec(name) : /^()(.+)\.(md|markdown)$/i.exec(name);
   if (!nameMatch) {
     problem(
       1,
@@ -114,7 +120,8 @@ export function parsePost(input: PostInput, site: SiteConfig): Post {
     ]);
   }
 
-  const given = withoutNulls(data);
+  const merged = input.defaults ? deepMerge(input.defaults, data) : data;
+  const given = withoutNulls(merged);
   const readDate = (field: 'date' | 'last_modified_at' | 'updated'): Date | undefined => {
     const value = given[field];
     const parsed = typeof value === 'string' ? parseDateValue(value, site.timezone) : undefined;
@@ -123,6 +130,7 @@ export function parsePost(input: PostInput, site: SiteConfig): Post {
   };
   let date: Date | undefined;
   if (given.date !== undefined) date = readDate('date');
+  else if (input.draftDate !== undefined) date = input.draftDate;
   else {
     date = parseDateValue(nameDate, site.timezone);
     if (!date)
@@ -198,7 +206,7 @@ export function parsePost(input: PostInput, site: SiteConfig): Post {
     ...(fm.subject === undefined ? {} : { subject: fm.subject }),
     body,
     bodyLine,
-    data,
+    data: merged,
   };
 }
 

@@ -1,6 +1,7 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { ContentError, type ContentProblem } from './errors.ts';
+import { readJekyllSettings } from './jekyll-config.ts';
 import type { Author, SiteConfig } from './model.ts';
 import { parseDateValue } from './parse-date.ts';
 import { buildPermalink, PermalinkError } from './permalink.ts';
@@ -72,8 +73,8 @@ const JEKYLL_KEYS = ['title', 'url', 'baseurl', 'description', 'author', 'timezo
  * Validates Herald's `site.yml` (snake_case keys as in `content/site.yml`) or a Jekyll `_config.yml`.
  *
  * `raw` is the file's text (preferred: problems then carry line numbers) or an already parsed mapping.
- * For `jekyll`, only `title`, `url`, `baseurl`, `description`, `author`, `timezone`, `permalink` and `lang`
- * are read from the top level; a `herald:` block with the keys of Herald's site.yml overrides them and
+ * For `jekyll`, only `title` (else `name`), `url`, `baseurl`, `description`, `author`, `timezone`, `permalink`
+ * (`collections.posts.permalink` wins), `lang` and jekyll-feed's `feed.posts_limit` are read from the top level; a `herald:` block with the keys of Herald's site.yml overrides them and
  * carries the newsletter settings. A Jekyll site without a postal address gets `''` so that `check` can warn;
  * Herald's own site.yml must give one. Unknown keys are ignored.
  *
@@ -181,6 +182,13 @@ function fromJekyll(data: object): Merged {
   const base: Record<string, unknown> = {};
   for (const key of JEKYLL_KEYS) if (top[key] !== undefined) base[key] = top[key];
   if (top.lang !== undefined) base.language = top.lang;
+  // jekyll-feed and jekyll-seo-tag fall back to `name`; Jekyll 4 reads the posts' permalink from the collection.
+  const titleFromName = base.title === undefined && top.name !== undefined;
+  if (titleFromName) base.title = top.name;
+  const jekyll = readJekyllSettings(top);
+  if (jekyll.postsPermalink !== undefined) base.permalink = jekyll.postsPermalink;
+  const feed = top.feed as { posts_limit?: unknown } | undefined;
+  if (feed?.posts_limit !== undefined) base.feed = { limit: jekyll.feed.postsLimit };
   const herald = top.herald;
   const block = herald !== null && typeof herald === 'object' && !Array.isArray(herald) ? herald : {};
   const { merged: overrides, sourcePath: heraldPath } = fromHerald(block);
@@ -190,6 +198,10 @@ function fromJekyll(data: object): Merged {
     sourcePath: (path) => {
       const key = path[0];
       if (typeof key === 'string' && key in overrides) return ['herald', ...heraldPath(path)];
+      if (key === 'title' && titleFromName) return ['name', ...path.slice(1)];
+      if (key === 'permalink' && jekyll.postsPermalink !== undefined)
+        return ['collections', 'posts', 'permalink'];
+      if (key === 'feed') return ['feed', 'posts_limit'];
       return key === 'language' ? ['lang', ...path.slice(1)] : [...path];
     },
   };

@@ -404,26 +404,23 @@ describe('parsePost', () => {
       expect(problems).toEqual([expect.objectContaining({ line: 3, field: 'title' })]);
     });
 
-    it.each(['2026-02-30', 'next tuesday', '2026/09/24', '2026-09-24 25:00'])(
-      'reports the unparsable date %s',
-      (value) => {
-        const input = {
-          path: 'posts/2026-01-01-when.md',
-          source: source(['title: When', 'layout: post', `date: ${value}`]),
-        };
+    it.each(['2026-02-30', 'next tuesday', '2026-09-24 25:00'])('reports the unparsable date %s', (value) => {
+      const input = {
+        path: 'posts/2026-01-01-when.md',
+        source: source(['title: When', 'layout: post', `date: ${value}`]),
+      };
 
-        const problems = problemsOf(() => parsePost(input, makeSite()));
+      const problems = problemsOf(() => parsePost(input, makeSite()));
 
-        expect(problems).toEqual([
-          {
-            file: 'posts/2026-01-01-when.md',
-            line: 4,
-            field: 'date',
-            message: expect.stringContaining(`"${value}"`),
-          },
-        ]);
-      },
-    );
+      expect(problems).toEqual([
+        {
+          file: 'posts/2026-01-01-when.md',
+          line: 4,
+          field: 'date',
+          message: expect.stringContaining(`"${value}"`),
+        },
+      ]);
+    });
 
     it('reports malformed YAML at its line in the file', () => {
       // Line 1 is ---, so the broken line 3 of the file is line 2 of the YAML

@@ -24,7 +24,8 @@ async function tempDir(): Promise<string> {
 /** Every file `herald build` writes under site/, except assets (the deployment copies those). */
 async function fullBuild(contentDir: string): Promise<Map<string, Buffer>> {
   const out = await tempDir();
-  await runBuild({ contentDir, outDir: out, maxEmails: 0 });
+  // The publish Lambda reads posts from S3, where there is no git history to date `updated` from.
+  await runBuild({ contentDir, outDir: out, maxEmails: 0, gitTimes: false });
   const files = new Map<string, Buffer>();
   const site = join(out, 'site');
   const walk = async (dir: string): Promise<void> => {

@@ -1,0 +1,197 @@
+// `npm run bench -- --only liquid` (issue 13): what Liquid adds to building a Jekyll blog. The 1,000-post
+// corpus gets Liquid in every post (page and site variables, site.data, a loop, filters, an include, a
+// highlight block, post_url). It is built as it is, and as the same blog with each post's Liquid output
+// written out in its place (the Markdown Herald's Liquid step produces), so the difference is the Liquid
+// step alone, not the extra text it adds. Alternating runs in fresh child processes; the table compares
+// medians. Target: at most +10%. Writes bench/liquid-results.json.
+import { execFile } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { createFsSiteFiles } from '../functions/adapters/site-files-fs.ts';
+import { readJekyllSettings } from '../functions/core/jekyll-config.ts';
+import { loadJekyllPosts } from '../functions/core/jekyll-site.ts';
+import { parseSiteConfig } from '../functions/core/site-config.ts';
+import { writeCorpus } from './corpus.ts';
+
+const run = promisify(execFile);
+const here = fileURLToPath(new URL('.', import.meta.url));
+const quick = process.argv.includes('--quick');
+const SIZE = Number(process.env.HERALD_BENCH_LIQUID_SIZE ?? 1000);
+const ROUNDS = Number(process.env.HERALD_BENCH_LIQUID_ROUNDS ?? (quick ? 3 : 5));
+
+const CONFIG = `title: Bench Meetups
+description: Synthetic recaps for the Herald benchmark.
+url: https://bench.example.org
+timezone: Europe/Berlin
+author:
+  name: Bench Organisers
+feed:
+  posts_limit: 20
+herald:
+  newsletter:
+    from_address: news@bench.example.org
+    postal_address: Example Street 1, 10115 Berlin, Germany
+`;
+
+/** What every post gets: most of what real posts use, roughly 1 KB of Liquid. */
+function liquidBlock(previous: string | undefined): string {
+  return [
+    '',
+    'This recap, "{{ page.title }}", was written by {{ page.author }} on {{ page.date | date_to_long_string }} for {{ site.title }}.',
+    '',
+    '{% assign r = site.data.releases | where: "version", "3.4.0" | first %}We ran release {{ r.version }} ({{ r.sha256 | slice: 0, 7 }}).',
+    '',
+    '{% for s in site.data.speakers %}- {{ s.name | escape }} from {{ s.city | upcase }}\n{% endfor %}',
+    '{% include note.html text="Slides are linked below" %}',
+    '',
+    '{% highlight python %}\nengine = Engine(model="{{ page.slug }}")\n{% endhighlight %}',
+    '',
+    `Tags: {{ page.tags | array_to_sentence_string }}. Read more at {{ page.url | absolute_url }}.${previous ? ` Previously: [the last one]({% post_url ${previous} %}).` : ''}`,
+    '',
+  ].join('\n');
+}
+
+/** The same blog with every post's Liquid replaced by its output, rendered by Herald's own Liquid step. */
+async function writeRenderedCopy(from: string, to: string): Promise<void> {
+  await cp(from, to, { recursive: true });
+  const text = await readFile(join(from, '_config.yml'), 'utf8');
+  const site = parseSiteConfig(text, '_config.yml', 'jekyll');
+  const names = (await readdir(join(from, '_posts'))).sort();
+  const files = await Promise.all(
+    names.map(async (name) => ({
+      relativePath: `_posts/${name}`,
+      path: name,
+      source: await readFile(join(from, '_posts', name), 'utf8'),
+    })),
+  );
+  const { posts } = await loadJekyllPosts(files, {
+    site,
+    settings: readJekyllSettings(text),
+    siteFiles: createFsSiteFiles(from),
+    now: new Date('2027-01-01T00:00:00Z'),
+  });
+  const original = new Map(files.map((f) => [f.path, f.source]));
+  await Promise.all(
+    posts.map(async (post) => {
+      const source = original.get(post.sourcePath) ?? '';
+      const frontMatter = source
+        .split('\n')
+        .slice(0, post.bodyLine - 1)
+        .join('\n');
+      if (/\{[{%]/.test(post.body)) throw new Error(`${post.sourcePath}: Liquid left after rendering`);
+      await writeFile(join(to, '_posts', post.sourcePath), `${frontMatter}\n${post.body}`);
+    }),
+  );
+}
+
+async function writeJekyllCorpus(dir: string, liquid: boolean): Promise<void> {
+  await writeCorpus(dir, SIZE);
+  await rm(join(dir, 'site.yml'));
+  await writeFile(join(dir, '_config.yml'), CONFIG);
+  await rename(join(dir, 'posts'), join(dir, '_posts'));
+  await mkdir(join(dir, '_data'));
+  await mkdir(join(dir, '_includes'));
+  await writeFile(
+    join(dir, '_data', 'releases.yml'),
+    '- version: "3.3.0"\n  sha256: 0a1b2c3d4e5f\n- version: "3.4.0"\n  sha256: 9f8e7d6c5b4a\n',
+  );
+  await writeFile(
+    join(dir, '_data', 'speakers.csv'),
+    'name,city\nAylin,Berlin\nRita,Lisbon\nMin-jun,Seoul\n',
+  );
+  await writeFile(join(dir, '_includes', 'note.html'), '<aside class="note">{{ include.text }}</aside>\n');
+  if (!liquid) return;
+  const names = (await readdir(join(dir, '_posts'))).sort();
+  await Promise.all(
+    names.map(async (name, i) => {
+      const file = join(dir, '_posts', name);
+      const previous = i > 0 ? names[i - 1]?.replace(/\.md$/, '') : undefined;
+      await writeFile(file, (await readFile(file, 'utf8')) + liquidBlock(previous));
+    }),
+  );
+}
+
+interface BuildResult {
+  wallMs: number;
+  cpuMs: number;
+  posts: number;
+  phases: Record<string, number>;
+}
+
+async function build(content: string, out: string): Promise<BuildResult> {
+  const { stdout } = await run(
+    process.execPath,
+    ['--import', 'tsx', join(here, 'build-child.ts'), content, out, '0'],
+    {
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
+  await rm(out, { recursive: true, force: true });
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as BuildResult;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? 0;
+};
+
+const work = await mkdtemp(join(tmpdir(), 'herald-bench-liquid-'));
+try {
+  const plain = join(work, 'plain');
+  const withLiquid = join(work, 'liquid');
+  await writeJekyllCorpus(withLiquid, true);
+  await writeRenderedCopy(withLiquid, plain);
+  const runs: Record<'plain' | 'liquid', BuildResult[]> = { plain: [], liquid: [] };
+  for (let i = 0; i < ROUNDS; i++) {
+    runs.plain.push(await build(plain, join(work, 'out')));
+    runs.liquid.push(await build(withLiquid, join(work, 'out')));
+  }
+  const summary = (k: 'plain' | 'liquid') => ({
+    wallMs: median(runs[k].map((r) => r.wallMs)),
+    cpuMs: median(runs[k].map((r) => r.cpuMs)),
+    loadMs: median(runs[k].map((r) => r.phases.load ?? 0)),
+    posts: runs[k][0]?.posts ?? 0,
+  });
+  const a = summary('plain');
+  const b = summary('liquid');
+  const pct = (x: number, y: number) => ((y - x) / x) * 100;
+  const rows = [
+    ['Liquid output inlined', a.posts, a.wallMs.toFixed(0), a.cpuMs.toFixed(0), a.loadMs.toFixed(0)],
+    ['Liquid in every post', b.posts, b.wallMs.toFixed(0), b.cpuMs.toFixed(0), b.loadMs.toFixed(0)],
+  ];
+  console.log(`Jekyll blog of ${SIZE} posts, median of ${ROUNDS} builds each (no emails)`);
+  console.log('corpus                 posts  wall ms  cpu ms  load ms');
+  for (const r of rows)
+    console.log(
+      `${String(r[0]).padEnd(22)} ${String(r[1]).padStart(5)}  ${String(r[2]).padStart(7)}  ${String(r[3]).padStart(6)}  ${String(r[4]).padStart(7)}`,
+    );
+  const wallPct = pct(a.wallMs, b.wallMs);
+  const cpuPct = pct(a.cpuMs, b.cpuMs);
+  console.log(
+    `Liquid adds ${wallPct.toFixed(1)}% wall time, ${cpuPct.toFixed(1)}% CPU time (target: at most +10%)`,
+  );
+  await writeFile(
+    join(here, 'liquid-results.json'),
+    `${JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        node: process.version,
+        cpu: cpus()[0]?.model,
+        loadAverage1m: loadavg()[0],
+        size: SIZE,
+        rounds: ROUNDS,
+        withoutLiquid: a,
+        withLiquid: b,
+        addedWallPercent: Number(wallPct.toFixed(1)),
+        addedCpuPercent: Number(cpuPct.toFixed(1)),
+      },
+      null,
+      2,
+    )}\n`,
+  );
+} finally {
+  await rm(work, { recursive: true, force: true });
+}

@@ -1,0 +1,213 @@
+import { ContentError, type ContentProblem } from './errors.ts';
+import { frontMatterDefaults, type JekyllSettings } from './jekyll-config.ts';
+import { createJekyllLiquid, type LiquidPost } from './liquid/render-liquid.ts';
+import { readSiteData } from './liquid/site-data.ts';
+import type { SiteFiles } from './liquid/site-files.ts';
+import type { Post, SiteConfig } from './model.ts';
+import { parsePost } from './parse-post.ts';
+import { renderMarkdown } from './render-markdown.ts';
+
+/** One post file of a Jekyll site. */
+export interface JekyllPostFile {
+  /** Path inside the site folder, `/`-separated: `_posts/2026-01-02-x.md`, `news/_posts/…`, `_drafts/x.md`. */
+  relativePath: string;
+  /** Path used in messages and as `Post.sourcePath` (e.g. `../blog/_posts/2026-01-02-x.md`). */
+  path: string;
+  source: string;
+  /** For `_drafts/`: the file's modification time, a draft's date unless front matter gives one. */
+  modified?: Date;
+}
+
+/** What {@link loadJekyllPosts} needs besides the files. */
+export interface JekyllLoadOptions {
+  site: SiteConfig;
+  settings: JekyllSettings;
+  /** `_includes/`, `_data/` and the posts' folders, for Liquid. */
+  siteFiles: SiteFiles;
+  /** The build's instant: `site.time`, and what counts as a future post. */
+  now: Date;
+  /** The site folder as given (for categories from `<category>/_posts/`). */
+  root?: string;
+  /** Pages `{% link %}` may name, with their URL. */
+  links?: readonly { relativePath: string; url: string }[];
+}
+
+/** Posts of a Jekyll site as Jekyll would publish them. */
+export interface JekyllPosts {
+  /** Posts Jekyll would write, Liquid already rendered into their bodies. */
+  posts: Post[];
+  /** Posts left out: future-dated (without `future: true`), or `published: false` (without `unpublished`). */
+  skipped: { path: string; reason: 'future' | 'unpublished' }[];
+}
+
+/**
+ * Parses a Jekyll site's posts the way Jekyll reads them: front matter `defaults` by scope, `_drafts/`
+ * (dated by their file time) only when `show_drafts` is on, `published: false` only with `unpublished`,
+ * posts dated after `now` only with `future`; then renders each body's Liquid before Markdown, and takes a
+ * post's summary from its excerpt when `excerpt_separator` is set explicitly.
+ *
+ * @throws {ContentError} with every problem: front matter, dates, data files, Liquid (file and line).
+ */
+export async function loadJekyllPosts(
+  files: readonly JekyllPostFile[],
+  options: JekyllLoadOptions,
+): Promise<JekyllPosts> {
+  const { site, settings } = options;
+  const problems: ContentProblem[] = [];
+  const entries: LiquidPost[] = [];
+  const skipped: JekyllPosts['skipped'] = [];
+  for (const file of files) {
+    const isDraft = /(^|\/)_drafts\//.test(file.relativePath);
+    if (isDraft && !settings.showDrafts) continue;
+    let post: Post;
+    try {
+      post = parsePost(
+        {
+          path: file.path,
+          source: file.source,
+          ...(options.root === undefined ? {} : { root: options.root }),
+          defaults: frontMatterDefaults(settings.defaults, file.relativePath, isDraft ? 'drafts' : 'posts'),
+          ...(isDraft ? { draftDate: file.modified ?? options.now } : {}),
+        },
+        site,
+      );
+    } catch (error) {
+      if (!(error instanceof ContentError)) throw error;
+      problems.push(...error.problems);
+      continue;
+    }
+    if (post.data.published === false) {
+      if (!settings.unpublished) {
+        skipped.push({ path: file.path, reason: 'unpublished' });
+        continue;
+      }
+      post = { ...post, draft: post.data.draft === true };
+    }
+    if (isDraft) post = { ...post, draft: false };
+    if (!settings.future && post.date.getTime() > options.now.getTime()) {
+      skipped.push({ path: file.path, reason: 'future' });
+      continue;
+    }
+    entries.push({ post, relativePath: file.relativePath });
+  }
+  const rendered = await renderLiquid(entries, options, problems);
+  if (problems.length > 0) throw new ContentError(problems);
+  return { posts: rendered, skipped };
+}
+
+/**
+ * Finishes one post on the publish path, where only that post was parsed: `unpublished` applied, and its
+ * Liquid rendered with the other posts (for `site.posts` and `post_url`) read through `siteFiles`.
+ *
+ * @throws {ContentError} for a Liquid problem in the post (another post's problems are not this one's).
+ */
+export async function renderJekyllPost(
+  parsed: Post,
+  relativePath: string,
+  options: JekyllLoadOptions,
+): Promise<Post> {
+  const post =
+    parsed.data.published === false && options.settings.unpublished
+      ? { ...parsed, draft: parsed.data.draft === true }
+      : parsed;
+  if (post.data.render_with_liquid === false || !/\{[{%]/.test(post.body))
+    return withExcerpt(post, options.settings);
+  const others: JekyllPostFile[] = [];
+  for (const key of await options.siteFiles.list('')) {
+    if (key === relativePath || !/(^|\/)_posts\/.+\.(md|markdown)$/i.test(key)) continue;
+    const source = await options.siteFiles.read(key);
+    if (source !== undefined) others.push({ relativePath: key, path: key, source });
+  }
+  const problems: ContentProblem[] = [];
+  const entries: LiquidPost[] = [{ post, relativePath }];
+  for (const file of others) {
+    try {
+      const other = parsePost(
+        {
+          path: file.path,
+          source: file.source,
+          defaults: frontMatterDefaults(options.settings.defaults, file.relativePath, 'posts'),
+        },
+        options.site,
+      );
+      if (other.data.published === false && !options.settings.unpublished) continue;
+      if (!options.settings.future && other.date.getTime() > options.now.getTime()) continue;
+      entries.push({ post: other, relativePath: file.relativePath });
+    } catch (error) {
+      if (!(error instanceof ContentError)) throw error;
+    }
+  }
+  const [rendered] = await renderLiquid(entries, options, problems, [post]);
+  if (problems.length > 0 || !rendered) throw new ContentError(problems);
+  return rendered;
+}
+
+async function renderLiquid(
+  entries: readonly LiquidPost[],
+  options: JekyllLoadOptions,
+  problems: ContentProblem[],
+  only?: readonly Post[],
+): Promise<Post[]> {
+  const needsLiquid = entries.some((e) => /\{[{%]/.test(e.post.body));
+  if (!needsLiquid) return (only ?? entries.map((e) => e.post)).map((p) => withExcerpt(p, options.settings));
+  let data: Record<string, unknown> = {};
+  try {
+    data = await readSiteData(options.siteFiles);
+  } catch (error) {
+    if (!(error instanceof ContentError)) throw error;
+    problems.push(...error.problems);
+  }
+  const liquid = createJekyllLiquid({
+    site: options.site,
+    config: options.settings.config,
+    data,
+    posts: entries,
+    files: options.siteFiles,
+    time: options.now,
+    excerptSeparator: options.settings.excerptSeparator,
+    ...(options.links ? { links: options.links } : {}),
+  });
+  const out: Post[] = [];
+  // Oldest first, as Jekyll renders them, so an excerpt of an earlier post is already rendered.
+  const order = [...entries].sort((a, b) => a.post.date.getTime() - b.post.date.getTime());
+  for (const entry of order) {
+    if (only && !only.includes(entry.post)) continue;
+    try {
+      const body = await liquid.render(entry);
+      out.push(withExcerpt({ ...entry.post, body }, options.settings));
+    } catch (error) {
+      if (!(error instanceof ContentError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  return out;
+}
+
+/** A post without summary takes the text before an explicitly set `excerpt_separator` as its summary. */
+function withExcerpt(post: Post, settings: JekyllSettings): Post {
+  if (post.summary !== undefined) return post;
+  const own = post.data.excerpt_separator;
+  const explicit =
+    typeof own === 'string'
+      ? own
+      : 'excerpt_separator' in settings.config
+        ? settings.excerptSeparator
+        : undefined;
+  if (explicit === undefined || explicit === '') return post;
+  const at = post.body.indexOf(explicit);
+  if (at === -1) return post;
+  const text = renderMarkdown(post.body.slice(0, at))
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return text === '' ? post : { ...post, summary: decodeEntities(text) };
+}
+
+function decodeEntities(text: string): string {
+  return text
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}

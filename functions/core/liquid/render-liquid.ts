@@ -1,0 +1,327 @@
+import { posix } from 'node:path';
+import { type FS, Liquid } from 'liquidjs';
+import { ContentError } from '../errors.ts';
+import type { Post, SiteConfig } from '../model.ts';
+import { renderMarkdown } from '../render-markdown.ts';
+import { jekyllFilters } from './jekyll-filters.ts';
+import {
+  HighlightTag,
+  IncludeRelativeTag,
+  JekyllIncludeTag,
+  linkTag,
+  postUrlTag,
+  type TagLookups,
+} from './jekyll-tags.ts';
+import { RubyTime } from './ruby-values.ts';
+import { type SiteFiles, sitePath } from './site-files.ts';
+import { smartify } from './smartify.ts';
+
+/** A post with the path of its file inside the site folder (`_posts/2026-01-02-x.md`). */
+export interface LiquidPost {
+  post: Post;
+  relativePath: string;
+}
+
+/** Everything Liquid sees of a Jekyll site. */
+export interface LiquidSite {
+  site: SiteConfig;
+  /** The whole `_config.yml` mapping: every key reaches `site.*`. */
+  config: Record<string, unknown>;
+  /** `site.data`, from `_data/` (see `readSiteData`). */
+  data: Record<string, unknown>;
+  /** The posts on the site (`site.posts`, `post_url`), any order. */
+  posts: readonly LiquidPost[];
+  /** Other files `link` may name, with their URL without baseurl (pages such as `about.md`). */
+  links?: readonly { relativePath: string; url: string }[];
+  /** Where `include` and `include_relative` read files. */
+  files: SiteFiles;
+  /** `site.time`: the build's instant. */
+  time: Date;
+  /** `jekyll.environment`. Default `production`. */
+  environment?: string;
+  /** Jekyll's `excerpt_separator` (front matter wins). Default a blank line. */
+  excerptSeparator?: string;
+}
+
+/** Bounds that keep one post from stalling a build or the publish Lambda. */
+export const LIQUID_LIMITS = {
+  /** Characters of template text parsed per render. */
+  parseLimit: 2_000_000,
+  /** Milliseconds a single post may spend rendering. */
+  renderLimit: 5_000,
+  /** Loop iterations, array lengths and string sizes one render may allocate (liquidjs's accounting). */
+  memoryLimit: 20_000_000,
+} as const;
+
+/** Renders the Liquid in posts' bodies as Jekyll does before Markdown. */
+export interface JekyllLiquid {
+  /**
+   * The post's body with its Liquid rendered (the body itself when it has no Liquid or says
+   * `render_with_liquid: false`).
+   * @throws {ContentError} naming the file and line of an unknown tag, a syntax error, a missing `link` or
+   *   `post_url` target, or a render that exceeds {@link LIQUID_LIMITS}.
+   */
+  render(post: LiquidPost): Promise<string>;
+}
+
+const HAS_LIQUID = /\{[{%]/;
+
+/**
+ * Builds the Liquid environment of a Jekyll site: liquidjs configured like Jekyll (strict about syntax and
+ * unknown tags and filters, lax about undefined variables), Jekyll's tags (`highlight`, `link`,
+ * `post_url`, `include`, `include_relative`) and filters, and the `site`, `page` and `jekyll` objects. A post
+ * sees nothing else: no environment, no other files than `_includes/` and its own folder.
+ */
+export function createJekyllLiquid(input: LiquidSite): JekyllLiquid {
+  const { site } = input;
+  const rendered = new Map<Post, string>();
+  const separatorOf = (post: Post): string => {
+    const own = post.data.excerpt_separator;
+    return typeof own === 'string' ? own : (input.excerptSeparator ?? '\n\n');
+  };
+  const excerptOf = (post: Post): string => {
+    const body = rendered.get(post) ?? post.body;
+    const separator = separatorOf(post);
+    const at = separator === '' ? -1 : body.indexOf(separator);
+    return renderMarkdown(at === -1 ? body : body.slice(0, at));
+  };
+
+  const sorted = [...input.posts].sort(
+    (a, b) => b.post.date.getTime() - a.post.date.getTime() || b.relativePath.localeCompare(a.relativePath),
+  );
+  const drops = new Map<Post, Record<string, unknown>>();
+  const dropOf = (entry: LiquidPost): Record<string, unknown> => {
+    const cached = drops.get(entry.post);
+    if (cached) return cached;
+    const drop = postDrop(entry, site, () => excerptOf(entry.post));
+    drops.set(entry.post, drop);
+    return drop;
+  };
+  const postDrops = sorted.map(dropOf);
+  // Jekyll's previous/next: by date, oldest first.
+  sorted.forEach((entry, i) => {
+    const drop = dropOf(entry);
+    Object.defineProperty(drop, 'next', { enumerable: false, get: () => postDrops[i - 1] });
+    Object.defineProperty(drop, 'previous', { enumerable: false, get: () => postDrops[i + 1] });
+  });
+
+  const config = input.config;
+  const siteObject: Record<string, unknown> = {
+    ...config,
+    title: site.title,
+    url: typeof config.url === 'string' ? config.url : site.url,
+    baseurl: typeof config.baseurl === 'string' ? config.baseurl : site.baseurl,
+    time: new RubyTime(input.time, site.timezone),
+    posts: postDrops,
+    related_posts: postDrops.slice(0, 10),
+    tags: groupDrops(sorted, (p) => p.tags, dropOf),
+    categories: groupDrops(sorted, (p) => p.categories, dropOf),
+    data: input.data,
+  };
+  const jekyll = { environment: input.environment ?? 'production' };
+
+  const urls = new Map<string, string>();
+  for (const entry of input.posts) urls.set(entry.relativePath, entry.post.path);
+  for (const link of input.links ?? []) urls.set(link.relativePath, link.url);
+  const postRefs = input.posts.map((entry) => ({
+    relativePath: entry.relativePath,
+    url: entry.post.path,
+    day: posix.basename(entry.relativePath).slice(0, 10),
+    slug: entry.post.slug,
+  }));
+  const filters = jekyllFilters({
+    url: site.url,
+    baseurl: site.baseurl,
+    timezone: site.timezone,
+    now: input.time,
+    markdown: renderMarkdown,
+    smartify,
+  });
+  const stems = new Map(postRefs.map((p) => [p.relativePath.replace(/\.[^./]+$/, ''), p]));
+  const lookups: TagLookups = {
+    urlOf: (path) => urls.get(path),
+    posts: () => postRefs,
+    postByStem: (stem) => stems.get(stem),
+    relativeUrl: (url) => filters.relative_url?.call(undefined as never, url) as string,
+  };
+
+  const liquid = new Liquid({
+    fs: siteFs(input.files),
+    root: [''],
+    partials: ['_includes'],
+    relativeReference: true,
+    extname: '',
+    jekyllInclude: true,
+    dynamicPartials: false,
+    strictFilters: true,
+    strictVariables: false,
+    ownPropertyOnly: true,
+    timezoneOffset: site.timezone,
+    cache: true,
+    ...LIQUID_LIMITS,
+  });
+  for (const [name, filter] of Object.entries(filters)) liquid.registerFilter(name, filter as never);
+  liquid.registerTag('highlight', HighlightTag);
+  liquid.registerTag('link', linkTag(lookups));
+  liquid.registerTag('post_url', postUrlTag(lookups));
+  liquid.registerTag('include', JekyllIncludeTag);
+  liquid.registerTag('include_relative', IncludeRelativeTag);
+
+  return {
+    async render(entry) {
+      const { post } = entry;
+      if (post.data.render_with_liquid === false || !HAS_LIQUID.test(post.body)) {
+        rendered.set(post, post.body);
+        return post.body;
+      }
+      const page = dropOf(entry);
+      // Text before the first and after the last Liquid delimiter is output as it is; only the middle is
+      // handed to liquidjs, whose tokenizer would otherwise walk every character of a long post.
+      const { head, middle, tail } = liquidSpan(post.body);
+      const offset = countLines(head);
+      try {
+        const templates = liquid.parse(middle, entry.relativePath);
+        const out =
+          head + ((await liquid.render(templates, { site: siteObject, page, jekyll })) as string) + tail;
+        rendered.set(post, out);
+        return out;
+      } catch (error) {
+        throw liquidProblem(error, post, entry.relativePath, offset);
+      }
+    },
+  };
+}
+
+/** `page` (and each of `site.posts`): front matter plus what Jekyll computes for a post. */
+function postDrop(entry: LiquidPost, site: SiteConfig, excerpt: () => string): Record<string, unknown> {
+  const { post } = entry;
+  const drop: Record<string, unknown> = {
+    ...post.data,
+    title: post.title,
+    url: post.path,
+    id: posix.join(posix.dirname(post.path), post.slug),
+    date: new RubyTime(post.date, site.timezone),
+    path: entry.relativePath,
+    relative_path: entry.relativePath,
+    name: posix.basename(entry.relativePath),
+    slug: post.slug,
+    tags: post.tags,
+    categories: post.categories,
+    collection: 'posts',
+    draft: post.draft,
+    content: post.body,
+  };
+  if (post.summary !== undefined && drop.description === undefined) drop.description = post.summary;
+  Object.defineProperty(drop, 'excerpt', { enumerable: true, get: excerpt });
+  Object.defineProperty(drop, 'toJSON', {
+    enumerable: false,
+    value: () => {
+      const { content: _content, ...rest } = drop;
+      return rest;
+    },
+  });
+  return drop;
+}
+
+function groupDrops(
+  posts: readonly LiquidPost[],
+  names: (post: Post) => readonly string[],
+  dropOf: (entry: LiquidPost) => Record<string, unknown>,
+): Record<string, unknown[]> {
+  const groups: Record<string, unknown[]> = {};
+  for (const entry of posts) {
+    for (const name of names(entry.post)) {
+      if (!Object.hasOwn(groups, name)) groups[name] = [];
+      groups[name]?.push(dropOf(entry));
+    }
+  }
+  return groups;
+}
+
+/** liquidjs's file system over the site's files: only paths inside the site, never dotfiles. */
+function siteFs(files: SiteFiles): FS {
+  const cache = new Map<string, Promise<string | undefined>>();
+  const read = (path: string) => {
+    let text = cache.get(path);
+    if (!text) {
+      text = files.read(path);
+      cache.set(path, text);
+    }
+    return text;
+  };
+  const unsupported = () => {
+    throw new Error('Liquid renders asynchronously only');
+  };
+  return {
+    sep: '/',
+    dirname: (file) => posix.dirname(file),
+    resolve(dir, file) {
+      const path = sitePath(`${dir}/${file}`);
+      if (path === undefined) throw new Error(`'${file}' is outside the site's _includes folder`);
+      return path;
+    },
+    contains: async (_root, file) => sitePath(file) === file,
+    containsSync: (_root, file) => sitePath(file) === file,
+    exists: async (path) => (await read(path)) !== undefined,
+    existsSync: unsupported,
+    readFile: async (path) => {
+      const text = await read(path);
+      if (text === undefined) throw new Error(`ENOENT: ${path}`);
+      return text;
+    },
+    readFileSync: unsupported,
+  };
+}
+
+/**
+ * Splits a body into the literal text before the first `{{`/`{%`, the part liquidjs must see, and the
+ * literal text after the last `}}`/`%}`. Whitespace next to the cut stays with the middle, so whitespace
+ * control (`{%-`, `-%}`) trims exactly what it would have trimmed.
+ */
+export function liquidSpan(body: string): { head: string; middle: string; tail: string } {
+  const open = body.search(/\{[{%]/);
+  if (open === -1) return { head: body, middle: '', tail: '' };
+  let start = open;
+  while (start > 0 && /\s/.test(body[start - 1] ?? '')) start--;
+  const close = Math.max(body.lastIndexOf('}}'), body.lastIndexOf('%}'));
+  let end = close < open ? body.length : close + 2;
+  while (end < body.length && /\s/.test(body[end] ?? '')) end++;
+  return { head: body.slice(0, start), middle: body.slice(start, end), tail: body.slice(end) };
+}
+
+function countLines(text: string): number {
+  let lines = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
+  return lines;
+}
+
+/** A liquidjs error as a content problem: the file and line of the tag, in the post or an include. */
+function liquidProblem(error: unknown, post: Post, relativePath: string, offset: number): unknown {
+  if (!(error instanceof Error)) return error;
+  const token = (error as { token?: { file?: string; getPosition?: () => [number, number] } }).token;
+  const [line, column] = token?.getPosition?.() ?? [1, 1];
+  const inInclude = token?.file !== undefined && token.file !== relativePath;
+  const file = inInclude ? (token?.file ?? post.sourcePath) : post.sourcePath;
+  const fileLine = inInclude ? line : post.bodyLine + offset + line - 1;
+  const original = (error as { originalError?: Error }).originalError;
+  let message = (original?.message ?? error.message).replace(/, line:\d+, col:\d+$/, '');
+  message = message.replace(
+    /^tag "([^"]+)" not found$/,
+    "Unknown tag '$1' (a Jekyll plugin Herald does not have?)",
+  );
+  message = message.replace(
+    /^undefined filter: (.+)$/,
+    "Unknown filter '$1' (a Jekyll plugin Herald does not have?)",
+  );
+  message = message.replace(
+    /^ENOENT: Failed to lookup "([^"]+)" in "_includes"$/,
+    "Could not locate the included file '$1' in _includes/",
+  );
+  const where = inInclude ? ` (included from ${post.sourcePath})` : '';
+  return new ContentError(
+    [{ file, line: fileLine, message: `Liquid error at column ${column}: ${message}${where}` }],
+    {
+      cause: error,
+    },
+  );
+}

@@ -1,0 +1,208 @@
+import { describe, expect, it } from 'vitest';
+import { ContentError } from '../../functions/core/errors.ts';
+import { createJekyllLiquid, type LiquidSite } from '../../functions/core/liquid/render-liquid.ts';
+import { memorySiteFiles } from '../../functions/core/liquid/site-files.ts';
+import type { Post } from '../../functions/core/model.ts';
+import { makePost, makeSite } from '../helpers/fixtures.ts';
+
+const NOW = new Date('2026-12-01T10:00:00Z');
+
+function siteWith(
+  posts: { post: Post; relativePath: string }[],
+  extra: Partial<LiquidSite> = {},
+): LiquidSite {
+  return {
+    site: makeSite({ url: 'https://club.test', baseurl: '/blog', timezone: 'America/Los_Angeles' }),
+    config: { title: 'Club', repository: 'club/site', custom: { nested: 'yes' } },
+    data: {},
+    posts,
+    files: memorySiteFiles({}),
+    time: NOW,
+    ...extra,
+  };
+}
+
+function post(body: string, overrides: Partial<Post> = {}) {
+  const p = makePost({
+    body,
+    sourcePath: 'blog/_posts/2026-03-14-pi-day-meetup.md',
+    bodyLine: 5,
+    ...overrides,
+  });
+  return { post: p, relativePath: `_posts/${p.id}.md` };
+}
+
+async function render(body: string, extra: Partial<LiquidSite> = {}, others: ReturnType<typeof post>[] = []) {
+  const entry = post(body);
+  const liquid = createJekyllLiquid(siteWith([entry, ...others], extra));
+  return liquid.render(entry);
+}
+
+async function problemOf(body: string, extra: Partial<LiquidSite> = {}) {
+  try {
+    await render(body, extra);
+  } catch (error) {
+    if (error instanceof ContentError) return error.problems[0];
+    throw error;
+  }
+  throw new Error('expected a ContentError');
+}
+
+describe('createJekyllLiquid', () => {
+  it('exposes site config keys, page fields and jekyll.environment', async () => {
+    const out = await render(
+      '{{ site.repository }} {{ site.custom.nested }} {{ page.title }} {{ page.url }} {{ page.id }} {{ jekyll.environment }}',
+    );
+
+    expect(out).toBe(
+      'club/site yes Pi Day Meetup /2026/03/14/pi-day-meetup.html /2026/03/14/pi-day-meetup production',
+    );
+  });
+
+  it('prints dates as Ruby does in the site zone and formats them with the date filters', async () => {
+    const out = await render(
+      '{{ page.date }}|{{ page.date | date_to_xmlschema }}|{{ page.date | date_to_rfc822 }}|{{ page.date | date_to_string }}|{{ page.date | date_to_long_string: "ordinal", "US" }}|{{ page.date | date: "%Y-%m-%d %H:%M" }}',
+    );
+
+    expect(out).toBe(
+      '2026-03-14 05:00:00 -0700|2026-03-14T05:00:00-07:00|Sat, 14 Mar 2026 05:00:00 -0700|14 Mar 2026|March 14th, 2026|2026-03-14 05:00',
+    );
+  });
+
+  it('reads site.data, filters it with where and first as Jekyll does', async () => {
+    const data = {
+      releases: [
+        { version: '3.4.0', sha256: 'abc' },
+        { version: 3.5, sha256: 'def' },
+      ],
+    };
+
+    const out = await render(
+      '{% assign r = site.data.releases | where: "version", "3.4.0" | first %}{{ r.sha256 }} {% assign s = site.data.releases | where: "version", "3.5" | first %}{{ s.sha256 }}',
+      { data },
+    );
+
+    expect(out).toBe('abc def');
+  });
+
+  it('renders highlight as pre/code with the language, escaped, and keeps raw text raw', async () => {
+    const out = await render(
+      '{% highlight ruby linenos %}\nputs "<hi>"\nx = 1\n{% endhighlight %}\n{% raw %}{{ not }}{% endraw %}',
+    );
+
+    expect(out).toBe(
+      '<pre class="highlight linenos"><code class="language-ruby" data-lang="ruby"><span class="line">puts &quot;&lt;hi&gt;&quot;</span>\n<span class="line">x = 1</span></code></pre>\n{{ not }}',
+    );
+  });
+
+  it('resolves link and post_url to URLs with the baseurl', async () => {
+    const other = post('', {
+      id: '2026-01-02-new-year',
+      slug: 'new-year',
+      path: '/2026/01/02/new-year.html',
+    });
+
+    const out = await render(
+      '{% link _posts/2026-01-02-new-year.md %} {% post_url 2026-01-02-new-year %} {% link about.md %}',
+      { links: [{ relativePath: 'about.md', url: '/about/' }] },
+      [other],
+    );
+
+    expect(out).toBe('/blog/2026/01/02/new-year.html /blog/2026/01/02/new-year.html /blog/about/');
+  });
+
+  it('passes include parameters as include.x and reads files next to the post for include_relative', async () => {
+    const files = memorySiteFiles({
+      '_includes/note.html': '<aside>{{ include.text }} {{ page.title }}</aside>',
+      '_posts/snippet.txt': 'snippet {{ include.n }}',
+    });
+
+    const out = await render('{% include note.html text="Hello" %} {% include_relative snippet.txt n=2 %}', {
+      files,
+    });
+
+    expect(out).toBe('<aside>Hello Pi Day Meetup</aside> snippet 2');
+  });
+
+  it('lists site.posts newest first with their urls, ids and jsonify', async () => {
+    const other = post('', {
+      id: '2026-01-02-new-year',
+      slug: 'new-year',
+      path: '/2026/01/02/new-year.html',
+      date: new Date('2026-01-02T00:00:00Z'),
+      title: 'New "Year"',
+    });
+
+    const out = await render(
+      '{% for p in site.posts %}{{ p.url }}={{ p.title | jsonify }};{% endfor %}',
+      {},
+      [other],
+    );
+
+    expect(out).toBe(
+      '/2026/03/14/pi-day-meetup.html="Pi Day Meetup";/2026/01/02/new-year.html="New \\"Year\\"";',
+    );
+  });
+
+  it('applies the text and escaping filters as Jekyll defines them', async () => {
+    const out = await render(
+      `{{ "The _config.yml file?! É" | slugify: "pretty" }}|{{ "a&b<c>\\"d\\"'e" | xml_escape }}|{{ "foo,bar;baz? é~*" | cgi_escape }}|{{ "foo, bar \\\\baz? é" | uri_escape }}|{{ "  a \n b " | normalize_whitespace }}|{{ "one two  three" | number_of_words }}|{{ site.tagsx | default: "x,y,z" | split: "," | array_to_sentence_string }}|{{ "He said \\"it's\\" -- ok..." | smartify }}|{{ "/x y" | absolute_url }}`,
+    );
+
+    expect(out).toBe(
+      'the-_config.yml-file-!-é|a&amp;b&lt;c&gt;&quot;d&quot;&apos;e|foo%2Cbar%3Bbaz%3F+%C3%A9~%2A|foo,%20bar%20%5Cbaz?%20%C3%A9|a b|3|x, y, and z|He said “it’s” – ok…|https://club.test/blog/x%20y',
+    );
+  });
+
+  it('keeps whitespace control working at the edges of the Liquid part', async () => {
+    const out = await render('a\n\n  {%- if true -%}\n  b  {%- endif -%}  \n\nc');
+
+    expect(out).toBe('abc');
+  });
+
+  it('counts lines of the text before the first tag in error lines', async () => {
+    const problem = await problemOf('one\ntwo\nthree {{ "x" | nope }}');
+
+    expect(problem?.line).toBe(7);
+    expect(problem?.message).toContain("Unknown filter 'nope'");
+  });
+
+  it('honours render_with_liquid: false', async () => {
+    const entry = post('{{ page.title }}', { data: { render_with_liquid: false } });
+
+    const out = await createJekyllLiquid(siteWith([entry])).render(entry);
+
+    expect(out).toBe('{{ page.title }}');
+  });
+
+  it('reports an unknown tag with the file and line', async () => {
+    const problem = await problemOf('line one\n\n{% youtube abc %}');
+
+    expect(problem).toMatchObject({ file: 'blog/_posts/2026-03-14-pi-day-meetup.md', line: 7 });
+    expect(problem?.message).toContain("Unknown tag 'youtube'");
+  });
+
+  it('reports a syntax error, a missing post_url target and a missing link target', async () => {
+    expect((await problemOf('{% if %}x{% endif %}'))?.line).toBe(5);
+    expect((await problemOf('a\n{% post_url 2020-01-01-gone %}'))?.message).toContain(
+      'Could not find post "2020-01-01-gone" in tag \'post_url\'',
+    );
+    expect((await problemOf('{% link _posts/nope.md %}'))?.message).toContain(
+      "Could not find document '_posts/nope.md' in tag 'link'",
+    );
+  });
+
+  it('refuses includes outside _includes', async () => {
+    const files = memorySiteFiles({ '_config.yml': 'secret: 1' });
+
+    const problem = await problemOf('{% include ../_config.yml %}', { files });
+
+    expect(problem?.message).toContain('Invalid syntax for include tag');
+  });
+
+  it('stops a runaway loop', async () => {
+    const problem = await problemOf('{% for i in (1..100000000) %}{{ i }}{% endfor %}');
+
+    expect(problem?.message).toMatch(/memory|limit|exceed/i);
+  });
+});
