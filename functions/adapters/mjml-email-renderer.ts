@@ -21,7 +21,6 @@ import {
 } from '../core/email-content.ts';
 import { escapeHtml } from '../core/escape-html.ts';
 import type { RenderedPost, SiteConfig } from '../core/model.ts';
-import type { RenderedEmail } from '../core/personalize.ts';
 import { EmailTemplateError } from './email-template-error.ts';
 
 export { EmailTemplateError };

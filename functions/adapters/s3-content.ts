@@ -6,7 +6,7 @@
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { IoCounter, LoadedSite, PostSource } from '../app/ports.ts';
 import { readJekyllSettings } from '../core/jekyll-config.ts';
-import { type SiteFiles, sitePath } from '../core/liquid/site-files.ts';
+import { sitePath } from '../core/liquid/site-files.ts';
 import { parseSiteConfig } from '../core/site-config.ts';
 
 /** Thrown when the content bucket cannot be read (not for missing posts: those are `undefined`). */

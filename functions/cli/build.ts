@@ -11,9 +11,8 @@ import { jekyllFeedFiles } from '../core/jekyll-feeds.ts';
 import { shouldMail } from '../core/mailing-policy.ts';
 import type { Post, RenderedPost, SiteConfig } from '../core/model.ts';
 import { toPortableHtml } from '../core/portable-html.ts';
-import { buildPreviewMessage } from '../core/preview-message.ts';
 import { printable } from '../core/printable.ts';
-import { renderMarkdown, renderMarkdownReport } from '../core/render-markdown.ts';
+import { renderMarkdownReport } from '../core/render-markdown.ts';
 
 /** The repository's own `templates/` folder: site templates in `site/`, the newsletter MJML at the top. */
 export const DEFAULT_TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
