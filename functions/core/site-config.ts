@@ -5,6 +5,7 @@ import type { Author, SiteConfig } from './model.ts';
 import { parseDateValue } from './parse-date.ts';
 import { buildPermalink, PermalinkError } from './permalink.ts';
 import { readYaml, YamlSyntaxError } from './read-yaml.ts';
+import { topicsSchema } from './topics.ts';
 import { fieldName, issuesToProblems, quote } from './zod-problems.ts';
 
 const PERMALINK_STYLES = ['date', 'pretty', 'ordinal', 'weekdate', 'none'];
@@ -59,6 +60,7 @@ const siteSchema = z.object({
       unsubscribe_mailto: z.email().optional(),
       max_age_days: z.number().nonnegative().default(7),
       since: z.union([z.string(), z.date()], { error: 'expected a date such as 2026-01-01' }).optional(),
+      topics: topicsSchema.optional(),
     })
     .optional(),
 });
@@ -156,6 +158,7 @@ export function parseSiteConfig(raw: unknown, file: string, flavour: 'herald' | 
       unsubscribeMailto: news?.unsubscribe_mailto,
       maxAgeDays: news?.max_age_days ?? 7,
       since,
+      ...(news?.topics && news.topics.length > 0 ? { topics: news.topics } : {}),
     }),
   };
 }
