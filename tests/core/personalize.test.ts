@@ -51,7 +51,7 @@ describe('PLACEHOLDERS', () => {
     const asText = tokens.map((t) => convert(`<h1>${t}</h1>`, { wordwrap: 20 }));
 
     // Assert
-    expect(new Set(tokens).size).toBe(4);
+    expect(new Set(tokens).size).toBe(5);
     expect(escaped).toEqual(tokens);
     expect(upper).toEqual(tokens);
     expect(asText).toEqual(tokens);
