@@ -51,9 +51,11 @@ export class HeraldStack extends Stack {
     };
 
     this.content = new Content(this, 'Content', { sourceDir: props.contentDir, accessLogs });
+    const topics = config.site.newsletter.topics ?? [];
     this.subscribers = new Subscribers(this, 'Subscribers', {
       siteOrigin: config.site.url,
-      environment: mailEnvironment,
+      // The subscribe form and the preference page validate choices against site.yml's topics.
+      environment: { ...mailEnvironment, ...(topics.length > 0 ? { TOPICS: JSON.stringify(topics) } : {}) },
     });
     this.site = new Site(this, 'Site', {
       accessLogs,

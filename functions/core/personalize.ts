@@ -129,9 +129,7 @@ function valuesFor(recipient: Recipient): Record<PlaceholderKey, string> {
     ['viewUrl', recipient.viewUrl],
   ] as const) {
     if (!/^https?:\/\/[^\s<>"]+$/i.test(value)) {
-      throw new PersonalizeError(
-        `recipient ${field} must be an http(s) URL, got ${JSON.stringify(value)}`,
-      );
+      throw new PersonalizeError(`recipient ${field} must be an http(s) URL, got ${JSON.stringify(value)}`);
     }
   }
   if (/[\r\n]/.test(recipient.email)) {

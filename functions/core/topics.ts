@@ -11,11 +11,11 @@
  *   readers who get everything (a reader who picked "Berlin" asked for Berlin, not for the rest).
  * - With no topics configured, every post goes to every confirmed reader, as before topics existed.
  *
- * Pure: no I/O. The fan-out reads one partition per matching topic plus the "everything" one; a
+ * Pure: no I/O, and no zod (the subscription Lambdas import this; the `site.yml` schema is in
+ * `site-config.ts`). The fan-out reads one partition per matching topic plus the "everything" one; a
  * reader in several matching topics is emitted only by the first of them ({@link emittedBy}), so
  * each reader is enqueued once and counted once.
  */
-import { z } from 'zod';
 import { tagSlug } from './tag-slug.ts';
 
 /** One configured topic. */
@@ -36,40 +36,6 @@ export const TOPIC_ID = /^[a-z0-9][a-z0-9-]{0,39}$/;
 
 /** Partition key of the readers who get everything, next to the topic ids. */
 export const EVERYTHING = '*';
-
-const wordList = z.union([z.array(z.union([z.string(), z.number()]).transform(String)), z.string()]);
-
-/** The `newsletter.topics` list in `site.yml`, snake_case as written. */
-export const topicsSchema = z
-  .array(
-    z.object({
-      id: z.string().regex(TOPIC_ID, 'must be a lower-case slug such as berlin or kv-cache'),
-      name: z.union([z.string(), z.number().transform(String)]).pipe(z.string().min(1, 'must not be empty')),
-      description: z.string().optional(),
-      tags: wordList.optional(),
-    }),
-  )
-  .max(MAX_TOPICS, `at most ${MAX_TOPICS} topics`)
-  .superRefine((topics, ctx) => {
-    const seen = new Set<string>();
-    topics.forEach((topic, index) => {
-      if (seen.has(topic.id)) {
-        ctx.addIssue({ code: 'custom', path: [index, 'id'], message: `duplicate topic id "${topic.id}"` });
-      }
-      seen.add(topic.id);
-    });
-  })
-  .transform((topics): Topic[] =>
-    topics.map((t) => {
-      const tags = typeof t.tags === 'string' ? t.tags.split(/\s+/) : (t.tags ?? [t.id]);
-      return {
-        id: t.id,
-        name: t.name,
-        ...(t.description !== undefined ? { description: t.description } : {}),
-        tags: [...new Set(tags.map(tagSlug).filter((s) => s !== ''))],
-      };
-    }),
-  );
 
 /**
  * Who a campaign is mailed to, fixed when it starts (stored with the campaign).
@@ -145,7 +111,7 @@ export function emittedBy(partition: string, reader: ReaderTopics, audience: Cam
 }
 
 /** Result of {@link parseTopicChoice}. */
-export type TopicChoice = { ok: true; topics: ReaderTopics } | { ok: false; message: string };
+export type TopicChoice = { ok: true; topics: string[] | undefined } | { ok: false; message: string };
 
 /**
  * Validates the topics a reader picked (subscribe API, preference page). Missing, `everything` or
