@@ -38,6 +38,7 @@ import type { SiteConfig } from '../core/model.ts';
 import { SEND_CONCURRENCY } from '../core/pacing.ts';
 import { parseSiteConfig } from '../core/site-config.ts';
 import type { Subscriber } from '../core/subscriber.ts';
+import type { Topic } from '../core/topics.ts';
 import { createFanoutHandler } from '../handlers/fanout.ts';
 import { createPublishHandler } from '../handlers/publish.ts';
 import { createReconcileHandler } from '../handlers/reconcile.ts';
@@ -47,6 +48,7 @@ import { createPublishWiring } from '../wiring/publish-deps.ts';
 import type { LoggerLike } from '../wiring/subscription-deps.ts';
 import { formatBanner } from './banner.ts';
 import { createLocalDeliveryQueue, type LocalDeliveryQueue } from './delivery-queue.ts';
+import { countTopics, demoReaderTopics } from './demo-topics.ts';
 import { acquireRuntimeLock, type RuntimeLock } from './lock.ts';
 import { createOutbox, withMailerOutbox, withOutbox } from './outbox.ts';
 import { createMailingProgress, type MailingProgress } from './progress.ts';
@@ -241,7 +243,12 @@ function withLocalOrigin(content: PostSource, origin: string): PostSource {
 }
 
 /** Adds confirmed test subscribers `reader-1@example.test` … (existing ones are left alone). */
-export async function addDemoSubscribers(store: SubscriberStore, count: number, now: Date): Promise<number> {
+export async function addDemoSubscribers(
+  store: SubscriberStore,
+  count: number,
+  now: Date,
+  topics: readonly Topic[] = [],
+): Promise<number> {
   let added = 0;
   let next = 1;
   const worker = async () => {
@@ -264,6 +271,7 @@ export async function addDemoSubscribers(store: SubscriberStore, count: number, 
           textVersion: 'demo',
           confirmedAt: now,
         },
+        ...(demoReaderTopics(n, topics) ? { topics: demoReaderTopics(n, topics) } : {}),
         version: 1,
       };
       if ((await store.save(sub)) === 'saved') added++;
@@ -634,6 +642,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       fromAddress,
       fromName,
       templatesDir,
+      topics: site?.newsletter.topics ?? [],
       now,
       logger: subscriptionLogger,
     });
@@ -651,7 +660,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     let demoAdded = 0;
     if (options.demoSubscribers && options.demoSubscribers > 0) {
-      demoAdded = await addDemoSubscribers(subscribers, options.demoSubscribers, now());
+      demoAdded = await addDemoSubscribers(
+        subscribers,
+        options.demoSubscribers,
+        now(),
+        site?.newsletter.topics,
+      );
     }
 
     // Mirror the content: uploads trigger publish exactly as a deploy does on AWS.
@@ -712,10 +726,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     reconcileTimer.unref();
     stops.push(() => clearInterval(reconcileTimer));
 
-    const [index, records, confirmed] = await Promise.all([
+    const [index, records, confirmed, topicCounts] = await Promise.all([
       createS3SiteStore({ client: s3.client, bucket: BUCKETS.site }).readIndex(),
       campaigns.list(),
       wiring.audience.countConfirmed(now()),
+      countTopics(wiring.audience.topics, site?.newsletter.topics ?? []),
     ]);
     const readyMs = performance.now() - startedAt;
     const inboxUrl = `${ses.endpoint}/`;
@@ -733,6 +748,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       failed: failedKeys.size,
       scheduled: scheduler.pending().length,
       ...(demoAdded ? { demoAdded } : {}),
+      ...(topicCounts.length > 0 ? { topicCounts } : {}),
     })) {
       out(line);
     }
