@@ -7,6 +7,7 @@
 //   publish        issue 4: one new post into a 1,000-post site
 //   bundles        issue 5: Lambda bundle sizes and cold-load times
 //   local          issue 6: npm start to ready, save-to-inbox, idle memory
+//   topics         issue 15: DynamoDB items read mailing a one-topic post to 10% of 100,000 readers
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,11 +17,12 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const onlyIndex = args.indexOf('--only');
-const all = ['build', 'subscriptions', 'delivery', 'publish', 'bundles', 'local'];
+const all = ['build', 'subscriptions', 'delivery', 'publish', 'bundles', 'local', 'topics'];
 const only = onlyIndex >= 0 ? (args[onlyIndex + 1] ?? '').split(',') : all;
 
 const sectionArgs: Record<string, string[]> = {
   delivery: quick ? ['--quick'] : [],
+  topics: quick ? ['--quick'] : [],
   subscriptions: [quick ? '50' : '200'],
 };
 
