@@ -183,6 +183,7 @@ export class HeraldStack extends Stack {
         this.delivery.fanoutDeadLetters,
       ],
       sendQueue: this.delivery.sendQueue,
+      topicReaders: { fn: this.delivery.reconcile, topics },
       logMetrics: [
         { fn: this.subscribers.subscribe, message: 'subscribe accepted', metricName: 'SubscribeAccepted' },
         { fn: this.subscribers.confirm, message: 'subscriber confirmed', metricName: 'SubscriberConfirmed' },

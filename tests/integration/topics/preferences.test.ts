@@ -228,6 +228,7 @@ describe('the preference page', () => {
     expect(await t.membersOf('berlin')).toEqual([]);
     expect(await t.membersOf('lisbon')).toEqual([sub.id]);
     expect(await t.membersOf('seoul')).toEqual([sub.id]);
+    expect(await t.audience.readCounts()).toEqual({ berlin: 0, lisbon: 1, seoul: 1 });
 
     await t.post([
       ['token', token],
@@ -239,6 +240,7 @@ describe('the preference page', () => {
     expect((await t.stored(sub.email))?.topics).toBeUndefined();
     expect(await t.membersOf('*')).toEqual([sub.id]);
     expect(await t.membersOf('seoul')).toEqual([]);
+    expect(await t.audience.readCounts()).toEqual({ '*': 1, berlin: 0, lisbon: 0, seoul: 0 });
   });
 
   it('unsubscribes from everything on POST', async () => {
