@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { describe, expect, inject, it } from 'vitest';
+import { campaignTableDefinition, createCampaignStore } from '../../../functions/adapters/campaign-store.ts';
+import { createDeliveryAudience } from '../../../functions/adapters/delivery-audience.ts';
 import { createSubscriberStore } from '../../../functions/adapters/subscriber-store.ts';
 import { generateTokenKeys } from '../../../functions/adapters/token-keys.ts';
 import { createTopicAudience } from '../../../functions/adapters/topic-audience.ts';
-import { compileNewsletter } from '../../../functions/app/send-batch.ts';
+import { runFanout } from '../../../functions/app/fan-out.ts';
+import { compileNewsletter, type DeliveryMessage } from '../../../functions/app/send-batch.ts';
+import { startCampaign } from '../../../functions/app/start-campaign.ts';
 import { addressHash } from '../../../functions/core/email-address.ts';
 import type { Subscriber } from '../../../functions/core/subscriber.ts';
 import { signToken, verifyToken } from '../../../functions/core/tokens.ts';
@@ -107,7 +111,45 @@ async function setup() {
       body: new URLSearchParams(fields).toString(),
     });
 
+  const campaignsTable = `${tableName}-campaigns`;
+  await client.send(new CreateTableCommand(campaignTableDefinition(campaignsTable)));
+  const campaigns = createCampaignStore({ client, tableName: campaignsTable });
+  const delivery = createDeliveryAudience({ client, tableName, store });
+  const enqueued: DeliveryMessage[] = [];
+  const fanOut = (postId: string) =>
+    runFanout(
+      {
+        campaigns,
+        subscribers: delivery,
+        enqueue: async (messages) => {
+          enqueued.push(...messages);
+        },
+        continueLater: async () => {},
+        remainingMs: () => Number.POSITIVE_INFINITY,
+        now: () => clock.now,
+      },
+      postId,
+    );
+  const startTopicCampaign = (postId: string, topics: string[]) =>
+    startCampaign(
+      {
+        campaigns,
+        countConfirmed: (at, only) => delivery.countConfirmed(at, only),
+        startFanout: async () => {},
+      },
+      {
+        postId,
+        email: makeRenderedEmail(postId),
+        delivery: { ...makeDelivery(postId), audience: { kind: 'topics', topics } },
+        now: clock.now,
+      },
+    );
+
   return {
+    campaigns,
+    enqueued,
+    fanOut,
+    startTopicCampaign,
     deps,
     keys,
     clock,
@@ -404,5 +446,43 @@ describe('the preference page: bad input changes nothing', () => {
     expect(asUnsubscribe.statusCode).toBe(400);
     expect(confirmAsManage.statusCode).toBe(400);
     await unchanged();
+  });
+});
+
+describe('changing topics while a campaign is sending', () => {
+  it('neither re-sends nor cancels it: its audience and count stay as they were at the start', async () => {
+    const t = await setup();
+    const inBerlin = await t.confirmed(freshAddress('a'), ['berlin']);
+    const inSeoul = await t.confirmed(freshAddress('b'), ['seoul']);
+    const everything = await t.confirmed(freshAddress('c'));
+    const started = await t.startTopicCampaign('berlin-night', ['berlin']);
+    t.clock.now = new Date(t.clock.now.getTime() + 60_000);
+
+    await t.post([
+      ['token', t.manageToken(inBerlin)],
+      ['action', 'save'],
+      ['choice', 'topics'],
+      ['topics', 'berlin'],
+      ['topics', 'seoul'],
+    ]);
+    await t.post([
+      ['token', t.manageToken(inSeoul)],
+      ['action', 'save'],
+      ['choice', 'topics'],
+      ['topics', 'berlin'],
+    ]);
+    const first = await t.fanOut('berlin-night');
+    const again = await t.fanOut('berlin-night');
+
+    expect(started.started && started.campaign.recipientCount).toBe(2);
+    expect(first.status).toBe('done');
+    expect(again.status).toBe('already-done');
+    expect(t.enqueued.map((m) => m.subscriberId).sort()).toEqual([inBerlin.id, everything.id].sort());
+    const stored = await t.campaigns.get('berlin-night');
+    expect(stored?.kind === 'campaign' && stored.status).toBe('sending');
+    expect(stored?.kind === 'campaign' && stored.delivery.audience).toEqual({
+      kind: 'topics',
+      topics: ['berlin'],
+    });
   });
 });
