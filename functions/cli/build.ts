@@ -12,6 +12,7 @@ import type { Post, RenderedPost, SiteConfig } from '../core/model.ts';
 import { toPortableHtml } from '../core/portable-html.ts';
 import { buildPreviewMessage } from '../core/preview-message.ts';
 import { renderMarkdown } from '../core/render-markdown.ts';
+import { postAudience } from '../core/topics.ts';
 
 /** The repository's own `templates/` folder: site templates in `site/`, the newsletter MJML at the top. */
 export const DEFAULT_TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
@@ -170,6 +171,15 @@ export async function prepareBuild(options: Omit<BuildOptions, 'outDir'>): Promi
     warnings.push(
       'site config: newsletter.postal_address is empty; every newsletter must show the sender’s postal address (CAN-SPAM)',
     );
+  }
+  const topics = site.newsletter.topics ?? [];
+  for (const post of topics.length > 0 ? published : []) {
+    const { unknown } = postAudience(post, topics);
+    if (unknown.length > 0) {
+      warnings.push(
+        `${post.sourcePath}: topics: unknown topic ${unknown.map((id) => `"${id}"`).join(', ')} (site.yml has ${topics.map((t) => t.id).join(', ')}); left out of the audience`,
+      );
+    }
   }
   for (const e of emails.filter((x) => x.excerpted)) {
     warnings.push(
