@@ -9,6 +9,7 @@
 //   local          issue 6: npm start to ready, save-to-inbox, idle memory
 //   static         issue 14: herald build/check against Jekyll on the same posts, --help, 10,000 posts
 //   liquid         issue 13: what Liquid in every post adds to building a 1,000-post Jekyll blog
+//   topics         issue 15: DynamoDB items read mailing a one-topic post to 10% of 100,000 readers
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,12 +19,23 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const onlyIndex = args.indexOf('--only');
-const all = ['build', 'subscriptions', 'delivery', 'publish', 'bundles', 'local', 'static', 'liquid'];
+const all = [
+  'build',
+  'subscriptions',
+  'delivery',
+  'publish',
+  'bundles',
+  'local',
+  'static',
+  'liquid',
+  'topics',
+];
 const only = onlyIndex >= 0 ? (args[onlyIndex + 1] ?? '').split(',') : all;
 
 const sectionArgs: Record<string, string[]> = {
   delivery: quick ? ['--quick'] : [],
   liquid: quick ? ['--quick'] : [],
+  topics: quick ? ['--quick'] : [],
   subscriptions: [quick ? '50' : '200'],
 };
 

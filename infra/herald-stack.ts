@@ -52,9 +52,11 @@ export class HeraldStack extends Stack {
     };
 
     this.content = new Content(this, 'Content', { sourceDir: props.contentDir, accessLogs });
+    const topics = config.site.newsletter.topics ?? [];
     this.subscribers = new Subscribers(this, 'Subscribers', {
       siteOrigin: config.site.url,
-      environment: mailEnvironment,
+      // The subscribe form and the preference page validate choices against site.yml's topics.
+      environment: { ...mailEnvironment, ...(topics.length > 0 ? { TOPICS: JSON.stringify(topics) } : {}) },
     });
     this.site = new Site(this, 'Site', {
       accessLogs,
@@ -192,6 +194,7 @@ export class HeraldStack extends Stack {
         this.delivery.fanoutDeadLetters,
       ],
       sendQueue: this.delivery.sendQueue,
+      topicReaders: { fn: this.delivery.reconcile, topics },
       logMetrics: [
         { fn: this.subscribers.subscribe, message: 'subscribe accepted', metricName: 'SubscribeAccepted' },
         { fn: this.subscribers.confirm, message: 'subscriber confirmed', metricName: 'SubscriberConfirmed' },

@@ -24,6 +24,8 @@ export interface ConfirmationEmail {
 export type ConfirmationEmailRenderer = (input: {
   email: string;
   confirmUrl: string;
+  /** What the reader chose, e.g. `Berlin, Lisbon` or `everything`; only when topics are configured. */
+  topics?: string;
 }) => Promise<ConfirmationEmail>;
 
 /** Both parts of the confirmation email, placeholders intact. */
@@ -240,7 +242,7 @@ export function createConfirmationEmailRenderer(options: {
 }): ConfirmationEmailRenderer {
   let templates: Promise<ConfirmationTemplates> | undefined;
 
-  return async ({ email, confirmUrl }) => {
+  return async ({ email, confirmUrl, topics }) => {
     templates ??= loadTemplates(options.templatePath).catch((error: unknown) => {
       templates = undefined; // let the next request retry instead of caching the failure
       throw error;
@@ -253,6 +255,8 @@ export function createConfirmationEmailRenderer(options: {
       siteUrl: options.siteUrl,
       siteHost: new URL(options.siteUrl).host,
       validDays: options.validDays,
+      // One plain value, not a section: the precompiled text part supports only plain values.
+      chosen: topics === undefined ? '' : ` You chose: ${topics}.`,
     };
     return {
       subject: `Confirm your subscription to ${options.siteTitle}`,

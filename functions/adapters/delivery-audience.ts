@@ -7,14 +7,18 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AudienceMember, ConfirmedSubscribers } from '../app/fan-out.ts';
 import type { RecipientCheck } from '../app/send-batch.ts';
 import { isMailable } from '../core/subscriber.ts';
+import type { CampaignAudience } from '../core/topics.ts';
 import { queryPages } from './paged-query.ts';
 import { isSubscriber, SUBSCRIBER_TABLE_KEYS, type SubscriberStore } from './subscriber-store.ts';
+import { createTopicAudience, type ReadCounter, type TopicAudience } from './topic-audience.ts';
 
 /** The audience ports delivery needs. */
 export interface DeliveryAudience extends ConfirmedSubscribers {
-  /** Confirmed subscribers whose confirmation is at or before `at`. */
-  countConfirmed(at: Date): Promise<number>;
+  /** Confirmed subscribers whose confirmation is at or before `at`; of `audience` when it names topics. */
+  countConfirmed(at: Date, audience?: CampaignAudience): Promise<number>;
   check: RecipientCheck;
+  /** The audience items per topic (counts per topic, topic mailings). */
+  topics: TopicAudience;
 }
 
 /**
@@ -26,10 +30,15 @@ export function createDeliveryAudience(options: {
   client: DynamoDBClient;
   tableName: string;
   store: SubscriberStore;
+  /** Counts the audience items topic mailings read (benchmark). */
+  counter?: ReadCounter;
 }): DeliveryAudience {
   const doc = DynamoDBDocumentClient.from(options.client);
+  const topics = createTopicAudience(options);
   return {
-    async countConfirmed(at) {
+    topics,
+    async countConfirmed(at, audience) {
+      if (audience !== undefined && audience.kind === 'topics') return topics.count(audience, at);
       const input = {
         TableName: options.tableName,
         IndexName: SUBSCRIBER_TABLE_KEYS.confirmedIndex,
@@ -42,7 +51,10 @@ export function createDeliveryAudience(options: {
       return count;
     },
 
-    async page({ cursor, limit }) {
+    async page({ cursor, limit, audience }) {
+      if (audience !== undefined && audience.kind === 'topics') {
+        return topics.page(audience, { limit, ...(cursor !== undefined ? { cursor } : {}) });
+      }
       const page = await options.store.listConfirmed({ limit, ...(cursor !== undefined ? { cursor } : {}) });
       const items: AudienceMember[] = page.subscribers.map((s) => ({
         id: s.id,

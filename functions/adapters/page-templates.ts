@@ -14,6 +14,7 @@ export const PAGE_NAMES = [
   'expired',
   'unsubscribe',
   'unsubscribed',
+  'preferences',
   'subscribe-result',
   'error',
 ] as const;

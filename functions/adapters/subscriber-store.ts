@@ -35,6 +35,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { ConsentRecord, Subscriber, SubscriberStatus, SuppressionReason } from '../core/subscriber.ts';
 import { scanPages } from './paged-query.ts';
+import { syncAudience } from './topic-audience.ts';
 
 /** Thrown when DynamoDB fails (throttling, network, bad cursor); the HTTP edge maps it to 503. */
 export class SubscriberStoreError extends Error {
@@ -144,6 +145,7 @@ function toItem(sub: Subscriber): Item {
       confirmIp: c.confirmIp,
       confirmUserAgent: c.confirmUserAgent,
     }),
+    topics: sub.topics,
     version: sub.version,
   });
 }
@@ -189,6 +191,7 @@ function fromItem(item: Item): Subscriber | SuppressionTombstone {
     suppressionReason: str(item.suppressionReason) as SuppressionReason | undefined,
     softBounces: typeof item.softBounces === 'number' ? item.softBounces : 0,
     consent,
+    ...(Array.isArray(item.topics) ? { topics: item.topics.map(String) } : {}),
     version,
   };
 }
@@ -296,13 +299,18 @@ export function createSubscriberStore(options: {
               ExpressionAttributeNames: { '#version': 'version' },
               ExpressionAttributeValues: { ':expected': sub.version - 1 },
             };
+      let before: Item | undefined;
       try {
-        await doc.send(new PutCommand({ TableName, Item: toItem(sub), ...condition }));
-        return 'saved';
+        const out = await doc.send(
+          new PutCommand({ TableName, Item: toItem(sub), ...condition, ReturnValues: 'ALL_OLD' }),
+        );
+        before = out.Attributes;
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException) return 'conflict';
         throw wrap('save', error);
       }
+      await syncAudience(doc, TableName, { before, after: sub });
+      return 'saved';
     },
 
     async isSuppressed(addressHash) {
@@ -313,7 +321,7 @@ export function createSubscriberStore(options: {
     async suppress(addressHash, reason, now) {
       // One unconditional update: creates a tombstone when nothing is stored, bumps the version
       // so any in-flight optimistic write loses, and drops the item from the confirmed index.
-      await call('suppress', () =>
+      const out = await call('suppress', () =>
         doc.send(
           new UpdateCommand({
             TableName,
@@ -328,9 +336,11 @@ export function createSubscriberStore(options: {
               ':reason': reason,
               ':one': 1,
             },
+            ReturnValues: 'ALL_OLD',
           }),
         ),
       );
+      await syncAudience(doc, TableName, { before: out.Attributes, after: undefined });
     },
 
     async erase(addressHash, now) {
@@ -353,6 +363,7 @@ export function createSubscriberStore(options: {
           }),
         ),
       );
+      await syncAudience(doc, TableName, { before: out.Attributes, after: undefined });
       return out.Attributes !== undefined && typeof out.Attributes.id === 'string';
     },
 

@@ -5,6 +5,7 @@
  * last run stopped, and two runs racing on the same campaign cannot both advance it.
  */
 import type { CampaignRecord, FanoutProgress } from '../core/campaign.ts';
+import type { CampaignAudience } from '../core/topics.ts';
 import type { DeliveryMessage } from './send-batch.ts';
 
 /** One confirmed subscriber, as fan-out needs them. */
@@ -14,9 +15,13 @@ export interface AudienceMember {
   confirmedAt?: Date;
 }
 
-/** Pages of confirmed subscribers in a stable order. */
+/** Pages of confirmed subscribers in a stable order; with `audience`, only that audience, each reader once. */
 export interface ConfirmedSubscribers {
-  page(options: { cursor?: string; limit: number }): Promise<{ items: AudienceMember[]; cursor?: string }>;
+  page(options: {
+    cursor?: string;
+    limit: number;
+    audience?: CampaignAudience;
+  }): Promise<{ items: AudienceMember[]; cursor?: string }>;
 }
 
 /** What {@link runFanout} needs. */
@@ -60,6 +65,7 @@ export async function runFanout(deps: FanoutDeps, postId: string): Promise<Fanou
     const page = await deps.subscribers.page({
       limit: deps.pageSize ?? 500,
       ...(progress.cursor !== undefined ? { cursor: progress.cursor } : {}),
+      ...(record.delivery.audience ? { audience: record.delivery.audience } : {}),
     });
     // Exactly the subscribers confirmed at or before the start: later ones were not counted.
     const messages: DeliveryMessage[] = page.items

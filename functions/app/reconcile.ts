@@ -73,7 +73,11 @@ export async function reconcileCampaign(deps: ReconcileDeps, postId: string): Pr
   // Pass 1: everyone counted at start who has no record yet (their message was lost).
   let cursor: string | undefined;
   do {
-    const page = await deps.subscribers.page({ limit: deps.pageSize ?? 500, ...(cursor ? { cursor } : {}) });
+    const page = await deps.subscribers.page({
+      limit: deps.pageSize ?? 500,
+      ...(cursor ? { cursor } : {}),
+      ...(record.delivery.audience ? { audience: record.delivery.audience } : {}),
+    });
     cursor = page.cursor;
     const members = page.items.filter(
       (m) => m.confirmedAt === undefined || m.confirmedAt.getTime() <= startedAt,

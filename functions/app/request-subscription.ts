@@ -15,6 +15,7 @@ import {
   type SubscriptionPolicy,
 } from '../core/subscriber.ts';
 import { signToken, type TokenKeys } from '../core/tokens.ts';
+import { describeChoice, parseTopicChoice, type Topic, type TopicChoice } from '../core/topics.ts';
 
 /** What requesting a subscription needs. */
 export interface RequestSubscriptionDeps {
@@ -26,6 +27,8 @@ export interface RequestSubscriptionDeps {
   siteUrl: string;
   policy: SubscriptionPolicy;
   newId: () => string;
+  /** Topics readers may choose; absent or empty = none configured. */
+  topics?: readonly Topic[];
 }
 
 /** What the subscribe form needs on top: the per-IP limit, the consent wording and a log. */
@@ -39,6 +42,8 @@ export interface SubscribeFormDeps extends RequestSubscriptionDeps {
 /** One submitted subscribe form, as the HTTP edge read it. */
 export interface SubscribeForm {
   fields: Record<string, string | undefined>;
+  /** The `topics` field as sent (a list of topic ids; see `parseTopicChoice`); undefined = everything. */
+  topics?: unknown;
   ip: string;
   userAgent?: string | undefined;
   /** `Referer`, else `Origin`: where the form was, when it does not say. */
@@ -49,9 +54,10 @@ export interface SubscribeForm {
 /** What became of a form. Callers answer `honeypot` exactly like `accepted`. */
 export type SubscribeFormOutcome =
   | { kind: 'rate-limited'; hits: number }
-  | { kind: 'honeypot' }
+  | { kind: 'honeypot'; topics?: string[] }
   | { kind: 'invalid-address'; problem: string }
-  | { kind: 'accepted'; sent: boolean };
+  | { kind: 'invalid-topics'; problem: string }
+  | { kind: 'accepted'; sent: boolean; topics?: string[] };
 
 const MAX_SAVE_ATTEMPTS = 4;
 const clip = (value: string | undefined, max = 512) =>
@@ -63,6 +69,17 @@ export async function submitSubscribeForm(
   form: SubscribeForm,
 ): Promise<SubscribeFormOutcome> {
   const { now, ip } = form;
+  // Checked first, so a refused choice stores nothing at all (not even a rate-limit hit).
+  const picking = form.fields.choice === 'topics';
+  const raw = form.fields.choice === 'everything' ? undefined : form.topics;
+  const nothingPicked = picking && (raw === undefined || (Array.isArray(raw) && raw.length === 0));
+  const choice: TopicChoice = nothingPicked
+    ? { ok: false, message: 'no topic picked' }
+    : parseTopicChoice(raw, deps.topics ?? []);
+  if (!choice.ok) {
+    deps.logger.info('subscribe topics rejected', { problem: choice.message });
+    return { kind: 'invalid-topics', problem: choice.message };
+  }
   const hits = await deps.store.hit('subscribe-ip', addressHash(ip), now, deps.ipLimit.windowMs);
   if (hits > deps.ipLimit.max) {
     deps.logger.warn('subscribe rate limited', { hits });
@@ -71,7 +88,7 @@ export async function submitSubscribeForm(
   // Bots fill every field; people never see this one. They get the same answer and no email.
   if ((form.fields.website ?? '').trim() !== '') {
     deps.logger.info('subscribe honeypot filled');
-    return { kind: 'honeypot' };
+    return { kind: 'honeypot', ...(choice.topics ? { topics: choice.topics } : {}) };
   }
   const address = normalizeEmailAddress(form.fields.email ?? '');
   if (!address.ok) {
@@ -86,9 +103,14 @@ export async function submitSubscribeForm(
     userAgent: clip(form.userAgent),
     textVersion: deps.consentTextVersion,
   };
-  const { sent } = await requestSubscription(deps, { email: address.address, consent, now });
+  const { sent } = await requestSubscription(deps, {
+    email: address.address,
+    consent,
+    now,
+    ...(choice.topics ? { topics: choice.topics } : {}),
+  });
   deps.logger.info('subscribe accepted', { sent });
-  return { kind: 'accepted', sent };
+  return { kind: 'accepted', sent, ...(choice.topics ? { topics: choice.topics } : {}) };
 }
 
 /** Sends the confirmation email for a freshly saved pending subscriber. */
@@ -99,7 +121,12 @@ export async function sendConfirmation(
 ): Promise<void> {
   const token = signToken(deps.keys, { purpose: 'confirm', subscriberId: sub.id, issuedAt: now });
   const confirmUrl = `${deps.siteUrl}/api/confirm?token=${encodeURIComponent(token)}`;
-  const email = await deps.renderConfirmation({ email: sub.email, confirmUrl });
+  const topics = deps.topics ?? [];
+  const email = await deps.renderConfirmation({
+    email: sub.email,
+    confirmUrl,
+    ...(topics.length > 0 ? { topics: describeChoice(sub.topics, topics) } : {}),
+  });
   await deps.mailer.send({ to: sub.email, ...email });
 }
 
@@ -110,7 +137,7 @@ export async function sendConfirmation(
  */
 export async function requestSubscription(
   deps: RequestSubscriptionDeps,
-  input: { email: string; consent: ConsentRecord; now: Date },
+  input: { email: string; consent: ConsentRecord; now: Date; topics?: string[] },
 ): Promise<{ sent: boolean }> {
   const hash = addressHash(input.email);
   for (let attempt = 0; attempt < MAX_SAVE_ATTEMPTS; attempt++) {
@@ -118,7 +145,14 @@ export async function requestSubscription(
     const current = existing && 'kind' in existing ? 'suppressed' : existing;
     const decision = decideSubscribe(
       current,
-      { id: deps.newId(), email: input.email, addressHash: hash, consent: input.consent, now: input.now },
+      {
+        id: deps.newId(),
+        email: input.email,
+        addressHash: hash,
+        consent: input.consent,
+        now: input.now,
+        ...(input.topics ? { topics: input.topics } : {}),
+      },
       deps.policy,
     );
     if (!decision.save) return { sent: false };

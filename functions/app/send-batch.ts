@@ -152,6 +152,15 @@ export function unsubscribeUrl(siteUrl: string, token: string): string {
   return `${siteUrl.replace(/\/+$/, '')}/api/unsubscribe?token=${encodeURIComponent(token)}`;
 }
 
+/** The preference page URL for one recipient ("Manage your subscription"). */
+export function manageUrl(siteUrl: string, token: string): string {
+  return `${siteUrl.replace(/\/+$/, '')}/api/preferences?token=${encodeURIComponent(token)}`;
+}
+
+function signedManageUrl(siteUrl: string, keys: TokenKeys, subscriberId: string, now: Date): string {
+  return manageUrl(siteUrl, signToken(keys, { purpose: 'manage', subscriberId, issuedAt: now }));
+}
+
 /**
  * Builds the raw MIME for one recipient: personalised parts, a fresh unsubscribe token, one-click
  * `List-Unsubscribe` headers. `test` marks a preview (`[TEST]` subject prefix, `X-Herald-Test`).
@@ -176,6 +185,7 @@ export async function composeNewsletter(input: {
     email: recipient.email,
     ...(recipient.name ? { name: recipient.name } : {}),
     unsubscribeUrl: unsubscribe,
+    manageUrl: signedManageUrl(delivery.siteUrl, input.tokenKeys, recipient.subscriberId, input.now),
     viewUrl: delivery.postUrl,
   });
   const host = delivery.from.address.split('@')[1] ?? 'herald.invalid';
@@ -236,6 +246,7 @@ export async function compileNewsletter(input: {
       email: recipient.email,
       ...(recipient.name ? { name: recipient.name } : {}),
       unsubscribeUrl: unsubscribe,
+      manageUrl: signedManageUrl(delivery.siteUrl, tokenKeys, recipient.subscriberId, now),
       viewUrl: delivery.postUrl,
     });
     return template({

@@ -5,6 +5,7 @@
 import type { Campaign, CampaignDelivery, CampaignRecord } from '../core/campaign.ts';
 import type { Post, SiteConfig } from '../core/model.ts';
 import type { RenderedEmail } from '../core/personalize.ts';
+import { type CampaignAudience, postAudience } from '../core/topics.ts';
 
 /** The campaign store's create side. */
 export interface CampaignCreator {
@@ -18,8 +19,8 @@ export interface CampaignCreator {
 /** What {@link startCampaign} needs. */
 export interface StartCampaignDeps {
   campaigns: CampaignCreator;
-  /** Confirmed subscribers at `at` (confirmed at or before it). */
-  countConfirmed(at: Date): Promise<number>;
+  /** Confirmed subscribers at `at` (confirmed at or before it), of `audience` when given. */
+  countConfirmed(at: Date, audience?: CampaignAudience): Promise<number>;
   /** Kicks off fan-out (async invoke on AWS, the local queue locally). */
   startFanout(postId: string): Promise<void>;
 }
@@ -30,14 +31,19 @@ export type StartResult =
   | { started: false; existing: CampaignRecord };
 
 /** Sender details for a post's campaign, from the site config. */
-export function campaignDelivery(post: Pick<Post, 'url'>, site: SiteConfig): CampaignDelivery {
+export function campaignDelivery(
+  post: Pick<Post, 'url' | 'tags' | 'data'>,
+  site: SiteConfig,
+): CampaignDelivery {
   const n = site.newsletter;
+  const topics = n.topics ?? [];
   return {
     postUrl: post.url,
     siteUrl: `${site.url}${site.baseurl}`.replace(/\/+$/, ''),
     from: { name: n.fromName, address: n.fromAddress },
     ...(n.replyTo ? { replyTo: n.replyTo } : {}),
     ...(n.unsubscribeMailto ? { unsubscribeMailto: n.unsubscribeMailto } : {}),
+    ...(topics.length > 0 ? { audience: postAudience(post, topics).audience } : {}),
   };
 }
 
@@ -51,7 +57,7 @@ export async function startCampaign(
   deps: StartCampaignDeps,
   input: { postId: string; email: RenderedEmail; delivery: CampaignDelivery; now: Date },
 ): Promise<StartResult> {
-  const recipientCount = await deps.countConfirmed(input.now);
+  const recipientCount = await deps.countConfirmed(input.now, input.delivery.audience);
   const campaign: Campaign = {
     kind: 'campaign',
     postId: input.postId,

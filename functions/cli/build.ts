@@ -13,6 +13,7 @@ import type { Post, RenderedPost, SiteConfig } from '../core/model.ts';
 import { toPortableHtml } from '../core/portable-html.ts';
 import { printable } from '../core/printable.ts';
 import { renderMarkdownReport } from '../core/render-markdown.ts';
+import { postAudience } from '../core/topics.ts';
 
 /** The repository's own `templates/` folder: site templates in `site/`, the newsletter MJML at the top. */
 export const DEFAULT_TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
@@ -232,6 +233,15 @@ export async function prepareBuild(options: Omit<BuildOptions, 'outDir'>): Promi
       const line = at < 0 ? '' : `:${r.post.body.slice(0, at).split('\n').length + r.post.bodyLine - 1}`;
       warnings.push(
         `${r.post.sourcePath}${line}: ${printable(tag)} is removed from the site page (it would redirect readers or re-point its links)`,
+      );
+    }
+  }
+  const topics = site.newsletter.topics ?? [];
+  for (const post of topics.length > 0 ? published : []) {
+    const { unknown } = postAudience(post, topics);
+    if (unknown.length > 0) {
+      warnings.push(
+        `${post.sourcePath}: topics: unknown topic ${unknown.map((id) => `"${id}"`).join(', ')} (site.yml has ${topics.map((t) => t.id).join(', ')}); left out of the audience`,
       );
     }
   }

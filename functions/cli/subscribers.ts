@@ -12,6 +12,7 @@ import { requestSubscription } from '../app/request-subscription.ts';
 import { addressHash, normalizeEmailAddress } from '../core/email-address.ts';
 import { printable, printableLines } from '../core/printable.ts';
 import type { ConsentRecord, Subscriber } from '../core/subscriber.ts';
+import { EVERYTHING, TOPIC_ID } from '../core/topics.ts';
 import { loadSubscriptionConfig } from '../wiring/config.ts';
 import { buildSubscriptionDeps, createLogger, type SubscriptionDeps } from '../wiring/subscription-deps.ts';
 import { resolveTable } from './local-tables.ts';
@@ -96,6 +97,8 @@ const OPTIN_IP_COLUMNS = ['optin_ip', 'ip', 'ip_address', 'signup_ip'];
 const CONFIRM_TIME_COLUMNS = ['confirm_time', 'confirmed_at'];
 const CONFIRM_IP_COLUMNS = ['confirm_ip'];
 const STATUS_COLUMNS = ['status', 'subscriber_status', 'state', 'type'];
+// Herald's own export: topic ids separated by spaces; empty = everything.
+const TOPICS_COLUMNS = ['topics'];
 const OPTED_OUT = new Set([
   'unsubscribed',
   'cleaned',
@@ -132,6 +135,18 @@ export interface ImportRow {
   optinIp?: string;
   confirmedAt?: Date;
   confirmIp?: string;
+  /** Topic ids from a `topics` column; undefined = everything. */
+  topics?: string[];
+  /** A `topics` cell that is not a list of topic ids. */
+  badTopics?: string;
+}
+
+/** Reads a `topics` cell: ids separated by spaces or commas; empty = everything. */
+function readTopicsCell(cell: string | undefined): { topics?: string[]; bad?: string } {
+  const ids = (cell ?? '').split(/[\s,;]+/).filter((id) => id !== '');
+  if (ids.length === 0 || (ids.length === 1 && ids[0] === 'everything')) return {};
+  const bad = ids.find((id) => !TOPIC_ID.test(id));
+  return bad === undefined ? { topics: [...new Set(ids)].sort() } : { bad };
 }
 
 /** Reads an export from a common newsletter tool (or a one-column list of addresses). */
@@ -154,23 +169,29 @@ export function readImportCsv(text: string, file: string): ImportRow[] {
     }
   }
   const at = (names: string[]) => (body === rows ? -1 : columnIndex(header, names));
-  const [optinTime, optinIp, confirmTime, confirmIp, status] = [
+  const [optinTime, optinIp, confirmTime, confirmIp, status, topicsAt] = [
     at(OPTIN_TIME_COLUMNS),
     at(OPTIN_IP_COLUMNS),
     at(CONFIRM_TIME_COLUMNS),
     at(CONFIRM_IP_COLUMNS),
     at(STATUS_COLUMNS),
+    at(TOPICS_COLUMNS),
   ];
   const cell = (row: string[], i: number) => (i >= 0 ? row[i]?.trim() || undefined : undefined);
-  return body.map((row, i) => ({
-    line: firstLine + i,
-    email: row[emailAt] ?? '',
-    optedOut: OPTED_OUT.has((cell(row, status) ?? '').toLowerCase()),
-    optinAt: parseDate(cell(row, optinTime)),
-    optinIp: cell(row, optinIp),
-    confirmedAt: parseDate(cell(row, confirmTime)),
-    confirmIp: cell(row, confirmIp),
-  }));
+  return body.map((row, i) => {
+    const topics = readTopicsCell(cell(row, topicsAt));
+    return {
+      line: firstLine + i,
+      email: row[emailAt] ?? '',
+      optedOut: OPTED_OUT.has((cell(row, status) ?? '').toLowerCase()),
+      optinAt: parseDate(cell(row, optinTime)),
+      optinIp: cell(row, optinIp),
+      confirmedAt: parseDate(cell(row, confirmTime)),
+      confirmIp: cell(row, confirmIp),
+      ...(topics.topics ? { topics: topics.topics } : {}),
+      ...(topics.bad !== undefined ? { badTopics: topics.bad } : {}),
+    };
+  });
 }
 
 /** Registers `herald subscribers …` on the program. */
@@ -253,6 +274,17 @@ export function registerSubscriberCommands(program: Command, context: Subscriber
           counts.optedOut++;
           continue;
         }
+        const known = deps?.topics ?? [];
+        const unknownTopic =
+          row.badTopics ??
+          (known.length > 0 ? row.topics?.find((id) => !known.some((t) => t.id === id)) : undefined);
+        if (unknownTopic !== undefined) {
+          counts.invalid++;
+          console.error(
+            `${file}:${row.line}: skipped "${row.email.slice(0, 80)}": unknown topic "${unknownTopic.slice(0, 40)}"`,
+          );
+          continue;
+        }
         const at = now();
         if (deps) {
           const consent: ConsentRecord = {
@@ -261,7 +293,12 @@ export function registerSubscriberCommands(program: Command, context: Subscriber
             method: 'double-opt-in',
             textVersion: options.consentTextVersion,
           };
-          const { sent } = await requestSubscription(deps, { email: address.address, consent, now: at });
+          const { sent } = await requestSubscription(deps, {
+            email: address.address,
+            consent,
+            now: at,
+            ...(row.topics ? { topics: row.topics } : {}),
+          });
           if (sent) counts.invited++;
           else counts.skipped++;
           continue;
@@ -290,6 +327,7 @@ export function registerSubscriberCommands(program: Command, context: Subscriber
             confirmedAt,
             confirmIp: row.confirmIp,
           },
+          ...(row.topics ? { topics: row.topics } : {}),
           version: 1,
         };
         if ((await store.save(sub)) === 'saved') counts.added++;
@@ -319,16 +357,30 @@ export function registerSubscriberCommands(program: Command, context: Subscriber
 
   subscribers
     .command('count')
-    .description('count subscribers by status')
+    .description('count subscribers by status, and confirmed readers per topic')
     .action(async () => {
       const store = await openStore(tableOf());
       const counts = { confirmed: 0, pending: 0, unsubscribed: 0, suppressed: 0 };
+      const perTopic = new Map<string, number>();
       for await (const record of store.scanAll()) {
         counts[isSubscriber(record) ? record.status : 'suppressed']++;
+        if (isSubscriber(record) && record.status === 'confirmed') {
+          for (const topic of record.topics ?? [EVERYTHING])
+            perTopic.set(topic, (perTopic.get(topic) ?? 0) + 1);
+        }
       }
       print(
         `${counts.confirmed} confirmed, ${counts.pending} pending, ${counts.unsubscribed} unsubscribed, ${counts.suppressed} suppressed`,
       );
+      // Only once someone chose topics: a site without topics prints what it always printed.
+      if ([...perTopic.keys()].some((topic) => topic !== EVERYTHING)) {
+        const everything = perTopic.get(EVERYTHING) ?? 0;
+        perTopic.delete(EVERYTHING);
+        const topics = [...perTopic.entries()].sort(([a], [b]) => a.localeCompare(b));
+        print(
+          `confirmed per topic: everything ${everything}, ${topics.map(([topic, n]) => `${topic} ${n}`).join(', ')}`,
+        );
+      }
     });
 }
 
@@ -350,6 +402,8 @@ function exportRecord(sub: Subscriber | undefined): Record<string, unknown> {
     consentTextVersion: sub?.consent.textVersion,
     consentConfirmedAt: sub?.consent.confirmedAt?.toISOString(),
     consentConfirmIp: sub?.consent.confirmIp,
+    // Space-separated topic ids; empty = everything. `import` reads the same column back.
+    topics: sub?.topics?.join(' '),
   };
 }
 

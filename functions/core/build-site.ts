@@ -341,6 +341,12 @@ export function createSitePages(site: SiteConfig, templates: SiteTemplates): Sit
             siteTitle: site.title,
             siteDescription: site.description,
             subscribeAction: site.newsletter.subscribeAction,
+            hasTopics: (site.newsletter.topics ?? []).length > 0,
+            topics: (site.newsletter.topics ?? []).map((t) => ({
+              id: t.id,
+              name: t.name,
+              description: t.description,
+            })),
             ...nav,
           }),
         }),

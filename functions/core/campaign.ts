@@ -30,6 +30,7 @@
  *   moves `sending` back to `claimed` before any retry, so a later crash stays retryable.
  */
 import type { RenderedEmail } from './personalize.ts';
+import type { CampaignAudience } from './topics.ts';
 
 /** Where one (post, subscriber) pair stands. */
 export type LedgerState = 'claimed' | 'sending' | 'sent' | 'failed' | 'suppressed' | 'unknown';
@@ -119,6 +120,8 @@ export interface CampaignDelivery {
   replyTo?: string;
   /** Mailbox for `mailto:` unsubscribe, if any. */
   unsubscribeMailto?: string;
+  /** Who the campaign goes to, fixed at start; absent = every confirmed reader (before topics). */
+  audience?: CampaignAudience;
 }
 
 /** Fan-out progress, saved after every page so a continuation resumes where the last one stopped. */

@@ -52,6 +52,7 @@ export interface EmailTemplateData {
   postalAddress: string;
   /** Per-recipient placeholders, filled at send time by `compilePersonalizer`. */
   unsubscribeUrl: string;
+  manageUrl: string;
   viewUrl: string;
   greeting: string;
   email: string;

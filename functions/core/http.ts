@@ -129,6 +129,25 @@ export function parseBody(request: HttpRequestLike, maxBytes = MAX_BODY_BYTES): 
   return { ok: false, status: 415, problem: 'content-type' };
 }
 
+/**
+ * Every value of a field that may repeat (`topics=a&topics=b`, or a JSON list), from a body that
+ * {@link parseBody} already accepted. Undefined when absent; JSON values come back as they are
+ * (the caller validates them).
+ */
+export function listField(request: HttpRequestLike, name: string): unknown {
+  const text = rawBody(request).toString('utf8');
+  if (mediaType(request) === 'application/json') {
+    try {
+      const value = JSON.parse(text) as Record<string, unknown>;
+      return Object.hasOwn(value, name) ? value[name] : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  const values = new URLSearchParams(text).getAll(name);
+  return values.length > 0 ? values : undefined;
+}
+
 const BASE_HEADERS: Record<string, string> = {
   'cache-control': 'no-store',
   'x-content-type-options': 'nosniff',

@@ -1,6 +1,7 @@
 /**
  * The content model shared by every renderer. Pure types: no I/O, no SDKs.
  */
+import type { Topic } from './topics.ts';
 
 /** A person credited on a post or the site. */
 export interface Author {
@@ -42,6 +43,8 @@ export interface SiteConfig {
     maxAgeDays: number;
     /** Never mail posts dated before this instant, if set. */
     since?: Date;
+    /** Topics readers may choose (see `core/topics.ts`); absent = every post to every reader. */
+    topics?: Topic[];
   };
 }
 

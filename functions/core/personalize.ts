@@ -11,11 +11,13 @@ import { escapeHtml } from './escape-html.ts';
  */
 export const PLACEHOLDERS = {
   unsubscribeUrl: '%%HERALD_UNSUBSCRIBE_URL%%',
+  manageUrl: '%%HERALD_MANAGE_URL%%',
   viewUrl: '%%HERALD_VIEW_URL%%',
   greeting: '%%HERALD_GREETING%%',
   email: '%%HERALD_EMAIL%%',
 } as const satisfies {
   readonly unsubscribeUrl: string;
+  readonly manageUrl: string;
   readonly viewUrl: string;
   readonly greeting: string;
   readonly email: string;
@@ -43,6 +45,8 @@ export interface Recipient {
   email: string;
   name?: string;
   unsubscribeUrl: string;
+  /** The preference page ("Manage your subscription"); defaults to `unsubscribeUrl`. */
+  manageUrl?: string;
   viewUrl: string;
 }
 
@@ -85,6 +89,7 @@ export function compilePersonalizer(email: RenderedEmail): (recipient: Recipient
     const values = valuesFor(recipient);
     const escaped: Record<PlaceholderKey, string> = {
       unsubscribeUrl: escapeHtml(values.unsubscribeUrl),
+      manageUrl: escapeHtml(values.manageUrl),
       viewUrl: escapeHtml(values.viewUrl),
       greeting: escapeHtml(values.greeting),
       email: escapeHtml(values.email),
@@ -117,11 +122,14 @@ function fill(segments: Segments, values: Record<PlaceholderKey, string>): strin
 }
 
 function valuesFor(recipient: Recipient): Record<PlaceholderKey, string> {
-  for (const field of ['unsubscribeUrl', 'viewUrl'] as const) {
-    if (!/^https?:\/\/[^\s<>"]+$/i.test(recipient[field])) {
-      throw new PersonalizeError(
-        `recipient ${field} must be an http(s) URL, got ${JSON.stringify(recipient[field])}`,
-      );
+  const manageUrl = recipient.manageUrl ?? recipient.unsubscribeUrl;
+  for (const [field, value] of [
+    ['unsubscribeUrl', recipient.unsubscribeUrl],
+    ['manageUrl', manageUrl],
+    ['viewUrl', recipient.viewUrl],
+  ] as const) {
+    if (!/^https?:\/\/[^\s<>"]+$/i.test(value)) {
+      throw new PersonalizeError(`recipient ${field} must be an http(s) URL, got ${JSON.stringify(value)}`);
     }
   }
   if (/[\r\n]/.test(recipient.email)) {
@@ -130,6 +138,7 @@ function valuesFor(recipient: Recipient): Record<PlaceholderKey, string> {
   const name = recipient.name?.replace(/\s+/g, ' ').trim();
   return {
     unsubscribeUrl: recipient.unsubscribeUrl,
+    manageUrl,
     viewUrl: recipient.viewUrl,
     greeting: name ? `Hi ${name},` : 'Hi there,',
     email: recipient.email,

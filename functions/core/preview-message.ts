@@ -22,6 +22,7 @@ export async function buildPreviewMessage(
   const personal = compilePersonalizer(email)({
     email: PREVIEW_RECIPIENT,
     unsubscribeUrl,
+    manageUrl: `${siteRoot}/api/preferences?token=sample-token`,
     viewUrl: email.postUrl ?? `${siteRoot}/`,
   });
   const host = new URL(site.url).hostname;

@@ -6,6 +6,8 @@ import type { Author, SiteConfig } from './model.ts';
 import { parseDateValue } from './parse-date.ts';
 import { buildPermalink, PermalinkError } from './permalink.ts';
 import { readYaml, YamlSyntaxError } from './read-yaml.ts';
+import { tagSlug } from './tag-slug.ts';
+import { MAX_TOPICS, TOPIC_ID, type Topic } from './topics.ts';
 import { fieldName, issuesToProblems, quote } from './zod-problems.ts';
 
 const PERMALINK_STYLES = ['date', 'pretty', 'ordinal', 'weekdate', 'none'];
@@ -22,6 +24,40 @@ const authorSchema = z.union(
   ],
   { error: 'expected a name or a mapping with name, email, url' },
 );
+
+const wordList = z.union([z.array(z.union([z.string(), z.number()]).transform(String)), z.string()]);
+
+/** The `newsletter.topics` list in `site.yml` (see `core/topics.ts`). */
+const topicsSchema = z
+  .array(
+    z.object({
+      id: z.string().regex(TOPIC_ID, 'must be a lower-case slug such as berlin or kv-cache'),
+      name: z.union([z.string(), z.number().transform(String)]).pipe(z.string().min(1, 'must not be empty')),
+      description: z.string().optional(),
+      tags: wordList.optional(),
+    }),
+  )
+  .max(MAX_TOPICS, `at most ${MAX_TOPICS} topics`)
+  .superRefine((topics, ctx) => {
+    const seen = new Set<string>();
+    topics.forEach((topic, index) => {
+      if (seen.has(topic.id)) {
+        ctx.addIssue({ code: 'custom', path: [index, 'id'], message: `duplicate topic id "${topic.id}"` });
+      }
+      seen.add(topic.id);
+    });
+  })
+  .transform((topics): Topic[] =>
+    topics.map((t) => {
+      const tags = typeof t.tags === 'string' ? t.tags.split(/\s+/) : (t.tags ?? [t.id]);
+      return {
+        id: t.id,
+        name: t.name,
+        ...(t.description !== undefined ? { description: t.description } : {}),
+        tags: [...new Set(tags.map(tagSlug).filter((s) => s !== ''))],
+      };
+    }),
+  );
 
 const siteSchema = z.object({
   title: text.pipe(z.string().min(1, 'must not be empty')),
@@ -60,6 +96,7 @@ const siteSchema = z.object({
       unsubscribe_mailto: z.email().optional(),
       max_age_days: z.number().nonnegative().default(7),
       since: z.union([z.string(), z.date()], { error: 'expected a date such as 2026-01-01' }).optional(),
+      topics: topicsSchema.optional(),
     })
     .optional(),
 });
@@ -157,6 +194,7 @@ export function parseSiteConfig(raw: unknown, file: string, flavour: 'herald' | 
       unsubscribeMailto: news?.unsubscribe_mailto,
       maxAgeDays: news?.max_age_days ?? 7,
       since,
+      ...(news?.topics && news.topics.length > 0 ? { topics: news.topics } : {}),
     }),
   };
 }

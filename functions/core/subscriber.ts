@@ -57,6 +57,8 @@ export interface Subscriber {
   /** Transient bounces since the last confirmation. */
   softBounces: number;
   consent: ConsentRecord;
+  /** Topic ids the reader chose (sorted); undefined = everything (see `core/topics.ts`). */
+  topics?: string[];
   version: number;
 }
 
@@ -89,6 +91,8 @@ export interface SubscribeRequest {
   email: string;
   addressHash: string;
   consent: ConsentRecord;
+  /** The topics picked on the form; undefined = everything. */
+  topics?: string[];
   now: Date;
 }
 
@@ -126,6 +130,7 @@ export function decideSubscribe(
         confirmationSentAt: now,
         softBounces: 0,
         consent: request.consent,
+        ...(request.topics ? { topics: request.topics } : {}),
         version: 1,
       },
       sendConfirmation: true,
@@ -139,7 +144,11 @@ export function decideSubscribe(
       if (!canResend(existing, now, policy)) return { sendConfirmation: false };
       // Fresh consent evidence: this request is the one the reader will confirm.
       return {
-        save: bump(existing, now, { confirmationSentAt: now, consent: request.consent }),
+        save: bump(existing, now, {
+          confirmationSentAt: now,
+          consent: request.consent,
+          topics: request.topics,
+        }),
         sendConfirmation: true,
       };
     case 'unsubscribed':
@@ -151,6 +160,7 @@ export function decideSubscribe(
           confirmationSentAt: now,
           consent: request.consent,
           confirmedAt: undefined,
+          topics: request.topics,
         }),
         sendConfirmation: true,
       };
@@ -198,6 +208,25 @@ export function decideResend(sub: Subscriber, now: Date, policy: SubscriptionPol
 export function decideUnsubscribe(sub: Subscriber, now: Date): { save?: Subscriber } {
   if (sub.status === 'unsubscribed' || sub.status === 'suppressed') return {};
   return { save: bump(sub, now, { status: 'unsubscribed', unsubscribedAt: now }) };
+}
+
+/**
+ * Changes a reader's topics from the preference page (`undefined` = everything). Only a pending or
+ * confirmed reader has topics to change; the same choice writes nothing.
+ */
+export function decideTopics(
+  sub: Subscriber,
+  topics: string[] | undefined,
+  now: Date,
+): { save?: Subscriber } {
+  if (sub.status !== 'confirmed' && sub.status !== 'pending') return {};
+  if (
+    (sub.topics ?? []).join(',') === (topics ?? []).join(',') &&
+    (sub.topics === undefined) === (topics === undefined)
+  ) {
+    return {};
+  }
+  return { save: bump(sub, now, { topics }) };
 }
 
 /** Kinds of delivery feedback SES reports. */

@@ -1,5 +1,5 @@
 /**
- * Signed, stateless tokens for subscription links (confirm, unsubscribe).
+ * Signed, stateless tokens for subscription links (confirm, unsubscribe, manage: the preference page).
  *
  * Format: `<keyId>.<payload>.<signature>`, all base64url, where payload encodes
  * `<purpose>.<subscriberId>.<issuedAt ms>` and the signature is HMAC-SHA256 over
@@ -11,7 +11,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /** What a token may be used for; a token for one purpose never verifies for another. */
-export type TokenPurpose = 'confirm' | 'unsubscribe';
+export type TokenPurpose = 'confirm' | 'unsubscribe' | 'manage';
 
 /** Signing keys: base64 secrets of at least 32 bytes, by key id. */
 export interface TokenKeys {
@@ -36,7 +36,7 @@ const FUTURE_SKEW_MS = 5 * 60 * 1000;
 const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 const SUBSCRIBER_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const B64URL = /^[A-Za-z0-9_-]+$/;
-const PURPOSES: readonly TokenPurpose[] = ['confirm', 'unsubscribe'];
+const PURPOSES: readonly TokenPurpose[] = ['confirm', 'unsubscribe', 'manage'];
 
 function secretFor(keys: TokenKeys, keyId: string): Buffer | undefined {
   const encoded = Object.hasOwn(keys.keys, keyId) ? keys.keys[keyId] : undefined;

@@ -7,6 +7,7 @@ import type { APIGatewayProxyStructuredResultV2, APIGatewayProxyEventV2 as Event
 import { confirmSubscription, resendConfirmation } from '../app/manage-subscription.ts';
 import { clientIp, header, parseBody } from '../core/http.ts';
 import { verifyToken } from '../core/tokens.ts';
+import { describeChoice } from '../core/topics.ts';
 import { loadSubscriptionConfig } from '../wiring/config.ts';
 import { buildSubscriptionDeps, createLogger, type SubscriptionDeps } from '../wiring/subscription-deps.ts';
 import { defineHandler } from './define-handler.ts';
@@ -40,6 +41,11 @@ export function createConfirmHandler(deps: SubscriptionDeps) {
         const token = event.queryStringParameters?.token ?? '';
         const maxAgeMs = deps.policy.confirmTokenMaxAgeMs;
         const check = verifyToken(deps.keys, token, { purpose: 'confirm', now: deps.now(), maxAgeMs });
+        if (check.ok && (deps.topics ?? []).length > 0) {
+          const sub = await deps.store.getById(check.subscriberId);
+          const chosen = describeChoice(sub?.topics, deps.topics ?? []);
+          return reply(deps, event, 200, 'confirm', { title: 'Confirm your subscription', token, chosen });
+        }
         return page(event, check.ok ? 'page' : check.reason === 'expired' ? 'expired' : 'invalid', token);
       }
       if (method !== 'POST') {

@@ -20,7 +20,9 @@ const reconcileEvent = z.looseObject({
 export function createReconcileHandler(options: {
   deps: ReconcileDeps;
   listCampaigns(): Promise<CampaignRecord[]>;
-  log: DeliveryLog;
+  log: DeliveryLog & { info?(message: string, context: Record<string, unknown>): void };
+  /** Readers per topic (`*` = everything), logged on every run for the dashboard's metric filter. */
+  topicCounts?(): Promise<Record<string, number>>;
 }): (event: unknown) => Promise<{ results: ReconcileResult[] }> {
   return async (event) => {
     const parsed = reconcileEvent.safeParse(event ?? {});
@@ -33,6 +35,11 @@ export function createReconcileHandler(options: {
       { ...deps, listCampaigns: options.listCampaigns, log: options.log },
       input.postId,
     );
+    if (options.topicCounts && input.postId === undefined) {
+      for (const [topic, readers] of Object.entries(await options.topicCounts())) {
+        options.log.info?.('topic readers', { topic, readers });
+      }
+    }
     return { results };
   };
 }
@@ -45,5 +52,6 @@ export const handler = defineHandler(loadReconcileConfig, (config) => {
     deps: wiring.reconcileDeps,
     listCampaigns: () => wiring.store.list(),
     log,
+    topicCounts: () => wiring.audience.topics.readCounts(),
   });
 });

@@ -5,7 +5,8 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { submitSubscribeForm } from '../app/request-subscription.ts';
-import { clientIp, header, parseBody } from '../core/http.ts';
+import { clientIp, header, listField, parseBody } from '../core/http.ts';
+import { describeChoice } from '../core/topics.ts';
 import { loadSubscriptionConfig } from '../wiring/config.ts';
 import { buildSubscriptionDeps, createLogger, type SubscriptionDeps } from '../wiring/subscription-deps.ts';
 import { defineHandler } from './define-handler.ts';
@@ -36,6 +37,7 @@ export function createSubscribeHandler(deps: SubscriptionDeps) {
     try {
       const outcome = await submitSubscribeForm(deps, {
         fields: body.fields,
+        topics: listField(event, 'topics'),
         ip: clientIp(event) ?? 'unknown',
         userAgent: event.requestContext?.http?.userAgent ?? header(event, 'user-agent'),
         referer: header(event, 'referer') ?? header(event, 'origin'),
@@ -48,7 +50,17 @@ export function createSubscribeHandler(deps: SubscriptionDeps) {
         return reply(deps, event, 429, 'error', { title, message }, { 'retry-after': retryAfter });
       }
       if (outcome.kind === 'invalid-address') return reply(deps, event, 400, 'subscribe-result', INVALID);
-      return reply(deps, event, 200, 'subscribe-result', ACCEPTED);
+      if (outcome.kind === 'invalid-topics') {
+        const message = `Please pick topics from the list (${outcome.problem}).`;
+        return reply(deps, event, 400, 'subscribe-result', { title: 'Those topics do not exist', message });
+      }
+      if ((deps.topics ?? []).length === 0) return reply(deps, event, 200, 'subscribe-result', ACCEPTED);
+      // Echoes the request's own choice, the same for every address, so it reveals nothing.
+      const chosen = describeChoice('topics' in outcome ? outcome.topics : undefined, deps.topics ?? []);
+      return reply(deps, event, 200, 'subscribe-result', {
+        ...ACCEPTED,
+        message: `${SUBSCRIBE_MESSAGE} You chose: ${chosen}.`,
+      });
     } catch (error) {
       deps.logger.error('subscribe failed', { error });
       return retryLater(deps, event);

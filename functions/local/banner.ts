@@ -26,6 +26,8 @@ export interface BannerInfo {
   /** Future-dated posts waiting for their date. */
   scheduled: number;
   demoAdded?: number;
+  /** Confirmed readers per topic (and of everything), when topics are configured. */
+  topicCounts?: { name: string; readers: number }[];
 }
 
 const label = (name: string) => `  ${name.padEnd(16)} `;
@@ -65,9 +67,10 @@ export function formatBanner(info: BannerInfo): string[] {
     `${label('Subscribers')}${info.confirmedSubscribers} confirmed${
       info.demoAdded ? ` (${info.demoAdded} demo readers added)` : ''
     }${info.confirmedSubscribers === 0 ? '; subscribe on the page above, or add test readers with --demo-subscribers 100' : ''}`,
-    '',
-    `  Watching ${info.contentDir}/ for changes. Press Ctrl+C to stop.`,
-    '',
   );
+  if (info.topicCounts) {
+    lines.push(`${label('Topics')}${info.topicCounts.map((t) => `${t.name} ${t.readers}`).join(', ')}`);
+  }
+  lines.push('', `  Watching ${info.contentDir}/ for changes. Press Ctrl+C to stop.`, '');
   return lines;
 }

@@ -8,6 +8,7 @@
  * site bucket, campaign start) → fan-out queue → `fanout` → delivery queue → `send` → local SES
  * (and an `.eml` copy in the outbox).
  */
+
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createTimerScheduler, type TimerScheduler } from '../adapters/publish-scheduler.ts';
 import type { SendQueue } from '../adapters/send-queue.ts';
@@ -15,6 +16,7 @@ import { createSesRawSender, createSesSendClient } from '../adapters/ses-raw-sen
 import type { PostSource } from '../app/ports.ts';
 import { decodeS3Key } from '../app/publish-post.ts';
 import { SEND_CONCURRENCY } from '../core/pacing.ts';
+import type { Topic } from '../core/topics.ts';
 import { createFanoutHandler } from '../handlers/fanout.ts';
 import { createPublishHandler } from '../handlers/publish.ts';
 import { createReconcileHandler } from '../handlers/reconcile.ts';
@@ -42,7 +44,9 @@ export interface LocalWiringOptions {
   /** `http://localhost:3000` */
   origin: string;
   baseurl: string;
-  site: { title: string; newsletter: { fromAddress: string; fromName: string } } | undefined;
+  site:
+    | { title: string; newsletter: { fromAddress: string; fromName: string; topics?: Topic[] } }
+    | undefined;
   templatesDir: string;
   /** The local SES's maximum send rate (messages per second). */
   sendRate: number;
@@ -214,6 +218,7 @@ export async function wireLocalCloud(options: LocalWiringOptions): Promise<Local
     fromAddress,
     fromName,
     templatesDir: options.templatesDir,
+    topics: options.site?.newsletter.topics ?? [],
     now,
     logger: reporter.subscriptionLogger,
   });

@@ -32,8 +32,10 @@ import type { SiteConfig } from '../core/model.ts';
 import { printableLines } from '../core/printable.ts';
 import { parseSiteConfig } from '../core/site-config.ts';
 import type { Subscriber } from '../core/subscriber.ts';
+import type { Topic } from '../core/topics.ts';
 import { formatBanner } from './banner.ts';
 import type { LocalDeliveryQueue } from './delivery-queue.ts';
+import { countTopics, demoReaderTopics } from './demo-topics.ts';
 import { acquireRuntimeLock, type RuntimeLock } from './lock.ts';
 import { createOutbox } from './outbox.ts';
 import { createMailingProgress, type MailingProgress } from './progress.ts';
@@ -139,7 +141,12 @@ async function readLocalSite(
 }
 
 /** Adds confirmed test subscribers `reader-1@example.test` … (existing ones are left alone). */
-export async function addDemoSubscribers(store: SubscriberStore, count: number, now: Date): Promise<number> {
+export async function addDemoSubscribers(
+  store: SubscriberStore,
+  count: number,
+  now: Date,
+  topics: readonly Topic[] = [],
+): Promise<number> {
   let added = 0;
   let next = 1;
   const worker = async () => {
@@ -162,6 +169,7 @@ export async function addDemoSubscribers(store: SubscriberStore, count: number, 
           textVersion: 'demo',
           confirmedAt: now,
         },
+        ...(demoReaderTopics(n, topics) ? { topics: demoReaderTopics(n, topics) } : {}),
         version: 1,
       };
       if ((await store.save(sub)) === 'saved') added++;
@@ -298,7 +306,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     let demoAdded = 0;
     if (options.demoSubscribers && options.demoSubscribers > 0) {
-      demoAdded = await addDemoSubscribers(subscribers, options.demoSubscribers, now());
+      demoAdded = await addDemoSubscribers(
+        subscribers,
+        options.demoSubscribers,
+        now(),
+        site?.newsletter.topics,
+      );
     }
 
     // Mirror the content: uploads trigger publish exactly as a deploy does on AWS.
@@ -366,10 +379,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       await reconciling;
     });
 
-    const [index, records, confirmed] = await Promise.all([
+    const [index, records, confirmed, topicCounts] = await Promise.all([
       createS3SiteStore({ client: s3.client, bucket: BUCKETS.site, stateBucket: BUCKETS.state }).readIndex(),
       campaigns.list(),
       wired.delivery.audience.countConfirmed(now()),
+      countTopics(wired.delivery.audience.topics, site?.newsletter.topics ?? []),
     ]);
     const readyMs = performance.now() - startedAt;
     const inboxUrl = `${ses.endpoint}/`;
@@ -387,6 +401,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       failed: reporter.failedCount(),
       scheduled: scheduler.pending().length,
       ...(demoAdded ? { demoAdded } : {}),
+      ...(topicCounts.length > 0 ? { topicCounts } : {}),
     })) {
       out(line);
     }

@@ -11,7 +11,9 @@ import { createSesMailer, formatFromAddress } from '../adapters/ses-mailer.ts';
 import { createSubscriberStore } from '../adapters/subscriber-store.ts';
 import { DEFAULT_POLICY, type SubscriptionPolicy } from '../core/subscriber.ts';
 import type { TokenKeys } from '../core/tokens.ts';
+import type { Topic } from '../core/topics.ts';
 import { createConfirmHandler } from '../handlers/confirm.ts';
+import { createPreferencesHandler } from '../handlers/preferences.ts';
 import { createSubscribeHandler } from '../handlers/subscribe.ts';
 import { createUnsubscribeHandler } from '../handlers/unsubscribe.ts';
 import type { LoggerLike, SubscriptionDeps } from '../wiring/subscription-deps.ts';
@@ -32,6 +34,7 @@ export interface LocalSubscriptionOptions {
   policy?: Partial<SubscriptionPolicy>;
   ipLimit?: { max: number; windowMs: number };
   consentTextVersion?: string;
+  topics?: Topic[];
   now?: () => Date;
   newId?: () => string;
   logger?: LoggerLike;
@@ -72,6 +75,7 @@ export async function createLocalSubscriptionDeps(
     policy,
     ipLimit: options.ipLimit ?? { max: 20, windowMs: 3600_000 },
     consentTextVersion: options.consentTextVersion ?? '1',
+    topics: options.topics ?? [],
     now: options.now ?? (() => new Date()),
     newId: options.newId ?? randomUUID,
     logger: options.logger ?? silentLogger(),
@@ -83,6 +87,7 @@ export function subscriptionRoutes(deps: SubscriptionDeps): Routes {
   const subscribe = createSubscribeHandler(deps);
   const confirm = createConfirmHandler(deps);
   const unsubscribe = createUnsubscribeHandler(deps);
+  const preferences = createPreferencesHandler(deps);
   return {
     'POST /api/subscribe': subscribe,
     'GET /api/confirm': confirm,
@@ -90,5 +95,7 @@ export function subscriptionRoutes(deps: SubscriptionDeps): Routes {
     'POST /api/resend': confirm,
     'GET /api/unsubscribe': unsubscribe,
     'POST /api/unsubscribe': unsubscribe,
+    'GET /api/preferences': preferences,
+    'POST /api/preferences': preferences,
   };
 }

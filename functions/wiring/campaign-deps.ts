@@ -56,7 +56,7 @@ export function createCampaignWiring(options: CampaignWiringOptions): CampaignWi
     audience,
     startDeps: {
       campaigns: store,
-      countConfirmed: (at) => audience.countConfirmed(at),
+      countConfirmed: (at, only) => audience.countConfirmed(at, only),
       startFanout: continueFanout,
     },
     fanoutDeps: (remainingMs) => ({

@@ -4,6 +4,7 @@
  * `zod/mini` on purpose: the classic build is ~800 KB of bundle on every cold start.
  */
 import * as z from 'zod/mini';
+import { MAX_TOPICS, TOPIC_ID, type Topic } from '../core/topics.ts';
 
 /** Thrown at init when the environment is unusable. */
 export class ConfigError extends Error {
@@ -13,6 +14,29 @@ export class ConfigError extends Error {
 const positiveInt = (fallback: number) =>
   z._default(z.coerce.number().check(z.int(), z.positive('must be a positive integer')), fallback);
 const text = () => z.string().check(z.minLength(1, 'must not be empty'));
+
+// TOPICS is written by infra from site.yml (already validated there): `[{ id, name, description?, tags }]`.
+const topicList = z
+  .array(
+    z.object({
+      id: z.string().check(z.regex(TOPIC_ID, 'topic id must be a lower-case slug')),
+      name: text(),
+      description: z.optional(z.string()),
+      tags: z._default(z.array(z.string()), []),
+    }),
+  )
+  .check(z.maxLength(MAX_TOPICS, `at most ${MAX_TOPICS} topics`));
+const topicsJson = z.pipe(
+  z.string(),
+  z.transform((raw: string, ctx) => {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      ctx.issues.push({ code: 'custom', message: 'must be a JSON list of topics', input: raw });
+      return z.NEVER;
+    }
+  }),
+);
 
 const subscriptionEnv = z
   .object({
@@ -36,6 +60,7 @@ const subscriptionEnv = z
     SUBSCRIBE_IP_WINDOW_SECONDS: positiveInt(3600),
     CONSENT_TEXT_VERSION: z._default(text(), '1'),
     TRANSIENT_BOUNCE_THRESHOLD: positiveInt(3),
+    TOPICS: z.optional(z.pipe(topicsJson, topicList)),
   })
   .check(
     z.refine((env) => (env.TOKEN_KEYS_FILE === undefined) !== (env.TOKEN_KEYS_SECRET_ID === undefined), {
@@ -63,6 +88,8 @@ export interface SubscriptionConfig {
   ipLimit: { max: number; windowMs: number };
   consentTextVersion: string;
   transientBounceThreshold: number;
+  /** The topics readers may choose (from site.yml); empty = none configured. */
+  topics: Topic[];
 }
 
 /**
@@ -111,6 +138,12 @@ export function loadSubscriptionConfig(env: Record<string, string | undefined>):
     ipLimit: { max: e.SUBSCRIBE_IP_LIMIT, windowMs: e.SUBSCRIBE_IP_WINDOW_SECONDS * 1000 },
     consentTextVersion: e.CONSENT_TEXT_VERSION,
     transientBounceThreshold: e.TRANSIENT_BOUNCE_THRESHOLD,
+    topics: (e.TOPICS ?? []).map((t) => ({
+      id: t.id,
+      name: t.name,
+      ...(t.description !== undefined ? { description: t.description } : {}),
+      tags: t.tags,
+    })),
   };
 }
 

@@ -108,7 +108,7 @@ export function createPublishWiring(options: PublishWiringOptions): PublishDeps 
     emails: options.emails ?? createEmailRenderer({ templatesDir: options.templatesDir }),
     delivery: {
       campaigns,
-      countConfirmed: (at) => audience.countConfirmed(at),
+      countConfirmed: (at, only) => audience.countConfirmed(at, only),
       startFanout: (postId) => options.fanoutQueue.enqueue([{ body: JSON.stringify({ postId }) }]),
     },
     scheduler: options.scheduler,

@@ -17,6 +17,7 @@ import { createSubscriberStore, type SubscriberStore } from '../adapters/subscri
 import { loadTokenKeysFile, loadTokenKeysSecret } from '../adapters/token-keys.ts';
 import type { SubscriptionPolicy } from '../core/subscriber.ts';
 import type { TokenKeys } from '../core/tokens.ts';
+import type { Topic } from '../core/topics.ts';
 import type { SubscriptionConfig } from './config.ts';
 
 /** The logging surface handlers use. */
@@ -35,6 +36,8 @@ export interface SubscriptionDeps {
   policy: SubscriptionPolicy;
   ipLimit: { max: number; windowMs: number };
   consentTextVersion: string;
+  /** Topics readers may choose; absent or empty = none configured. */
+  topics?: Topic[];
   now: () => Date;
   newId: () => string;
   logger: LoggerLike;
@@ -80,6 +83,7 @@ export async function buildSubscriptionDeps(
     policy,
     ipLimit: config.ipLimit,
     consentTextVersion: config.consentTextVersion,
+    topics: config.topics,
     now: () => new Date(),
     newId: randomUUID,
     logger,

@@ -20,6 +20,8 @@ export interface OperationsProps {
    * and alarms need no extra calls in the handlers.
    */
   logMetrics: { fn: HeraldFunction; message: string; metricName: string }[];
+  /** The function that logs `topic readers` `{ topic, readers }` on a schedule, and the topic ids. */
+  topicReaders?: { fn: HeraldFunction; topics: { id: string; name: string }[] };
 }
 
 /** Herald's own metrics namespace (from log metric filters). */
@@ -153,6 +155,33 @@ export class Operations extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    const topicWidgets: cloudwatch.IWidget[][] = [];
+    if (props.topicReaders && props.topicReaders.topics.length > 0) {
+      new logs.MetricFilter(this, 'TopicReadersFilter', {
+        logGroup: props.topicReaders.fn.logGroup,
+        filterPattern: logs.FilterPattern.stringValue('$.message', '=', 'topic readers'),
+        metricNamespace: METRIC_NAMESPACE,
+        metricName: 'TopicReaders',
+        metricValue: '$.readers',
+        dimensions: { Topic: '$.topic' },
+      });
+      const readers = (topic: string, label: string) =>
+        new cloudwatch.Metric({
+          namespace: METRIC_NAMESPACE,
+          metricName: 'TopicReaders',
+          dimensionsMap: { Topic: topic },
+          label,
+          period: Duration.minutes(15),
+          statistic: 'Maximum',
+        });
+      topicWidgets.push([
+        new cloudwatch.GraphWidget({
+          title: 'Confirmed readers per topic',
+          left: [readers('*', 'everything'), ...props.topicReaders.topics.map((t) => readers(t.id, t.name))],
+          width: 24,
+        }),
+      ]);
+    }
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       widgets: [
         [
@@ -184,6 +213,7 @@ export class Operations extends Construct {
             width: 12,
           }),
         ],
+        ...topicWidgets,
       ],
     });
   }

@@ -101,7 +101,7 @@ export class Subscribers extends Construct {
         handler,
         description,
         invocation: 'http',
-        sendsConfirmations: handler !== 'unsubscribe',
+        sendsConfirmations: handler !== 'unsubscribe' && handler !== 'preferences',
         environment: { ...props.environment, TABLE_NAME: this.table.tableName },
       });
       this.table.grantReadWriteData(fn.fn);
@@ -137,10 +137,19 @@ export class Subscribers extends Construct {
         [apigwv2.HttpMethod.POST, '/api/unsubscribe'],
       ],
     );
+    this.preferences = route(
+      'preferences',
+      'The preference page behind "Manage your subscription": shows (GET), changes topics or unsubscribes (POST)',
+      [
+        [apigwv2.HttpMethod.GET, '/api/preferences'],
+        [apigwv2.HttpMethod.POST, '/api/preferences'],
+      ],
+    );
   }
 
   /** The function that sends confirmation emails (needs SES permissions). */
   readonly subscribe: HeraldFunction;
   readonly confirm: HeraldFunction;
   readonly unsubscribe: HeraldFunction;
+  readonly preferences: HeraldFunction;
 }

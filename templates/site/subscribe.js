@@ -1,6 +1,7 @@
 // Progressive enhancement for the subscribe form: without JavaScript the form posts normally and
-// the API answers with a page; with it, we post JSON `{ email, website }` to the same action and
-// show the API's `message` in the status paragraph.
+// the API answers with a page; with it, we post JSON `{ email, website, choice, topics }` to the
+// same action and show the API's `message` in the status paragraph.
+// Ticking a topic selects "Only these topics"; choosing "Everything" leaves the ticks alone.
 (() => {
   for (const form of document.querySelectorAll('form[data-herald-subscribe]')) {
     const status = form.querySelector('[data-subscribe-result]');
@@ -8,18 +9,27 @@
     const show = (message) => {
       if (status) status.textContent = message;
     };
+    const only = form.querySelector('input[name="choice"][value="topics"]');
+    for (const box of form.querySelectorAll('input[name="topics"]')) {
+      box.addEventListener('change', () => {
+        if (box.checked && only) only.checked = true;
+      });
+    }
 
     form.addEventListener('submit', async (event) => {
       if (typeof fetch !== 'function') return; // very old browser: let the form post normally
       event.preventDefault();
       const field = (name) => form.elements.namedItem(name)?.value ?? '';
+      const choice = form.querySelector('input[name="choice"]:checked')?.value;
+      const topics = [...form.querySelectorAll('input[name="topics"]:checked')].map((box) => box.value);
+      const picked = choice === undefined ? {} : { choice, topics: choice === 'topics' ? topics : [] };
       if (button) button.disabled = true;
       show('Sending…');
       try {
         const response = await fetch(form.action, {
           method: 'POST',
           headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-          body: JSON.stringify({ email: field('email'), website: field('website') }),
+          body: JSON.stringify({ email: field('email'), website: field('website'), ...picked }),
         });
         const body = await response.json().catch(() => ({}));
         const ok = response.ok && body.ok !== false;

@@ -48,7 +48,7 @@ describe('PLACEHOLDERS', () => {
     const upper = tokens.map((t) => t.toUpperCase());
     const asText = tokens.map((t) => convert(`<h1>${t}</h1>`, { wordwrap: 20 }));
 
-    expect(new Set(tokens).size).toBe(4);
+    expect(new Set(tokens).size).toBe(5);
     expect(escaped).toEqual(tokens);
     expect(upper).toEqual(tokens);
     expect(asText).toEqual(tokens);

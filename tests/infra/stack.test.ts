@@ -101,6 +101,7 @@ describe('Herald stack', () => {
         'herald-send',
         'herald-subscribe',
         'herald-unsubscribe',
+        'herald-preferences',
       ].sort(),
     );
     for (const [id, fn] of functions) {
@@ -359,6 +360,7 @@ describe('Herald stack', () => {
       'herald-subscribe': loadSubscriptionConfig,
       'herald-confirm': loadSubscriptionConfig,
       'herald-unsubscribe': loadSubscriptionConfig,
+      'herald-preferences': loadSubscriptionConfig,
       'herald-feedback': loadFeedbackConfig,
       'herald-inbound-unsubscribe': loadFeedbackConfig,
       'herald-send': loadSendConfig,
