@@ -6,13 +6,13 @@ import type { TopicAudience } from '../adapters/topic-audience.ts';
 import { EVERYTHING, type Topic } from '../core/topics.ts';
 
 /**
- * The choice of demo reader `n` (1-based): one in (topics + 1) gets everything, the others pick
- * topics in turn, and about one in four of those a second one, so a post in two topics shows readers
- * who get it once through either.
+ * The choice of demo reader `n` (1-based): the first, and one in (topics + 1), get everything (so a
+ * post without a topic tag still reaches `reader-1`); the others pick topics in turn, and about one
+ * in four of those a second one, so a post in two topics shows readers who get it once through either.
  */
 export function demoReaderTopics(n: number, topics: readonly Topic[]): string[] | undefined {
   if (topics.length === 0) return undefined;
-  const slot = n % (topics.length + 1);
+  const slot = (n - 1) % (topics.length + 1);
   if (slot === 0) return undefined;
   const first = topics[slot - 1]?.id as string;
   const second = n % 4 === 1 && topics.length > 1 ? topics[slot % topics.length]?.id : undefined;
