@@ -99,7 +99,7 @@ export class HeraldStack extends Stack {
     for (const fn of this.subscribers.functions) {
       fn.fn.addEnvironment('SES_CONFIGURATION_SET', this.mail.configurationSet.configurationSetName);
     }
-    this.mail.grantSend(this.subscribers.subscribe);
+    for (const fn of this.subscribers.mailers) this.mail.grantSend(fn);
 
     this.delivery = new Delivery(this, 'Delivery', {
       contentEvents: this.content.events,
