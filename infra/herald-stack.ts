@@ -103,6 +103,7 @@ export class HeraldStack extends Stack {
 
     this.delivery = new Delivery(this, 'Delivery', {
       contentEvents: this.content.events,
+      reconcileMinutes: config.reconcileMinutes,
       environment: {
         SUBSCRIBER_TABLE_NAME: this.subscribers.table.tableName,
         TOKEN_KEYS_SECRET_ID: this.subscribers.tokenKeys.secretArn,

@@ -25,6 +25,7 @@ const contentDir = join(repoRoot, 'content');
 const context: Record<string, string> = {
   'herald:alarmEmail': 'ops@recaps.example.org',
   'herald:sesRateSafetyFactor': '0.8',
+  'herald:reconcileMinutes': '5',
 };
 
 let template: Template;
@@ -390,6 +391,18 @@ describe('Herald stack', () => {
     expect(sendingRoles).toContain(roleOf(subscribers.resend));
     expect(sendingRoles).not.toContain(roleOf(subscribers.confirm));
     expect(sendingRoles).not.toContain(roleOf(subscribers.unsubscribe));
+  });
+
+  it('runs the reconciler at the interval of CDK context herald:reconcileMinutes, with the same staleness', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: Match.arrayWith([
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [logicalIdOf(stack.delivery.reconcile.fn), 'Arn'] },
+          Input: JSON.stringify({ staleAfterMinutes: 5 }),
+        }),
+      ]),
+    });
   });
 
   it('gives every function the environment its handler validates at cold start', () => {
