@@ -22,6 +22,11 @@ export interface InfraConfig {
   alarmEmail?: string;
   /** Share of the account's SES maximum send rate Herald may use (0 < f ≤ 1). */
   sesRateSafetyFactor: number;
+  /**
+   * Minutes between reconciler runs, and how long a recipient must sit in `claimed`/`sending`
+   * before the reconciler acts (2–60, default 15; at least twice the send function's timeout).
+   */
+  reconcileMinutes: number;
   /** Optional custom domain for CloudFront, with an ACM certificate in us-east-1. */
   siteDomain?: { name: string; certificateArn: string };
   /** The `_dmarc.<mailDomain>` record Herald creates or prints; undefined when the user publishes their own. */
@@ -48,6 +53,7 @@ const contextSchema = z
     hostedZoneName: hostname.optional(),
     alarmEmail: z.email().optional(),
     sesRateSafetyFactor: z.coerce.number().gt(0).lte(1).default(DEFAULT_SAFETY_FACTOR),
+    reconcileMinutes: z.coerce.number().int().gte(2).lte(60).default(15),
     siteDomain: hostname.optional(),
     certificateArn: z
       .string()
@@ -72,6 +78,7 @@ const contextKeys = [
   'hostedZoneName',
   'alarmEmail',
   'sesRateSafetyFactor',
+  'reconcileMinutes',
   'siteDomain',
   'certificateArn',
   'dmarcPolicy',
@@ -140,6 +147,7 @@ export function loadInfraConfig(options: {
     unsubscribeAddress: site.newsletter.unsubscribeMailto ?? `unsubscribe@${mailDomain}`,
     alarmEmail: ctx.alarmEmail,
     sesRateSafetyFactor: ctx.sesRateSafetyFactor,
+    reconcileMinutes: ctx.reconcileMinutes,
     siteDomain:
       ctx.siteDomain && ctx.certificateArn
         ? { name: ctx.siteDomain, certificateArn: ctx.certificateArn }

@@ -101,10 +101,11 @@ export class HeraldStack extends Stack {
     for (const fn of this.subscribers.functions) {
       fn.fn.addEnvironment('SES_CONFIGURATION_SET', this.mail.configurationSet.configurationSetName);
     }
-    this.mail.grantSend(this.subscribers.subscribe);
+    for (const fn of this.subscribers.mailers) this.mail.grantSend(fn);
 
     this.delivery = new Delivery(this, 'Delivery', {
       contentEvents: this.content.events,
+      reconcileMinutes: config.reconcileMinutes,
       environment: {
         SUBSCRIBER_TABLE_NAME: this.subscribers.table.tableName,
         TOKEN_KEYS_SECRET_ID: this.subscribers.tokenKeys.secretArn,

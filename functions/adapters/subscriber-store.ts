@@ -129,6 +129,7 @@ function toItem(sub: Subscriber): Item {
     updatedAt: iso(sub.updatedAt),
     pendingSince: iso(sub.pendingSince),
     confirmationSentAt: iso(sub.confirmationSentAt),
+    recentConfirmations: sub.recentConfirmations?.map((d) => d.toISOString()),
     confirmedAt: iso(sub.confirmedAt),
     unsubscribedAt: iso(sub.unsubscribedAt),
     suppressedAt: iso(sub.suppressedAt),
@@ -185,6 +186,9 @@ function fromItem(item: Item): Subscriber | SuppressionTombstone {
     updatedAt: date(item.updatedAt) ?? new Date(0),
     pendingSince: date(item.pendingSince),
     confirmationSentAt: date(item.confirmationSentAt),
+    recentConfirmations: Array.isArray(item.recentConfirmations)
+      ? item.recentConfirmations.filter((v): v is string => typeof v === 'string').map((v) => new Date(v))
+      : undefined,
     confirmedAt: date(item.confirmedAt),
     unsubscribedAt: date(item.unsubscribedAt),
     suppressedAt: date(item.suppressedAt),

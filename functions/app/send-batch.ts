@@ -117,6 +117,11 @@ export interface SendDeps {
   campaignTtlMs?: number;
   /** Pause after "Daily message quota exceeded". Default one hour. */
   dailyQuotaRetryMs?: number;
+  /**
+   * How long (total backoff) to keep retrying the ledger write that records a message SES
+   * accepted, before giving up. Default 20 s (the send function has 60 s).
+   */
+  sentRecordRetryMs?: number;
 }
 
 /**
@@ -328,6 +333,33 @@ export function createSendBatch(
     return { status: 'deferred' };
   }
 
+  /**
+   * The write after SES accepted a message is idempotent (same owner, same target), so a
+   * failure (timeout, throttling) is retried with backoff: giving up would leave the recipient
+   * in `sending`, which a redelivery or the reconciler can only call `unknown`.
+   */
+  async function recordSent(message: DeliveryMessage, write: () => Promise<boolean>): Promise<void> {
+    const budgetMs = deps.sentRecordRetryMs ?? 20_000;
+    let waitedMs = 0;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await write();
+        return;
+      } catch (error) {
+        const delay = Math.max(1, backoffDelay(attempt, { random: deps.random, baseMs: 50, capMs: 2000 }));
+        if (waitedMs + delay > budgetMs) throw error;
+        deps.log.warn('ledger write after send failed; retrying', {
+          postId: message.postId,
+          subscriberId: message.subscriberId,
+          attempt,
+          error,
+        });
+        waitedMs += delay;
+        await deps.sleep(delay);
+      }
+    }
+  }
+
   async function deliver(message: DeliveryMessage): Promise<SendOutcome> {
     const { postId, subscriberId } = message;
     const cached = await campaignFor(postId);
@@ -443,7 +475,7 @@ export function createSendBatch(
         return { status: 'retry', reason };
       }
       // `unknown` too: a reconciler may have given up on us while SES was answering.
-      await move(['sending', 'unknown'], claimId, 'sent', { messageId });
+      await recordSent(message, () => move(['sending', 'unknown'], claimId, 'sent', { messageId }));
       return { status: 'sent', messageId };
     }
   }

@@ -1,5 +1,5 @@
 /**
- * `herald campaigns`, `herald campaign POST [--follow]` and `herald send-test POST --to ADDRESS`.
+ * `herald campaigns`, `herald campaign POST [--follow] [--resume] [--reconcile]` and `herald send-test POST --to ADDRESS`.
  * Talks to DynamoDB and SES directly (table from `--table` or `CAMPAIGN_TABLE_NAME`; endpoints from
  * the AWS SDK's usual environment, e.g. `AWS_ENDPOINT_URL_DYNAMODB` for the local stand-ins).
  */
@@ -10,6 +10,7 @@ import { loadContent } from '../adapters/content-fs.ts';
 import { createEmailRenderer } from '../adapters/mjml-email-renderer.ts';
 import { createSesRawSender, createSesSendClient } from '../adapters/ses-raw-sender.ts';
 import { loadTokenKeysFile } from '../adapters/token-keys.ts';
+import { type ReconcileDeps, type ReconcileResult, reconcileCampaign } from '../app/reconcile.ts';
 import { composeNewsletter, type RawSender } from '../app/send-batch.ts';
 import { campaignDelivery } from '../app/start-campaign.ts';
 import { type CampaignProgress, type CampaignRecord, summarizeCampaign } from '../core/campaign.ts';
@@ -30,6 +31,24 @@ export interface CampaignCommandContext {
   print?: (line: string) => void;
   /** Where the progress bar draws (default stderr). */
   stream?: NodeJS.WritableStream;
+  /**
+   * The reconcile ports for `campaign POST --reconcile`. Default: the reconcile Lambda's wiring
+   * from the environment it validates (`CAMPAIGN_TABLE_NAME`, `SUBSCRIBER_TABLE_NAME`,
+   * `DELIVERY_QUEUE_URL`, `FANOUT_QUEUE_URL`; `--table` overrides the first).
+   */
+  reconcileDeps?: (table: string | undefined) => ReconcileDeps | Promise<ReconcileDeps>;
+}
+
+async function defaultReconcileDeps(table: string | undefined): Promise<ReconcileDeps> {
+  const { loadReconcileConfig } = await import('../wiring/delivery-config.ts');
+  const { buildCampaignWiring } = await import('../wiring/campaign-deps.ts');
+  const env = { ...process.env, ...(table ? { CAMPAIGN_TABLE_NAME: table } : {}) };
+  return buildCampaignWiring(loadReconcileConfig(env)).reconcileDeps;
+}
+
+/** One line for a reconcile pass. */
+export function formatReconcile(result: ReconcileResult): string {
+  return `${result.postId}  reconcile ${result.action}  requeued ${result.requeued}  marked unknown ${result.markedUnknown}`;
 }
 
 /** Something the operator must fix (missing table, unknown post). */
@@ -189,14 +208,46 @@ export function registerCampaignCommands(program: Command, context: CampaignComm
     .option('-f, --follow', 'keep watching with a progress bar', false)
     .option('--interval <ms>', 'refresh interval for --follow', (v) => Number.parseInt(v, 10), 1000)
     .option('--resume', 'clear a pause or halt so sending continues', false)
+    .option(
+      '--reconcile',
+      're-enqueue recipients without a terminal state and mark stale `sending` ones unknown now (what the scheduled reconciler does)',
+      false,
+    )
+    .option(
+      '--stale-after <minutes>',
+      'with --reconcile: only recipients untouched this long (default 15; 0 after a crash when nothing is sending)',
+      Number.parseFloat,
+    )
     .action(
       async (
         postId: string,
-        opts: { table?: string; follow: boolean; interval: number; resume: boolean },
+        opts: {
+          table?: string;
+          follow: boolean;
+          interval: number;
+          resume: boolean;
+          reconcile: boolean;
+          staleAfter?: number;
+        },
       ) => {
         try {
           const s = await store(opts.table);
           if (opts.resume) await s.resume(postId, now());
+          if (opts.reconcile) {
+            if (opts.staleAfter !== undefined && !(opts.staleAfter >= 0))
+              throw new CampaignCommandError(
+                `--stale-after must be a number of minutes, not ${opts.staleAfter}`,
+              );
+            const deps = await (context.reconcileDeps ?? defaultReconcileDeps)(opts.table);
+            const result = await reconcileCampaign(
+              {
+                ...deps,
+                ...(opts.staleAfter !== undefined ? { staleAfterMs: opts.staleAfter * 60_000 } : {}),
+              },
+              postId,
+            );
+            print(formatReconcile(result));
+          }
           const progress = await showCampaign(s, postId, {
             follow: opts.follow,
             intervalMs: opts.interval,

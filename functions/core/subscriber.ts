@@ -50,6 +50,8 @@ export interface Subscriber {
   pendingSince?: Date;
   /** When the last confirmation email was sent (throttles resends). */
   confirmationSentAt?: Date;
+  /** When confirmation emails went out in the last 24 hours (caps them per day). */
+  recentConfirmations?: Date[];
   confirmedAt?: Date;
   unsubscribedAt?: Date;
   suppressedAt?: Date;
@@ -66,6 +68,8 @@ export interface Subscriber {
 export interface SubscriptionPolicy {
   /** At most one confirmation email per this many ms for a pending address. Default 15 minutes. */
   resendIntervalMs: number;
+  /** At most this many confirmation emails per address in any 24 hours, then silence. Default 3. */
+  maxConfirmationsPerDay: number;
   /** Confirm links expire after this many ms. Default 7 days. */
   confirmTokenMaxAgeMs: number;
   /** Transient bounces before an address is suppressed. Default 3. */
@@ -75,6 +79,7 @@ export interface SubscriptionPolicy {
 /** The issue's defaults. */
 export const DEFAULT_POLICY: SubscriptionPolicy = {
   resendIntervalMs: 15 * 60 * 1000,
+  maxConfirmationsPerDay: 3,
   confirmTokenMaxAgeMs: 7 * 24 * 60 * 60 * 1000,
   transientBounceThreshold: 3,
 };
@@ -96,9 +101,23 @@ export interface SubscribeRequest {
   now: Date;
 }
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Confirmation sends of the last 24 hours, as of `now`. */
+function sentToday(sub: Subscriber, now: Date): Date[] {
+  return (sub.recentConfirmations ?? []).filter((at) => now.getTime() - at.getTime() < DAY_MS);
+}
+
 function canResend(sub: Subscriber, now: Date, policy: SubscriptionPolicy): boolean {
   const last = sub.confirmationSentAt?.getTime();
-  return last === undefined || now.getTime() - last >= policy.resendIntervalMs;
+  if (last !== undefined && now.getTime() - last < policy.resendIntervalMs) return false;
+  // Someone signing a victim up over and over gets three emails to them a day, then nothing.
+  return sentToday(sub, now).length < policy.maxConfirmationsPerDay;
+}
+
+/** The fields that record one more confirmation email sent at `now`. */
+function confirmationSent(sub: Subscriber, now: Date): Partial<Subscriber> {
+  return { confirmationSentAt: now, recentConfirmations: [...sentToday(sub, now), now] };
 }
 
 function bump(sub: Subscriber, now: Date, changes: Partial<Subscriber>): Subscriber {
@@ -128,6 +147,7 @@ export function decideSubscribe(
         updatedAt: now,
         pendingSince: now,
         confirmationSentAt: now,
+        recentConfirmations: [now],
         softBounces: 0,
         consent: request.consent,
         ...(request.topics ? { topics: request.topics } : {}),
@@ -145,7 +165,7 @@ export function decideSubscribe(
       // Fresh consent evidence: this request is the one the reader will confirm.
       return {
         save: bump(existing, now, {
-          confirmationSentAt: now,
+          ...confirmationSent(existing, now),
           consent: request.consent,
           topics: request.topics,
         }),
@@ -157,7 +177,7 @@ export function decideSubscribe(
         save: bump(existing, now, {
           status: 'pending',
           pendingSince: now,
-          confirmationSentAt: now,
+          ...confirmationSent(existing, now),
           consent: request.consent,
           confirmedAt: undefined,
           topics: request.topics,
@@ -201,7 +221,7 @@ export function decideConfirm(
 /** Decides whether a pending subscriber gets another confirmation email (expired-link resend). */
 export function decideResend(sub: Subscriber, now: Date, policy: SubscriptionPolicy = DEFAULT_POLICY) {
   if (sub.status !== 'pending' || !canResend(sub, now, policy)) return { sendConfirmation: false } as const;
-  return { save: bump(sub, now, { confirmationSentAt: now }), sendConfirmation: true } as const;
+  return { save: bump(sub, now, confirmationSent(sub, now)), sendConfirmation: true } as const;
 }
 
 /** Unsubscribes; idempotent, and a suppressed subscriber stays suppressed. `save` undefined = nothing to write. */

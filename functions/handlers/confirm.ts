@@ -1,10 +1,10 @@
 /**
  * `GET /api/confirm?token=…` shows a page with a Confirm button and changes nothing (mail
- * scanners follow every link); `POST /api/confirm` (field `token`) confirms; `POST /api/resend`
- * (field `token`, from the expired-link page) sends a fresh link to a still-pending subscriber.
+ * scanners follow every link); `POST /api/confirm` (field `token`) confirms. It sends no mail
+ * (`POST /api/resend` is `resend.ts`), so it holds no SES permission.
  */
 import type { APIGatewayProxyStructuredResultV2, APIGatewayProxyEventV2 as Event } from 'aws-lambda';
-import { confirmSubscription, resendConfirmation } from '../app/manage-subscription.ts';
+import { confirmSubscription } from '../app/manage-subscription.ts';
 import { clientIp, header, parseBody } from '../core/http.ts';
 import { verifyToken } from '../core/tokens.ts';
 import { describeChoice } from '../core/topics.ts';
@@ -19,13 +19,9 @@ const INVALID = {
     'The link is incomplete or no longer valid. Please copy the whole link from the email, or subscribe again.',
 };
 const CONFIRMED = { title: 'You are subscribed', message: 'Thank you! Your subscription is confirmed.' };
-const RESENT = {
-  title: 'Check your inbox',
-  message: 'If your subscription is still waiting for confirmation, we have sent you a new link.',
-};
 const UNREADABLE = 'That request could not be read. Please use the button on the page.';
 
-/** Builds the confirm handler (GET page, POST confirm, POST resend) over injected deps. */
+/** Builds the confirm handler (GET page, POST confirm) over injected deps. */
 export function createConfirmHandler(deps: SubscriptionDeps) {
   const page = (event: Event, outcome: 'confirmed' | 'expired' | 'invalid' | 'page', token: string) => {
     if (outcome === 'expired')
@@ -61,12 +57,6 @@ export function createConfirmHandler(deps: SubscriptionDeps) {
           message: UNREADABLE,
         });
       const token = body.fields.token ?? event.queryStringParameters?.token ?? '';
-      if ((event.rawPath ?? '').endsWith('/resend')) {
-        const done = await resendConfirmation(deps, { token, now: deps.now() });
-        return done === 'invalid'
-          ? page(event, 'invalid', token)
-          : reply(deps, event, 200, 'subscribe-result', RESENT);
-      }
       const userAgent = event.requestContext?.http?.userAgent ?? header(event, 'user-agent');
       const now = deps.now();
       return page(

@@ -12,6 +12,7 @@ const MAX_READ_BYTES = 1024 * 1024;
 // An oversized body is read on and discarded (so the client gets its 413 instead of a reset),
 // up to this much; past it the connection is dropped.
 const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
+const CLIENT_SET_ADDRESS = 'cloudfront-viewer-address';
 const TEXT_TYPES = /^(text\/|application\/(json|x-www-form-urlencoded|xml))/;
 
 /** The body, or its size when it is over {@link MAX_READ_BYTES} (then nothing is kept). */
@@ -36,7 +37,8 @@ export function toApiGatewayEvent(
   const headers: Record<string, string> = {};
   const cookies: string[] = [];
   for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
+    // CloudFront sets this on AWS (overwriting the client's); locally nothing does, so drop it.
+    if (value === undefined || name === CLIENT_SET_ADDRESS) continue;
     if (name === 'cookie') cookies.push(...String(value).split(/;\s*/));
     else headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
@@ -45,7 +47,6 @@ export function toApiGatewayEvent(
   const contentType = headers['content-type'] ?? '';
   const isText = body.length === 0 || TEXT_TYPES.test(contentType);
   const now = options.now ?? new Date();
-  const forwarded = headers['x-forwarded-for']?.split(',')[0]?.trim();
   return {
     version: '2.0',
     routeKey: options.routeKey,
@@ -63,7 +64,8 @@ export function toApiGatewayEvent(
         method: req.method ?? 'GET',
         path: url.pathname,
         protocol: `HTTP/${req.httpVersion}`,
-        sourceIp: forwarded ?? req.socket?.remoteAddress ?? '127.0.0.1',
+        // No proxy sits in front of the local server: X-Forwarded-For is whatever the client wrote.
+        sourceIp: req.socket?.remoteAddress ?? '127.0.0.1',
         userAgent: headers['user-agent'] ?? '',
       },
       requestId: `local-${now.getTime().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,

@@ -64,8 +64,8 @@ export interface LocalWiring {
   scheduler: TimerScheduler;
   /** The HTTP listener: the site bucket and `/api/*`. */
   listener: ReturnType<typeof createSiteListener>;
-  /** The scheduled reconciler's one run. */
-  reconcile(): Promise<unknown>;
+  /** The scheduled reconciler's one run; `staleAfterMinutes` overrides its 15-minute staleness. */
+  reconcile(event?: { staleAfterMinutes?: number }): Promise<unknown>;
 }
 
 /** Publish reads the site config through this: the local origin replaces `url`, as `jekyll serve` does. */
@@ -245,6 +245,6 @@ export async function wireLocalCloud(options: LocalWiringOptions): Promise<Local
     queues: { content: contentQueue, fanout: fanoutQueue, delivery: deliveryQueue },
     scheduler,
     listener,
-    reconcile: () => reconcileHandler({}),
+    reconcile: (event = {}) => reconcileHandler(event),
   };
 }

@@ -54,6 +54,9 @@ import { type ContentWatcher, createContentMirror, type MirrorReport } from './w
 export { LocalDataError } from './runtime-services.ts';
 
 /** Options for {@link startLocalRuntime}. */
+/** Staleness of the reconcile pass at start: anything written before this process started. */
+const START_RECONCILE_STALE_MINUTES = 1 / 60_000;
+
 export interface LocalRuntimeOptions {
   /** Default `content`. */
   contentDir?: string;
@@ -303,6 +306,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const { content: contentQueue, fanout: fanoutQueue, delivery: deliveryQueue } = wired.queues;
     const campaigns = wired.delivery.store;
     const subscribers = createSubscriberStore({ client: dynamo, tableName: TABLES.subscribers });
+
+    // After a crash, recipients left in `claimed`/`sending` belong to a process that is gone (the
+    // lock says only one runtime uses this data): settle them now rather than in 15 minutes.
+    // Runs before the first sync, so no worker of this process has claimed anyone yet.
+    await wired.reconcile({ staleAfterMinutes: START_RECONCILE_STALE_MINUTES });
 
     let demoAdded = 0;
     if (options.demoSubscribers && options.demoSubscribers > 0) {

@@ -9,15 +9,17 @@ import { silentLogger as createSilentLogger } from '../adapters/json-logger.ts';
 import { loadPageTemplates } from '../adapters/page-templates.ts';
 import { createSesMailer, formatFromAddress } from '../adapters/ses-mailer.ts';
 import { createSubscriberStore } from '../adapters/subscriber-store.ts';
+import { API_ROUTES, type ApiFunctionName } from '../core/api-routes.ts';
 import { DEFAULT_POLICY, type SubscriptionPolicy } from '../core/subscriber.ts';
 import type { TokenKeys } from '../core/tokens.ts';
 import type { Topic } from '../core/topics.ts';
 import { createConfirmHandler } from '../handlers/confirm.ts';
 import { createPreferencesHandler } from '../handlers/preferences.ts';
+import { createResendHandler } from '../handlers/resend.ts';
 import { createSubscribeHandler } from '../handlers/subscribe.ts';
 import { createUnsubscribeHandler } from '../handlers/unsubscribe.ts';
 import type { LoggerLike, SubscriptionDeps } from '../wiring/subscription-deps.ts';
-import type { Routes } from './http-adapter.ts';
+import type { HttpApiHandler, Routes } from './http-adapter.ts';
 import { localDynamoClient, localSesClient } from './services.ts';
 
 /** Options for {@link createLocalSubscriptionDeps}; everything but endpoints, table, site and keys has a default. */
@@ -82,20 +84,14 @@ export async function createLocalSubscriptionDeps(
   };
 }
 
-/** The HTTP API routes, as API Gateway would map them. */
+/** The HTTP API routes, as API Gateway maps them: the shared table in `core/api-routes.ts`. */
 export function subscriptionRoutes(deps: SubscriptionDeps): Routes {
-  const subscribe = createSubscribeHandler(deps);
-  const confirm = createConfirmHandler(deps);
-  const unsubscribe = createUnsubscribeHandler(deps);
-  const preferences = createPreferencesHandler(deps);
-  return {
-    'POST /api/subscribe': subscribe,
-    'GET /api/confirm': confirm,
-    'POST /api/confirm': confirm,
-    'POST /api/resend': confirm,
-    'GET /api/unsubscribe': unsubscribe,
-    'POST /api/unsubscribe': unsubscribe,
-    'GET /api/preferences': preferences,
-    'POST /api/preferences': preferences,
+  const handlers: Record<ApiFunctionName, HttpApiHandler> = {
+    subscribe: createSubscribeHandler(deps),
+    confirm: createConfirmHandler(deps),
+    resend: createResendHandler(deps),
+    unsubscribe: createUnsubscribeHandler(deps),
+    preferences: createPreferencesHandler(deps),
   };
+  return Object.fromEntries(API_ROUTES.map((r) => [`${r.method} ${r.path}`, handlers[r.fn]]));
 }

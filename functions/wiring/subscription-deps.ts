@@ -2,6 +2,7 @@
  * What the subscription handlers need, and the one place that builds it from the environment.
  * Tests and the local runtime build the same deps from local clients instead.
  */
+
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -16,6 +17,7 @@ import { createSesMailer, formatFromAddress, type Mailer } from '../adapters/ses
 import { createSubscriberStore, type SubscriberStore } from '../adapters/subscriber-store.ts';
 import { loadTokenKeysFile, loadTokenKeysSecret } from '../adapters/token-keys.ts';
 import type { SubscriptionPolicy } from '../core/subscriber.ts';
+import { DEFAULT_POLICY } from '../core/subscriber.ts';
 import type { TokenKeys } from '../core/tokens.ts';
 import type { Topic } from '../core/topics.ts';
 import type { SubscriptionConfig } from './config.ts';
@@ -57,6 +59,7 @@ export async function buildSubscriptionDeps(
   ]);
   const policy: SubscriptionPolicy = {
     resendIntervalMs: config.resendIntervalMs,
+    maxConfirmationsPerDay: DEFAULT_POLICY.maxConfirmationsPerDay,
     confirmTokenMaxAgeMs: config.confirmTokenMaxAgeMs,
     transientBounceThreshold: config.transientBounceThreshold,
   };

@@ -21,6 +21,8 @@ export interface DeliveryProps {
   contentEvents: sqs.IQueue;
   /** Most send workers at once. The shared rate window keeps the total rate exact regardless. */
   maxSendConcurrency?: number;
+  /** Reconciler interval and staleness in minutes (CDK context `herald:reconcileMinutes`). Default 15. */
+  reconcileMinutes?: number;
 }
 
 /** Send function timeout; the send queue's visibility timeout is six times this. */
@@ -139,6 +141,7 @@ export class Delivery extends Construct {
         maxConcurrency: concurrency,
       }),
     );
+    const reconcileMinutes = props.reconcileMinutes ?? 15;
     this.reconcile = new HeraldFunction(this, 'reconcile', {
       handler: 'reconcile',
       description: 'Re-enqueues recipients still without a terminal state',
@@ -148,9 +151,11 @@ export class Delivery extends Construct {
     });
     new events.Rule(this, 'ReconcileSchedule', {
       description: 'Sweep running campaigns for recipients without a terminal state',
-      schedule: events.Schedule.rate(Duration.minutes(15)),
+      schedule: events.Schedule.rate(Duration.minutes(reconcileMinutes)),
       targets: [
         new targets.LambdaFunction(this.reconcile.fn, {
+          // A recipient is stale after one interval: it waits at most two for the reconciler.
+          event: events.RuleTargetInput.fromObject({ staleAfterMinutes: reconcileMinutes }),
           deadLetterQueue: this.reconcile.deadLetters,
           retryAttempts: 2,
         }),

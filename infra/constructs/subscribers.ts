@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { SUBSCRIBER_TABLE_KEYS } from '../../functions/adapters/subscriber-store.ts';
+import { API_FUNCTIONS, API_ROUTES, type ApiFunctionName } from '../../functions/core/api-routes.ts';
 import { acknowledge, acknowledgeTableIndexes } from '../nag.ts';
 import { HeraldFunction } from './herald-function.ts';
 
@@ -96,59 +97,53 @@ export class Subscribers extends Construct {
       }),
     };
 
-    const route = (handler: string, description: string, routes: [apigwv2.HttpMethod, string][]) => {
+    const fns = {} as Record<ApiFunctionName, HeraldFunction>;
+    for (const [handler, spec] of Object.entries(API_FUNCTIONS) as [
+      ApiFunctionName,
+      (typeof API_FUNCTIONS)[ApiFunctionName],
+    ][]) {
       const fn = new HeraldFunction(this, handler, {
         handler,
-        description,
+        description: spec.description,
         invocation: 'http',
-        sendsConfirmations: handler !== 'unsubscribe' && handler !== 'preferences',
+        sendsConfirmations: spec.sendsConfirmations,
         environment: { ...props.environment, TABLE_NAME: this.table.tableName },
       });
       this.table.grantReadWriteData(fn.fn);
       acknowledgeTableIndexes(fn, this.table);
       this.tokenKeys.grantRead(fn.fn);
       fn.fn.addEnvironment('TOKEN_KEYS_SECRET_ID', this.tokenKeys.secretArn);
-      const integration = new HttpLambdaIntegration(`${handler}Integration`, fn.fn);
-      for (const [method, path] of routes) {
-        for (const r of this.api.addRoutes({ path, methods: [method], integration })) {
-          acknowledge(
-            r,
-            'AwsSolutions::AwsSolutions-APIG4',
-            'Public by design: anyone may subscribe; confirm and unsubscribe are authorised by signed tokens',
-          );
-        }
-      }
+      fns[handler] = fn;
       this.functions.push(fn);
-      return fn;
-    };
-    this.subscribe = route('subscribe', 'Stores a pending subscriber and mails the confirmation link', [
-      [apigwv2.HttpMethod.POST, '/api/subscribe'],
-      [apigwv2.HttpMethod.POST, '/api/resend'],
-    ]);
-    this.confirm = route('confirm', 'Shows the confirm page (GET) and confirms (POST)', [
-      [apigwv2.HttpMethod.GET, '/api/confirm'],
-      [apigwv2.HttpMethod.POST, '/api/confirm'],
-    ]);
-    this.unsubscribe = route(
-      'unsubscribe',
-      'RFC 8058 one-click unsubscribe (POST) and the unsubscribe page (GET)',
-      [
-        [apigwv2.HttpMethod.GET, '/api/unsubscribe'],
-        [apigwv2.HttpMethod.POST, '/api/unsubscribe'],
-      ],
-    );
-    this.preferences = route(
-      'preferences',
-      'The preference page behind "Manage your subscription": shows (GET), changes topics or unsubscribes (POST)',
-      [
-        [apigwv2.HttpMethod.GET, '/api/preferences'],
-        [apigwv2.HttpMethod.POST, '/api/preferences'],
-      ],
-    );
+      if (spec.sendsConfirmations) this.mailers.push(fn);
+    }
+    // One integration per function; the paths come from the table the local router reads too.
+    const integrations = new Map<ApiFunctionName, HttpLambdaIntegration>();
+    for (const { method, path, fn } of API_ROUTES) {
+      let integration = integrations.get(fn);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`${fn}Integration`, fns[fn].fn);
+        integrations.set(fn, integration);
+      }
+      for (const r of this.api.addRoutes({ path, methods: [apigwv2.HttpMethod[method]], integration })) {
+        acknowledge(
+          r,
+          'AwsSolutions::AwsSolutions-APIG4',
+          'Public by design: anyone may subscribe; confirm and unsubscribe are authorised by signed tokens',
+        );
+      }
+    }
+    this.subscribe = fns.subscribe;
+    this.confirm = fns.confirm;
+    this.resend = fns.resend;
+    this.unsubscribe = fns.unsubscribe;
+    this.preferences = fns.preferences;
   }
 
-  /** The function that sends confirmation emails (needs SES permissions). */
   readonly subscribe: HeraldFunction;
+  readonly resend: HeraldFunction;
+  /** The functions that send confirmation emails (need SES permissions), from `API_FUNCTIONS`. */
+  readonly mailers: HeraldFunction[] = [];
   readonly confirm: HeraldFunction;
   readonly unsubscribe: HeraldFunction;
   readonly preferences: HeraldFunction;

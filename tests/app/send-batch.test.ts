@@ -132,6 +132,55 @@ describe('createSendBatch', () => {
     expect(listUnsubscribe).toContain(`token=${encodeURIComponent(token)}>`);
   });
 
+  it('retries the ledger write after SES accepted a message, so transient ledger failures leave 0 unknown', async () => {
+    const base = memoryLedger();
+    const failuresPerRecipient = 3;
+    const failed = new Map<string, number>();
+    const flakyLedger: typeof base = {
+      ...base,
+      async move(postId, subscriberId, change) {
+        const seen = failed.get(subscriberId) ?? 0;
+        if (change.to === 'sent' && seen < failuresPerRecipient) {
+          failed.set(subscriberId, seen + 1);
+          throw Object.assign(new Error('socket timeout'), { name: 'TimeoutError' });
+        }
+        return base.move(postId, subscriberId, change);
+      },
+    };
+    const { deps, ses, sleeps } = makeDeps({ ledger: flakyLedger });
+    const send = createSendBatch(deps);
+    const batch = Array.from({ length: 20 }, (_, i) => message(i));
+
+    const first = await send(batch);
+    const redelivered = await send(batch.filter((_, i) => first[i]?.status === 'error'));
+
+    const states = [...base.entries.values()].map((e) => e.state);
+    expect(states.filter((s) => s === 'unknown')).toHaveLength(0);
+    expect(states).toEqual(Array(20).fill('sent'));
+    expect(first.every((o) => o.status === 'sent')).toBe(true);
+    expect(redelivered).toEqual([]);
+    expect(ses.sent).toHaveLength(20);
+    expect(sleeps).toHaveLength(20 * failuresPerRecipient);
+  });
+
+  it('gives up on the ledger write after its retry budget, so a lasting outage reaches the queue', async () => {
+    const base = memoryLedger();
+    const brokenLedger: typeof base = {
+      ...base,
+      async move(postId, subscriberId, change) {
+        if (change.to === 'sent') throw new Error('table unavailable');
+        return base.move(postId, subscriberId, change);
+      },
+    };
+    const { deps, sleeps } = makeDeps({ ledger: brokenLedger, sentRecordRetryMs: 1000 });
+
+    const [outcome] = await createSendBatch(deps)([message(1)]);
+
+    expect(outcome).toMatchObject({ status: 'error' });
+    expect(sleeps.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1000);
+    expect(sleeps.length).toBeGreaterThan(3);
+  });
+
   it('drops a duplicate delivery of a recipient already sent', async () => {
     const { deps, ses } = makeDeps();
     const send = createSendBatch(deps);

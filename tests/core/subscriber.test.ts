@@ -59,6 +59,19 @@ describe('decideSubscribe', () => {
     });
   });
 
+  it('sends at most three confirmations to one address in any 24 hours, then stays silent', () => {
+    let stored: Subscriber | undefined;
+    const sentAt: number[] = [];
+
+    for (let m = 0; m < 36 * 60; m += 16) {
+      const decision = decideSubscribe(stored, request(minutes(m)));
+      if (decision.sendConfirmation) sentAt.push(m);
+      stored = decision.save ?? stored;
+    }
+
+    expect(sentAt).toEqual([0, 16, 32, 1440, 1456, 1472]);
+  });
+
   it('does not resend to a pending address within 15 minutes, and does after', () => {
     const pending = makeSubscriber();
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('subscription function bundles', () => {
-  it.each(['subscribe', 'confirm'])(
+  it.each(['subscribe', 'resend'])(
     '%s leaves html-to-text out (its text part is precompiled)',
     async (handler) => {
       // Bundled as infra/constructs/herald-function.ts bundles functions that do not render

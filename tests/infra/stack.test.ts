@@ -7,6 +7,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { API_ROUTES } from '../../functions/core/api-routes.ts';
 import { loadFeedbackConfig, loadSubscriptionConfig } from '../../functions/wiring/config.ts';
 import {
   loadFanoutConfig,
@@ -24,6 +25,7 @@ const contentDir = join(repoRoot, 'content');
 const context: Record<string, string> = {
   'herald:alarmEmail': 'ops@recaps.example.org',
   'herald:sesRateSafetyFactor': '0.8',
+  'herald:reconcileMinutes': '5',
 };
 
 let template: Template;
@@ -98,6 +100,7 @@ describe('Herald stack', () => {
         'herald-inbound-unsubscribe',
         'herald-publish',
         'herald-reconcile',
+        'herald-resend',
         'herald-send',
         'herald-subscribe',
         'herald-unsubscribe',
@@ -355,10 +358,59 @@ describe('Herald stack', () => {
     }
   });
 
+  it('routes every API path to the function the shared route table names; only functions that mail may send', () => {
+    const fnOfIntegration = new Map(
+      resources('AWS::ApiGatewayV2::Integration').map(([id, r]) => [
+        id,
+        (r.Properties.IntegrationUri as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0],
+      ]),
+    );
+    const handlerOfFn = new Map(
+      heraldFunctions().map(([id, r]) => [
+        id,
+        (r.Properties.Environment as { Variables: Record<string, string> }).Variables.HERALD_FUNCTION,
+      ]),
+    );
+    const routed = Object.fromEntries(
+      resources('AWS::ApiGatewayV2::Route').map(([, r]) => {
+        const target = JSON.stringify(r.Properties.Target).match(/"Ref":"([^"]+)"/)?.[1] ?? '';
+        return [r.Properties.RouteKey, handlerOfFn.get(fnOfIntegration.get(target) ?? '')];
+      }),
+    );
+    expect(routed).toEqual(
+      Object.fromEntries(API_ROUTES.map((r) => [`${r.method} ${r.path}`, `herald-${r.fn}`])),
+    );
+    expect(routed['POST /api/resend']).toBe('herald-resend');
+
+    const roleOf = (construct: { fn: { role?: { node: { defaultChild?: unknown } } } }) =>
+      stack.getLogicalId(construct.fn.role?.node.defaultChild as never);
+    const sendingRoles = resources('AWS::IAM::Policy')
+      .filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes('ses:SendRawEmail'))
+      .flatMap(([, p]) => (p.Properties.Roles as { Ref: string }[]).map((r) => r.Ref));
+    const subscribers = stack.subscribers;
+    expect(sendingRoles).toContain(roleOf(subscribers.subscribe));
+    expect(sendingRoles).toContain(roleOf(subscribers.resend));
+    expect(sendingRoles).not.toContain(roleOf(subscribers.confirm));
+    expect(sendingRoles).not.toContain(roleOf(subscribers.unsubscribe));
+  });
+
+  it('runs the reconciler at the interval of CDK context herald:reconcileMinutes, with the same staleness', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: Match.arrayWith([
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [logicalIdOf(stack.delivery.reconcile.fn), 'Arn'] },
+          Input: JSON.stringify({ staleAfterMinutes: 5 }),
+        }),
+      ]),
+    });
+  });
+
   it('gives every function the environment its handler validates at cold start', () => {
     const loaders: Record<string, (env: Record<string, string>) => unknown> = {
       'herald-subscribe': loadSubscriptionConfig,
       'herald-confirm': loadSubscriptionConfig,
+      'herald-resend': loadSubscriptionConfig,
       'herald-unsubscribe': loadSubscriptionConfig,
       'herald-preferences': loadSubscriptionConfig,
       'herald-feedback': loadFeedbackConfig,

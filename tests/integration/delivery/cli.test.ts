@@ -8,6 +8,7 @@ import { createSesRawSender, createSesSendClient } from '../../../functions/adap
 import { startCampaign } from '../../../functions/app/start-campaign.ts';
 import { registerCampaignCommands } from '../../../functions/cli/campaigns.ts';
 import { localDynamoClient } from '../../../functions/local/services.ts';
+import { createCampaignWiring } from '../../../functions/wiring/campaign-deps.ts';
 import { clockFrom } from '../../support/clock.ts';
 import { startThrottlingSes, type ThrottlingSes } from '../../support/throttling-ses.ts';
 import { freshTables, makeDelivery, makeRenderedEmail, TOKEN_KEYS } from './harness.ts';
@@ -24,11 +25,25 @@ const now = clockFrom('2026-12-02T10:00:00Z');
 
 async function setup() {
   const dynamo = localDynamoClient(inject('dynamoEndpoint'));
-  const { campaignTable } = await freshTables(dynamo);
+  const { campaignTable, subscriberTable } = await freshTables(dynamo);
   const store = createCampaignStore({ client: dynamo, tableName: campaignTable });
   const lines: string[] = [];
+  const requeued: string[] = [];
+  const queue = {
+    enqueue: async (messages: readonly { body: string }[]) =>
+      void requeued.push(...messages.map((m) => m.body)),
+  };
+  const wiring = createCampaignWiring({
+    dynamo,
+    campaignTable,
+    subscriberTable,
+    deliveryQueue: queue,
+    fanoutQueue: queue,
+    now,
+  });
   const program = new Command().exitOverride();
   registerCampaignCommands(program, {
+    reconcileDeps: () => wiring.reconcileDeps,
     store: () => store,
     sender: () =>
       createSesRawSender({
@@ -44,10 +59,30 @@ async function setup() {
     stream: new PassThrough(),
     now,
   });
-  return { store, program, lines };
+  return { store, program, lines, requeued };
 }
 
 describe('herald campaign commands', () => {
+  it('campaign POST --reconcile re-enqueues a recipient left in claimed by a crash', async () => {
+    const { program, lines, store, requeued } = await setup();
+    const postId = `cli-${randomUUID().slice(0, 8)}`;
+    await startCampaign(
+      { campaigns: store, countConfirmed: async () => 1, startFanout: async () => {} },
+      { postId, email: makeRenderedEmail(postId), delivery: makeDelivery(postId), now: now() },
+    );
+    await store.saveFanout(postId, 0, { done: true, page: 1, enqueued: 1 }, now());
+    await store.claim({ v: 1, postId, subscriberId: 's1', addressHash: 'h1' }, 'dead-worker', now());
+
+    await program.parseAsync(['node', 'herald', 'campaign', postId, '--reconcile', '--stale-after', '0'], {
+      from: 'node',
+    });
+
+    expect(lines[0]).toBe(`${postId}  reconcile reconciled  requeued 1  marked unknown 0`);
+    expect(requeued.map((body) => JSON.parse(body))).toEqual([
+      { v: 1, postId, subscriberId: 's1', addressHash: 'h1' },
+    ]);
+  });
+
   it('send-test sends one preview marked as a test and touches no ledger', async () => {
     const { program, lines, store } = await setup();
     await program.parseAsync(

@@ -76,7 +76,8 @@ describe('delivery pipeline (dynalite + SES stand-ins)', () => {
             return moved;
           },
         };
-        return { ...wiring, sendDeps: { ...wiring.sendDeps, ledger: faulty } };
+        // A killed worker gets no second try at the ledger write (that retry is for slow tables).
+        return { ...wiring, sendDeps: { ...wiring.sendDeps, ledger: faulty, sentRecordRetryMs: 0 } };
       },
     });
     const subscribers = await seedSubscribers(p.dynamo, p.tables.subscriberTable, 20, p.now());

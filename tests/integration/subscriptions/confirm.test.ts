@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { isSubscriber } from '../../../functions/adapters/subscriber-store.ts';
+import { API_ROUTES } from '../../../functions/core/api-routes.ts';
 import { addressHash } from '../../../functions/core/email-address.ts';
 import type { Subscriber } from '../../../functions/core/subscriber.ts';
 import { signToken } from '../../../functions/core/tokens.ts';
-import { freshAddress, type Harness, startHarness } from './harness.ts';
+import { createConfirmHandler } from '../../../functions/handlers/confirm.ts';
+import { subscriptionRoutes } from '../../../functions/local/subscriptions.ts';
+import { apiEvent, freshAddress, type Harness, startHarness } from './harness.ts';
 
 async function stored(h: Harness, email: string): Promise<Subscriber> {
   const record = await h.store.findByAddressHash(addressHash(email));
@@ -129,6 +132,46 @@ describe('confirm', () => {
     expect(resent.statusCode).toBe(200);
     expect(newToken).not.toBe(oldToken);
     expect(confirmed.statusCode).toBe(200);
+    expect(await h.emailsTo(email)).toHaveLength(2);
+  });
+
+  it('sends no mail from the confirm function, even for a request on the resend path', async () => {
+    const h = await startHarness();
+    const email = freshAddress('confirm-no-mail');
+    await h.subscribe({ email });
+    const oldToken = await h.confirmTokenFor(email);
+    h.clock.now = new Date(h.clock.now.getTime() + 8 * 24 * 3600_000);
+
+    const response = await createConfirmHandler(h.deps)(
+      apiEvent({
+        path: '/api/resend',
+        contentType: 'application/x-www-form-urlencoded',
+        body: new URLSearchParams({ token: oldToken }).toString(),
+      }),
+    );
+
+    expect(response.statusCode).toBe(410);
+    expect(await h.emailsTo(email)).toHaveLength(1);
+  });
+
+  it('routes locally exactly as the shared route table says, resend to the resend function', async () => {
+    const h = await startHarness();
+    const email = freshAddress('local-resend');
+    await h.subscribe({ email });
+    const oldToken = await h.confirmTokenFor(email);
+    h.clock.now = new Date(h.clock.now.getTime() + 8 * 24 * 3600_000);
+    const routes = subscriptionRoutes(h.deps);
+
+    const resent = await routes['POST /api/resend']?.(
+      apiEvent({
+        path: '/api/resend',
+        contentType: 'application/x-www-form-urlencoded',
+        body: new URLSearchParams({ token: oldToken }).toString(),
+      }),
+    );
+
+    expect(Object.keys(routes).sort()).toEqual(API_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+    expect(resent?.statusCode).toBe(200);
     expect(await h.emailsTo(email)).toHaveLength(2);
   });
 

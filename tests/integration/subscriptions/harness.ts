@@ -9,6 +9,7 @@ import { createSubscriberStore, type SubscriberStore } from '../../../functions/
 import { generateTokenKeys } from '../../../functions/adapters/token-keys.ts';
 import type { SubscriptionPolicy } from '../../../functions/core/subscriber.ts';
 import { createConfirmHandler } from '../../../functions/handlers/confirm.ts';
+import { createResendHandler } from '../../../functions/handlers/resend.ts';
 import { createSubscribeHandler } from '../../../functions/handlers/subscribe.ts';
 import { createUnsubscribeHandler } from '../../../functions/handlers/unsubscribe.ts';
 import {
@@ -124,6 +125,7 @@ export async function startHarness(
   const subscribe = createSubscribeHandler(deps);
   const confirm = createConfirmHandler(deps);
   const unsubscribe = createUnsubscribeHandler(deps);
+  const resend = createResendHandler(deps);
   const run = async (p: Promise<APIGatewayProxyStructuredResultV2>) => (await p) as Result;
 
   async function emailsTo(address: string) {
@@ -163,7 +165,7 @@ export async function startHarness(
       ),
     resend: (token) =>
       run(
-        confirm(
+        resend(
           apiEvent({
             path: '/api/resend',
             contentType: 'application/x-www-form-urlencoded',

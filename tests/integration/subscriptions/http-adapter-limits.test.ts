@@ -1,6 +1,7 @@
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { clientIp } from '../../../functions/core/http.ts';
 import { createSubscribeHandler } from '../../../functions/handlers/subscribe.ts';
 import { createRequestListener, type Routes } from '../../../functions/local/http-adapter.ts';
 import { freshAddress, startHarness } from './harness.ts';
@@ -78,5 +79,24 @@ describe('local HTTP adapter: oversized bodies', () => {
 
     expect(response.status).toBe(500);
     expect(await response.text()).toBe('{"message":"Internal Server Error"}');
+  });
+});
+
+describe('local HTTP adapter: client address', () => {
+  it('takes the per-IP address from the socket, never from headers the client sets', async () => {
+    const seen: (string | undefined)[] = [];
+    const url = await serve({
+      'GET /api/ip': async (event) => {
+        seen.push(clientIp(event));
+        return { statusCode: 204 };
+      },
+    });
+
+    const response = await fetch(`${url}/api/ip`, {
+      headers: { 'x-forwarded-for': '198.51.100.7', 'cloudfront-viewer-address': '203.0.113.9:4444' },
+    });
+
+    expect(response.status).toBe(204);
+    expect(seen).toEqual(['127.0.0.1']);
   });
 });

@@ -37,6 +37,20 @@ describe('POST /api/subscribe', () => {
     expect(mails[0]?.body.html).toContain('https://recaps.test/api/confirm?token=');
   });
 
+  it('mails one victim address three confirmations a day at most, answering every request alike', async () => {
+    const h = await startHarness();
+    const email = freshAddress('victim');
+    const answers: string[] = [];
+
+    for (let i = 0; i < 8; i++) {
+      answers.push((await h.subscribe({ email })).body);
+      h.clock.now = new Date(h.clock.now.getTime() + 16 * 60_000);
+    }
+
+    expect(await h.emailsTo(email)).toHaveLength(3);
+    expect(new Set(answers).size).toBe(1);
+  });
+
   it('answers a plain form post with an HTML page carrying the same message and status', async () => {
     const h = await startHarness();
     const email = freshAddress('form');

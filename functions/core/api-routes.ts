@@ -1,0 +1,51 @@
+/**
+ * The HTTP API's one route table: the CDK construct (`infra/constructs/subscribers.ts`) and the
+ * local router (`functions/local/subscriptions.ts`) both read it, so AWS and `npm start` cannot
+ * send a path to different functions.
+ */
+
+/** The subscription functions behind the API (file names under `functions/handlers/`). */
+export type ApiFunctionName = 'subscribe' | 'confirm' | 'resend' | 'unsubscribe' | 'preferences';
+
+/** What each API function is for, and whether it mails confirmation links (needs SES send). */
+export const API_FUNCTIONS: Readonly<
+  Record<ApiFunctionName, { description: string; sendsConfirmations: boolean }>
+> = {
+  subscribe: {
+    description: 'Stores a pending subscriber and mails the confirmation link',
+    sendsConfirmations: true,
+  },
+  confirm: { description: 'Shows the confirm page (GET) and confirms (POST)', sendsConfirmations: false },
+  resend: {
+    description: 'Mails a fresh confirmation link to a still-pending subscriber',
+    sendsConfirmations: true,
+  },
+  unsubscribe: {
+    description: 'RFC 8058 one-click unsubscribe (POST) and the unsubscribe page (GET)',
+    sendsConfirmations: false,
+  },
+  preferences: {
+    description:
+      'The preference page behind "Manage your subscription": shows (GET), changes topics or unsubscribes (POST)',
+    sendsConfirmations: false,
+  },
+};
+
+/** One API route: method, path and the function that answers it. */
+export interface ApiRoute {
+  method: 'GET' | 'POST';
+  path: `/api/${string}`;
+  fn: ApiFunctionName;
+}
+
+/** Every route of the HTTP API. */
+export const API_ROUTES: readonly ApiRoute[] = [
+  { method: 'POST', path: '/api/subscribe', fn: 'subscribe' },
+  { method: 'GET', path: '/api/confirm', fn: 'confirm' },
+  { method: 'POST', path: '/api/confirm', fn: 'confirm' },
+  { method: 'POST', path: '/api/resend', fn: 'resend' },
+  { method: 'GET', path: '/api/unsubscribe', fn: 'unsubscribe' },
+  { method: 'POST', path: '/api/unsubscribe', fn: 'unsubscribe' },
+  { method: 'GET', path: '/api/preferences', fn: 'preferences' },
+  { method: 'POST', path: '/api/preferences', fn: 'preferences' },
+];
