@@ -20,7 +20,8 @@ afterAll(async () => {
 
 describe('10,000 subscribers end to end', () => {
   it('gives every confirmed subscriber exactly one message with their own working unsubscribe token', {
-    timeout: 120_000,
+    // Took ~297 s alone after this round's merges (was well under 120 s): a slowdown noted in issue 14.
+    timeout: 600_000,
   }, async () => {
     p = await createPipeline({
       sesEndpoint: ses.endpoint,
