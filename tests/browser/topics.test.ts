@@ -22,7 +22,10 @@ import { createSubscriberTable, localDynamoClient } from '../../functions/local/
 import { createLocalSubscriptionDeps, subscriptionRoutes } from '../../functions/local/subscriptions.ts';
 import type { SubscriptionDeps } from '../../functions/wiring/subscription-deps.ts';
 import { describeWithBrowser, itWithBrowser, launchChromium } from '../support/chromium.ts';
+import { clockFrom } from '../support/clock.ts';
 
+// The subscription handlers' clock: the same date on every run, advancing in real time.
+const now = clockFrom('2026-12-02T10:00:00Z');
 let browser: Browser;
 let origin: string;
 let deps: SubscriptionDeps;
@@ -62,6 +65,7 @@ beforeAll(async () => {
     siteUrl: origin,
     keys,
     topics: site.newsletter.topics ?? [],
+    now,
   });
   Object.assign(routes, subscriptionRoutes(deps));
   browser = await launchChromium();
@@ -131,10 +135,10 @@ describeWithBrowser('topics in Chromium', () => {
       await deps.store.save({
         ...pending,
         status: 'confirmed',
-        confirmedAt: new Date(),
+        confirmedAt: now(),
         version: pending.version + 1,
       });
-      const token = signToken(keys, { purpose: 'manage', subscriberId: pending.id, issuedAt: new Date() });
+      const token = signToken(keys, { purpose: 'manage', subscriberId: pending.id, issuedAt: now() });
       const page = await openAt(width);
 
       await page.goto(`${origin}/api/preferences?token=${encodeURIComponent(token)}`);

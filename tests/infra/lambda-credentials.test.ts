@@ -29,6 +29,7 @@ describe('Lambda credential provider (bundled in place of the SDK default chain)
   });
 
   it('treats credentials as expired five minutes before their expiry, like the SDK', () => {
+    // Relative to the real clock on purpose: the SDK's expiry check reads it; any hour gives the same answer.
     const soon = new Date(Date.now() + 60_000);
     const later = new Date(Date.now() + 3_600_000);
     expect(credentialsWillNeedRefresh({ expiration: later })).toBe(true);
