@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { scheduledPublishSchema, scheduleName } from '../adapters/publish-scheduler.ts';
 import { filePath, type SiteTemplates } from '../core/build-site.ts';
 import type { CampaignRecord } from '../core/campaign.ts';
-import { ContentError, formatProblem } from '../core/errors.ts';
+import { ContentError, type ContentProblem, formatProblem } from '../core/errors.ts';
 import { jekyllPostInput } from '../core/jekyll-config.ts';
 import { memorySiteFiles } from '../core/liquid/site-files.ts';
 import { shouldMail } from '../core/mailing-policy.ts';
@@ -29,9 +29,12 @@ import {
 } from '../core/plan-site-update.ts';
 import {
   entryForSource,
+  forgetRefusal,
   indexEntry,
+  nextInLine,
   type PostIndex,
   pathConflict,
+  refuseSource,
   removeEntry,
   upsertEntry,
 } from '../core/post-index.ts';
@@ -97,6 +100,8 @@ export type PublishOutcome =
     }
   | { action: 'scheduled'; key: string; postId: string; at: Date; schedule: string }
   | { action: 'unpublished'; key: string; postId: string; written: number; deleted: string[]; reads: number }
+  /** Another existing source owns the post's id: nothing changed but the record of the refusal. */
+  | { action: 'refused'; key: string; postId: string; owner: string; problem: ContentProblem }
   | { action: 'ignored'; key: string; reason: string };
 
 const s3RecordSchema = z.object({
@@ -169,7 +174,12 @@ export async function publishKey(deps: PublishDeps, key: string): Promise<Publis
   const rendered = renderPost(post, site);
   const templates = await deps.templates();
   const before = await deps.site.readIndex();
-  let after: PostIndex = before;
+  const owner = before.posts[post.id]?.sourceKey;
+  // Another file owns this id, unless it is gone: then this is a rename whose removal comes later.
+  if (owner !== undefined && owner !== key && (await deps.content.exists(owner))) {
+    return refuseDuplicate(deps, before, key, post.id, owner);
+  }
+  let after: PostIndex = forgetRefusal(before, key);
   // The same file now carrying another id is another post: the old one leaves the site.
   const replaced = Object.values(before.posts).filter((e) => e.sourceKey === key && e.id !== post.id);
   for (const entry of replaced) after = removeEntry(after, entry.id);
@@ -235,13 +245,29 @@ export async function unpublishKey(deps: PublishDeps, key: string): Promise<Publ
   const readsBefore = deps.counter?.reads ?? 0;
   const before = await deps.site.readIndex();
   const entry = entryForSource(before, key);
-  if (!entry) return { action: 'ignored', key, reason: 'no published post has this source' };
+  if (!entry) {
+    if (before.refused?.[key] === undefined || (await deps.content.exists(key))) {
+      return { action: 'ignored', key, reason: 'no published post has this source' };
+    }
+    await deps.site.writeIndex(forgetRefusal(before, key));
+    return { action: 'ignored', key, reason: 'a refused duplicate was removed' };
+  }
   if (await deps.content.exists(key)) {
     return { action: 'ignored', key, reason: 'the source exists again (late removal event)' };
   }
+  // A duplicate refused for this id takes the post's place, as after a rename, rather than a gap.
+  let index = before;
+  for (let heir = nextInLine(index, entry.id); heir; heir = nextInLine(index, entry.id)) {
+    const outcome = await publishHeir(deps, index, heir);
+    if (outcome.action === 'published') return outcome;
+    index = forgetRefusal(index, heir);
+  }
   const { site } = await loadSite(deps);
   const templates = await deps.templates();
-  const after = { ...removeEntry(before, entry.id), renderKey: renderKey(site, templates) };
+  const after = {
+    ...removeEntry(forgetRefusal(index, key), entry.id),
+    renderKey: renderKey(site, templates),
+  };
   const update = await applyUpdate(deps, before, after, [], site, templates, new Map());
   await deps.site.deleteFragments(entry.id);
   await deps.site.writeIndex(after);
@@ -255,6 +281,38 @@ export async function unpublishKey(deps: PublishDeps, key: string): Promise<Publ
     deleted: update.deleted,
     reads,
   };
+}
+
+/**
+ * Refuses the post at `key` because `owner`, which still exists, has its id: logged as an error
+ * naming both files, remembered in the index so that the post takes over when `owner` is removed.
+ */
+async function refuseDuplicate(
+  deps: PublishDeps,
+  before: PostIndex,
+  key: string,
+  postId: string,
+  owner: string,
+): Promise<PublishOutcome> {
+  const problem: ContentProblem = {
+    file: key,
+    field: 'id',
+    message: `id '${postId}' is already used by ${owner}, so this post is not published; give it another id, or remove ${owner} (this post then takes its place)`,
+  };
+  deps.log.error('duplicate post id', { key, postId, owner, text: formatProblem(problem) });
+  if (before.refused?.[key] !== postId) await deps.site.writeIndex(refuseSource(before, key, postId));
+  return { action: 'refused', key, postId, owner, problem };
+}
+
+/** Publishes the refused `heir` now that its id's owner is gone; an invalid heir is forgotten. */
+async function publishHeir(deps: PublishDeps, index: PostIndex, heir: string): Promise<PublishOutcome> {
+  try {
+    return await publishKey(deps, heir);
+  } catch (error) {
+    // The retry of the removal then unpublishes as if there were no heir.
+    if (error instanceof ContentError) await deps.site.writeIndex(forgetRefusal(index, heir));
+    throw error;
+  }
 }
 
 async function loadSite(deps: PublishDeps) {

@@ -47,6 +47,11 @@ export interface PostIndex {
   renderKey?: string;
   /** By post id. */
   posts: Record<string, IndexEntry>;
+  /**
+   * Sources refused because another existing source owns the id they claim: source key → that id.
+   * When the owner's file is removed, the first of them (by key) is published in its place.
+   */
+  refused?: Record<string, string>;
 }
 
 const isoDate = z.iso.datetime({ offset: true });
@@ -72,6 +77,7 @@ const indexSchema = z.object({
   version: z.number().int(),
   renderKey: z.string().optional(),
   posts: z.record(z.string(), entrySchema),
+  refused: z.record(z.string(), z.string()).optional(),
 });
 
 /** Thrown when a stored index is not one this code wrote. */
@@ -146,6 +152,26 @@ export function removeEntry(index: PostIndex, id: string): PostIndex {
  */
 export function entryForSource(index: PostIndex, sourceKey: string): IndexEntry | undefined {
   return Object.values(index.posts).find((entry) => entry.sourceKey === sourceKey);
+}
+
+/** Records that the source `sourceKey` was refused because another source owns `id`. */
+export function refuseSource(index: PostIndex, sourceKey: string, id: string): PostIndex {
+  return { ...index, refused: { ...index.refused, [sourceKey]: id } };
+}
+
+/** Forgets a refusal of `sourceKey`, if any. */
+export function forgetRefusal(index: PostIndex, sourceKey: string): PostIndex {
+  if (index.refused?.[sourceKey] === undefined) return index;
+  const refused = { ...index.refused };
+  delete refused[sourceKey];
+  return { ...index, refused };
+}
+
+/** The refused source first in line (by key) to take the post `id` over when its owner leaves. */
+export function nextInLine(index: PostIndex, id: string): string | undefined {
+  return Object.keys(index.refused ?? {})
+    .filter((key) => index.refused?.[key] === id)
+    .sort()[0];
 }
 
 /** Published (non-draft) entries in the site's order, newest first. */

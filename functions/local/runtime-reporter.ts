@@ -64,8 +64,17 @@ export function createRuntimeReporter({ out, err }: ReporterOptions): RuntimeRep
     for (const line of lines) err(line);
   };
 
+  const notPublished = (key: string, problems: string[]) => {
+    failedKeys.set(key, problems[0] ?? 'invalid');
+    reportOnce(key, [
+      `${key} was not published; fix it and save again (everything else keeps running):`,
+      ...problems.map((p) => `  ${p}`),
+    ]);
+  };
+
   const onOutcome = (outcome: PublishOutcome) => {
     if (outcome.action === 'ignored') return;
+    if (outcome.action === 'refused') return notPublished(outcome.key, [formatProblem(outcome.problem)]);
     failedKeys.delete(outcome.key);
     printed.delete(outcome.key);
     if (quiet) return;
@@ -81,13 +90,7 @@ export function createRuntimeReporter({ out, err }: ReporterOptions): RuntimeRep
 
   const onError = (error: unknown) => {
     if (error instanceof ContentError) {
-      const key = error.problems[0]?.file ?? 'the content';
-      const problems = error.problems.map(formatProblem);
-      failedKeys.set(key, problems[0] ?? 'invalid');
-      reportOnce(key, [
-        `${key} was not published; fix it and save again (everything else keeps running):`,
-        ...problems.map((p) => `  ${p}`),
-      ]);
+      notPublished(error.problems[0]?.file ?? 'the content', error.problems.map(formatProblem));
       return;
     }
     const text = describe(error);

@@ -6,12 +6,15 @@ import {
   emptyIndex,
   entryForSource,
   entryPost,
+  forgetRefusal,
   indexEntry,
+  nextInLine,
   POST_INDEX_VERSION,
   PostIndexError,
   parsePostIndex,
   pathConflict,
   publishedEntries,
+  refuseSource,
   removeEntry,
   upsertEntry,
 } from '../../functions/core/post-index.ts';
@@ -116,6 +119,24 @@ describe('index changes', () => {
 
     expect(byOld).toBeUndefined();
     expect(byNew?.id).toBe(moved.id);
+  });
+
+  it('remembers refused duplicates and names the first in line (by key) for an id', () => {
+    const original = upsertEntry(emptyIndex(), entry(post('a', '2026-03-01T10:00:00Z')));
+
+    const refused = refuseSource(
+      refuseSource(refuseSource(original, 'posts/z.md', 'pi'), 'posts/b.md', 'pi'),
+      'posts/c.md',
+      'other',
+    );
+    const forgotten = forgetRefusal(refused, 'posts/b.md');
+
+    expect(original.refused).toBeUndefined();
+    expect(nextInLine(refused, 'pi')).toBe('posts/b.md');
+    expect(nextInLine(forgotten, 'pi')).toBe('posts/z.md');
+    expect(nextInLine(forgetRefusal(forgotten, 'posts/z.md'), 'pi')).toBeUndefined();
+    expect(forgetRefusal(original, 'posts/b.md')).toBe(original);
+    expect(parsePostIndex(JSON.parse(JSON.stringify(refused)), 'index.json')).toEqual(refused);
   });
 
   it('lists published entries newest first, same instant by path, drafts left out', () => {

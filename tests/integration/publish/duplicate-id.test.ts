@@ -113,6 +113,25 @@ describe('publish: a duplicate id', () => {
     expect(h.fanout).toEqual([ID]);
   });
 
+  it('removes the original although the refused newcomer has become invalid meanwhile', async () => {
+    const h = await harness();
+    await h.publish(ORIGINAL, original);
+    await h.publish(COPY, copy);
+    const broken = await h.publish(
+      COPY,
+      postSource({ title: 'Copycat', extra: [`id: ${ID}`, 'date: someday'] }),
+    );
+
+    const removal = await h.unpublish(ORIGINAL);
+    const retry = await h.handler(h.s3Event('ObjectRemoved:Delete', ORIGINAL));
+
+    expect(broken.batchItemFailures).toHaveLength(1);
+    expect(removal.batchItemFailures).toHaveLength(1);
+    expect(retry.batchItemFailures).toEqual([]);
+    expect((await readerView(h)).posts).toEqual([]);
+    expect((await h.siteObject('/index.html'))?.body).not.toContain('Pi Day Meetup');
+  });
+
   it('publishes the newcomer once it takes another id, next to the original', async () => {
     const h = await harness();
     await h.publish(ORIGINAL, original);
