@@ -309,8 +309,10 @@ async function publishHeir(deps: PublishDeps, index: PostIndex, heir: string): P
   try {
     return await publishKey(deps, heir);
   } catch (error) {
-    // The retry of the removal then unpublishes as if there were no heir.
-    if (error instanceof ContentError) await deps.site.writeIndex(forgetRefusal(index, heir));
+    // The heir's own content is at fault: the retry of the removal unpublishes as if it were not there.
+    if (error instanceof ContentError && error.problems.some((p) => p.file === heir)) {
+      await deps.site.writeIndex(forgetRefusal(index, heir));
+    }
     throw error;
   }
 }
