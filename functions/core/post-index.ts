@@ -106,7 +106,10 @@ export function parsePostIndex(value: unknown, file: string): PostIndex {
     });
   }
   const index = parsed.data as PostIndex;
-  if (index.version !== POST_INDEX_VERSION) return { version: POST_INDEX_VERSION, posts: index.posts };
+  if (index.version !== POST_INDEX_VERSION) {
+    const { posts, refused } = index;
+    return { version: POST_INDEX_VERSION, posts, ...(refused === undefined ? {} : { refused }) };
+  }
   return index;
 }
 

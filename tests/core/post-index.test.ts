@@ -179,6 +179,14 @@ describe('parsePostIndex', () => {
 
     expect(parsed).toEqual({ version: POST_INDEX_VERSION, posts: {} });
   });
+
+  it('keeps the refused duplicates of an index of another version, so they still take over later', () => {
+    const refused = { 'posts/2026-03-16-copy.md': 'pi' };
+
+    const parsed = parsePostIndex({ version: POST_INDEX_VERSION + 1, posts: {}, refused }, 'i.json');
+
+    expect(parsed).toEqual({ version: POST_INDEX_VERSION, posts: {}, refused });
+  });
 });
 
 describe('pathConflict', () => {
