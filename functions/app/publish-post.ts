@@ -6,6 +6,9 @@
  * one-time schedule of a future-dated post. Each returns a typed {@link PublishOutcome} per record,
  * which the handler, the local runtime's reporter and the benchmark read.
  *
+ * An id belongs to the source that has it in the index as long as that source exists: another
+ * file claiming it is refused (and published in its place once the owner's file is removed).
+ *
  * Publishes are serialised (reserved concurrency 1 on AWS; the local runtime runs one at a time),
  * which is what makes the read-modify-write of the post index safe without locking. Each step is
  * idempotent, and the index is written last, so a crash midway is repaired by the retry.
