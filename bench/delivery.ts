@@ -1,8 +1,10 @@
-// Delivery benchmark: `node --import tsx bench/delivery.ts [--quick] [--subscribers N] [--only cost,pacing,mailing] [--rates 14,200]`
+// Delivery benchmark: `node --import tsx bench/delivery.ts [--quick] [--subscribers N] [--only cost,pacing,mailing] [--rates 14,200] [--cpu-load]`
 //   cost     Herald's own cost per message (personalise + MIME + SDK call to a no-op SES endpoint), one process
 //   pacing   achieved rate against the throttling SES stand-in at 14/s and 200/s (60 s each; 10 s with --quick)
 //   mailing  an N-subscriber mailing (default 100,000; 10,000 with --quick) through the local queue:
-//            wall time and peak memory of this process (dynalite and SES run in child processes)
+//            wall time and peak memory of this process (dynalite and SES run in child processes), and
+//            every ledger state at the end; `--cpu-load` runs a second process spinning on the CPU
+//            meanwhile (issue 11: `unknown` must come from crashes only, not from a loaded machine)
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
@@ -33,6 +35,7 @@ const only = new Set((arg('--only') ?? 'cost,pacing,mailing').split(','));
 const subscribersArg = arg('--subscribers');
 const MAILING_SIZE = subscribersArg ? Number(subscribersArg) : quick ? 10_000 : 100_000;
 const PACING_SECONDS = quick ? 10 : 60;
+const CPU_LOAD = args.includes('--cpu-load');
 const KEYS = { currentKeyId: 'k1', keys: { k1: Buffer.alloc(32, 3).toString('base64') } };
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 const children: ChildProcess[] = [];
@@ -333,6 +336,9 @@ async function benchMailing(dynamoEndpoint: string): Promise<Record<string, numb
     peakHeap = Math.max(peakHeap, m.heapUsed);
   }, 200);
   const postId = `mailing-${MAILING_SIZE}`;
+  // A busy loop in its own process competes with the pipeline and dynalite for the CPU.
+  const burner = CPU_LOAD ? spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }) : undefined;
+  if (burner) children.push(burner);
   const started = performance.now();
   await startCampaign(local.wiring.startDeps, {
     postId,
@@ -343,6 +349,7 @@ async function benchMailing(dynamoEndpoint: string): Promise<Record<string, numb
   await local.settle();
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
+  burner?.kill('SIGKILL');
   const counts = await local.wiring.store.countStates(postId);
   await local.stop();
   const mb = (n: number) => Math.round(n / 1024 / 1024);
@@ -351,7 +358,8 @@ async function benchMailing(dynamoEndpoint: string): Promise<Record<string, numb
     seedSeconds: Number(seedSeconds.toFixed(1)),
     seconds: Number(seconds.toFixed(1)),
     messagesPerSecond: Math.round(counts.sent / seconds),
-    sent: counts.sent,
+    cpuLoad: CPU_LOAD ? 1 : 0,
+    ...counts,
     baselineRssMb: mb(baseline.rss),
     peakRssMb: mb(peakRss),
     peakHeapMb: mb(peakHeap),
