@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { type FS, Liquid } from 'liquidjs';
+import { type FS, Liquid, type LiquidOptions, type Template } from 'liquidjs';
 import { ContentError } from '../errors.ts';
 import type { Post, SiteConfig } from '../model.ts';
 import { renderMarkdown } from '../render-markdown.ts';
@@ -145,8 +145,9 @@ export function createJekyllLiquid(input: LiquidSite): JekyllLiquid {
     relativeUrl: (url) => filters.relative_url?.call(undefined as never, url) as string,
   };
 
+  const fs = siteFs(input.files);
   const liquid = new Liquid({
-    fs: siteFs(input.files),
+    fs,
     root: [''],
     partials: ['_includes'],
     relativeReference: true,
@@ -157,7 +158,7 @@ export function createJekyllLiquid(input: LiquidSite): JekyllLiquid {
     strictVariables: false,
     ownPropertyOnly: true,
     timezoneOffset: site.timezone,
-    cache: true,
+    cache: fs.cache,
     ...LIQUID_LIMITS,
   });
   for (const [name, filter] of Object.entries(filters)) liquid.registerFilter(name, filter as never);
@@ -181,8 +182,12 @@ export function createJekyllLiquid(input: LiquidSite): JekyllLiquid {
       const offset = countLines(head);
       try {
         const templates = liquid.parse(middle, entry.relativePath);
-        const out =
-          head + ((await liquid.render(templates, { site: siteObject, page, jekyll })) as string) + tail;
+        const scope = { site: siteObject, page, jekyll };
+        await fs.preload();
+        // Synchronous rendering skips liquidjs's promise per tag and filter (most of its cost on a large
+        // blog); a post that includes a file not read yet is rendered again asynchronously.
+        const body = fs.renderSync(() => liquid.renderSync(templates, scope) as string);
+        const out = head + (body ?? ((await liquid.render(templates, scope)) as string)) + tail;
         rendered.set(post, out);
         return out;
       } catch (error) {
@@ -238,20 +243,51 @@ function groupDrops(
   return groups;
 }
 
-/** liquidjs's file system over the site's files: only paths inside the site, never dotfiles. */
-function siteFs(files: SiteFiles): FS {
-  const cache = new Map<string, Promise<string | undefined>>();
-  const read = (path: string) => {
-    let text = cache.get(path);
-    if (!text) {
-      text = files.read(path);
-      cache.set(path, text);
-    }
+/** Thrown by the synchronous file system for a file that has not been read yet. */
+class NotReadYet extends Error {
+  override name = 'NotReadYet';
+}
+
+function notReadYet(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 10; depth++) {
+    if (e instanceof NotReadYet) return true;
+    e = (e as { originalError?: unknown }).originalError ?? e.cause;
+  }
+  return false;
+}
+
+const INCLUDES = '_includes/';
+
+/** liquidjs's file system and parse cache over the site's files. */
+interface SiteFs extends FS {
+  cache: Exclude<LiquidOptions['cache'], number | boolean | undefined>;
+  /** Reads `_includes/` once, so most renders need no asynchronous read. */
+  preload(): Promise<void>;
+  /** Runs a synchronous render; `undefined` when it needs a file not read yet. */
+  renderSync(render: () => string): string | undefined;
+}
+
+/**
+ * liquidjs's file system over the site's files: only paths inside the site, never dotfiles. Files read
+ * once are kept, so the synchronous calls answer from memory; `_includes/` is read whole up front.
+ */
+function siteFs(files: SiteFiles): SiteFs {
+  const known = new Map<string, string | undefined>();
+  let includesRead: Promise<void> | undefined;
+  let includesComplete = false;
+  let syncing = false;
+  const read = async (path: string) => {
+    if (known.has(path)) return known.get(path);
+    const text = await files.read(path);
+    known.set(path, text);
     return text;
   };
-  const unsupported = () => {
-    throw new Error('Liquid renders asynchronously only');
+  const readSync = (path: string): string | undefined => {
+    if (known.has(path)) return known.get(path);
+    if (includesComplete && path.startsWith(INCLUDES)) return undefined;
+    throw new NotReadYet(path);
   };
+  const parsed = new Map<string, Template[] | Promise<Template[]>>();
   return {
     sep: '/',
     dirname: (file) => posix.dirname(file),
@@ -263,13 +299,57 @@ function siteFs(files: SiteFiles): FS {
     contains: async (_root, file) => sitePath(file) === file,
     containsSync: (_root, file) => sitePath(file) === file,
     exists: async (path) => (await read(path)) !== undefined,
-    existsSync: unsupported,
+    existsSync: (path) => readSync(path) !== undefined,
     readFile: async (path) => {
       const text = await read(path);
       if (text === undefined) throw new Error(`ENOENT: ${path}`);
       return text;
     },
-    readFileSync: unsupported,
+    readFileSync: (path) => {
+      const text = readSync(path);
+      if (text === undefined) throw new Error(`ENOENT: ${path}`);
+      return text;
+    },
+    cache: {
+      read(key) {
+        const value = parsed.get(key);
+        if (syncing && value instanceof Promise) throw new NotReadYet(key);
+        return value;
+      },
+      write(key, templates) {
+        parsed.set(key, templates);
+        if (templates instanceof Promise) {
+          templates.then(
+            (done) => {
+              if (parsed.get(key) === templates) parsed.set(key, done);
+            },
+            () => parsed.delete(key),
+          );
+        }
+      },
+      remove(key) {
+        parsed.delete(key);
+      },
+    },
+    preload() {
+      includesRead ??= (async () => {
+        const paths = await files.list(INCLUDES);
+        await Promise.all(paths.map(read));
+        includesComplete = true;
+      })();
+      return includesRead;
+    },
+    renderSync(render) {
+      syncing = true;
+      try {
+        return render();
+      } catch (error) {
+        if (notReadYet(error)) return undefined;
+        throw error;
+      } finally {
+        syncing = false;
+      }
+    },
   };
 }
 
