@@ -192,6 +192,26 @@ describe('createJekyllLiquid', () => {
     );
   });
 
+  it('names the file and line of a render error in a fragment another post used first', async () => {
+    const first = post('Held on {{ page.when | date_to_string }}.', { data: { when: '2026-03-14' } });
+    const second = post('Intro\n\nHeld on {{ page.when | date_to_string }}.', {
+      id: '2026-04-01-later',
+      slug: 'later',
+      sourcePath: 'blog/_posts/2026-04-01-later.md',
+      data: { when: 'some day' },
+    });
+    const liquid = createJekyllLiquid(siteWith([first, second]));
+    await liquid.render(first);
+
+    const problem = await liquid.render(second).then(
+      () => undefined,
+      (error: unknown) => (error instanceof ContentError ? error.problems[0] : undefined),
+    );
+
+    expect(problem).toMatchObject({ file: 'blog/_posts/2026-04-01-later.md', line: 7 });
+    expect(problem?.message).toContain('Invalid Date');
+  });
+
   it('refuses includes outside _includes', async () => {
     const files = memorySiteFiles({ '_config.yml': 'secret: 1' });
 

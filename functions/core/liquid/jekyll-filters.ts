@@ -71,8 +71,8 @@ export function jekyllFilters(env: FilterEnv): Record<string, Filter> {
     date_to_string: (input, type, style) => stringifyDate(input, true, type, style),
     date_to_long_string: (input, type, style) => stringifyDate(input, false, type, style),
     xml_escape: (input) => xmlEscape(stringOf(input)),
-    cgi_escape: (input) => encodeBytes(stringOf(input), /[A-Za-z0-9_.\-~]/).replace(/%20/g, '+'),
-    uri_escape: (input) => encodeBytes(stringOf(input), /[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]/),
+    cgi_escape: (input) => encodeBytes(stringOf(input), CGI_SAFE).replace(/%20/g, '+'),
+    uri_escape: (input) => encodeBytes(stringOf(input), URI_SAFE),
     jsonify: (input) => JSON.stringify(plain(toValue(input)) ?? null),
     slugify: (input, mode) =>
       slugify(input === undefined || input === null ? undefined : stringOf(input), mode),
@@ -205,10 +205,21 @@ function ensureLeadingSlash(part: string): string {
 
 /** Addressable's normalisation as far as it shows in practice: unsafe characters percent-encoded. */
 function normalizeUrl(url: string): string {
-  return encodeBytes(url, /[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]/);
+  return encodeBytes(url, URI_SAFE);
 }
 
+const CGI_SAFE = /[A-Za-z0-9_.\-~]/;
+const URI_SAFE = /[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]/;
+const allKept = new Map<RegExp, RegExp>();
+
 function encodeBytes(text: string, keep: RegExp): string {
+  let whole = allKept.get(keep);
+  if (!whole) {
+    whole = new RegExp(`^(?:${keep.source})*$`);
+    allKept.set(keep, whole);
+  }
+  // Most URLs need no escaping: one test instead of one per character.
+  if (whole.test(text)) return text;
   let out = '';
   for (const ch of text) {
     if (keep.test(ch)) out += ch;

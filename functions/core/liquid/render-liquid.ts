@@ -1,5 +1,14 @@
 import { posix } from 'node:path';
-import { type FS, Liquid, type LiquidOptions, type Template } from 'liquidjs';
+import {
+  type FS,
+  Liquid,
+  type LiquidOptions,
+  Parser,
+  type TagToken,
+  type Template,
+  type TopLevelToken,
+  TypeGuards,
+} from 'liquidjs';
 import { ContentError } from '../errors.ts';
 import type { Post, SiteConfig } from '../model.ts';
 import { renderMarkdown } from '../render-markdown.ts';
@@ -168,6 +177,8 @@ export function createJekyllLiquid(input: LiquidSite): JekyllLiquid {
   liquid.registerTag('include', JekyllIncludeTag);
   liquid.registerTag('include_relative', IncludeRelativeTag);
 
+  const parse = fragmentParser(liquid);
+
   return {
     async render(entry) {
       const { post } = entry;
@@ -180,14 +191,25 @@ export function createJekyllLiquid(input: LiquidSite): JekyllLiquid {
       // handed to liquidjs, whose tokenizer would otherwise walk every character of a long post.
       const { head, middle, tail } = liquidSpan(post.body);
       const offset = countLines(head);
+      const scope = { site: siteObject, page, jekyll };
+      await fs.preload();
       try {
-        const templates = liquid.parse(middle, entry.relativePath);
-        const scope = { site: siteObject, page, jekyll };
-        await fs.preload();
         // Synchronous rendering skips liquidjs's promise per tag and filter (most of its cost on a large
         // blog); a post that includes a file not read yet is rendered again asynchronously.
-        const body = fs.renderSync(() => liquid.renderSync(templates, scope) as string);
-        const out = head + (body ?? ((await liquid.render(templates, scope)) as string)) + tail;
+        const templates = parse(middle, entry.relativePath, true);
+        const body =
+          fs.renderSync(() => liquid.renderSync(templates, scope) as string) ??
+          ((await liquid.render(templates, scope)) as string);
+        const out = head + body + tail;
+        rendered.set(post, out);
+        return out;
+      } catch {
+        // Shared fragments carry the position of the post they were first parsed in: parse this post on
+        // its own and render again, so an error names this file and line.
+      }
+      try {
+        const templates = parse(middle, entry.relativePath, false);
+        const out = head + ((await liquid.render(templates, scope)) as string) + tail;
         rendered.set(post, out);
         return out;
       } catch (error) {
@@ -241,6 +263,40 @@ function groupDrops(
     }
   }
   return groups;
+}
+
+/** Tags that neither read the tokens after them nor depend on the file they are in. */
+const SHAREABLE_TAGS = new Set(['assign', 'include', 'post_url', 'link', 'echo']);
+
+/**
+ * A parser that shares the templates of identical output and self-contained tag fragments between posts
+ * (`{{ site.baseurl }}`, `{% include note.html %}` …): templates hold no render state, and a large blog
+ * repeats the same few dozen fragments in every post. `shared: false` parses everything afresh, for
+ * error positions.
+ */
+function fragmentParser(liquid: Liquid): (text: string, file: string, shared: boolean) => Template[] {
+  const fragments = new Map<string, ReturnType<Parser['parseToken']>>();
+  return (text, file, shared) => {
+    const parser = new Parser(liquid);
+    if (!shared) return parser.parse(text, file);
+    const own = parser.parseToken.bind(parser);
+    parser.parseToken = (token: TopLevelToken, remain: TopLevelToken[]) => {
+      const tag = TypeGuards.isTagToken(token) ? (token as TagToken) : undefined;
+      const key = TypeGuards.isOutputToken(token)
+        ? `{{${(token as unknown as { content: string }).content}`
+        : tag && SHAREABLE_TAGS.has(tag.name)
+          ? `{%${tag.name} ${tag.args}`
+          : undefined;
+      if (key === undefined) return own(token, remain);
+      let template = fragments.get(key);
+      if (!template) {
+        template = own(token, remain);
+        fragments.set(key, template);
+      }
+      return template;
+    };
+    return parser.parse(text, file);
+  };
 }
 
 /** Thrown by the synchronous file system for a file that has not been read yet. */
