@@ -15,7 +15,8 @@ import { scheduledPublishSchema, scheduleName } from '../adapters/publish-schedu
 import { filePath, type SiteTemplates } from '../core/build-site.ts';
 import type { CampaignRecord } from '../core/campaign.ts';
 import { ContentError, formatProblem } from '../core/errors.ts';
-import { jekyllPostInput } from '../core/jekyll-config.ts';
+import { type JekyllSettings, jekyllPostInput } from '../core/jekyll-config.ts';
+import { planJekyllFeeds, renderJekyllFeeds } from '../core/jekyll-feed-update.ts';
 import { memorySiteFiles } from '../core/liquid/site-files.ts';
 import { shouldMail } from '../core/mailing-policy.ts';
 import type { Post, SiteConfig } from '../core/model.ts';
@@ -197,6 +198,7 @@ export async function publishKey(deps: PublishDeps, key: string): Promise<Publis
     site,
     templates,
     new Map([[post.id, fresh]]),
+    jekyll,
   );
   await deps.site.writeFragments(post.id, fresh);
   for (const old of replaced) await deps.site.deleteFragments(old.id);
@@ -239,10 +241,10 @@ export async function unpublishKey(deps: PublishDeps, key: string): Promise<Publ
   if (await deps.content.exists(key)) {
     return { action: 'ignored', key, reason: 'the source exists again (late removal event)' };
   }
-  const { site } = await loadSite(deps);
+  const { site, jekyll } = await loadSite(deps);
   const templates = await deps.templates();
   const after = { ...removeEntry(before, entry.id), renderKey: renderKey(site, templates) };
-  const update = await applyUpdate(deps, before, after, [], site, templates, new Map());
+  const update = await applyUpdate(deps, before, after, [], site, templates, new Map(), jekyll);
   await deps.site.deleteFragments(entry.id);
   await deps.site.writeIndex(after);
   const reads = (deps.counter?.reads ?? 0) - readsBefore;
@@ -279,19 +281,22 @@ async function applyUpdate(
   site: SiteConfig,
   templates: SiteTemplates,
   fresh: Map<string, PostFragments>,
+  jekyll?: JekyllSettings,
 ): Promise<{ plan: SiteUpdatePlan; written: number; deleted: string[] }> {
-  const plan = planSiteUpdate(before, after, {
-    changed,
-    full: before.renderKey !== after.renderKey,
-    feedLimit: site.feed.limit,
-  });
+  const full = before.renderKey !== after.renderKey;
+  const plan = planSiteUpdate(before, after, { changed, full, feedLimit: site.feed.limit });
+  // jekyll-feed's extra feeds (feed.path, feed.categories, feed.tags), as `herald build` writes them.
+  const extra = jekyll ? planJekyllFeeds(before, after, jekyll.feed, { changed, full }) : undefined;
   const fragments = new Map(fresh);
-  const missing = plan.fragments.filter((id) => !fragments.has(id));
+  const needed = [...new Set([...plan.fragments, ...(extra?.fragments ?? [])])];
+  const missing = needed.filter((id) => !fragments.has(id));
   for (const [id, fragment] of await deps.site.readFragments(missing)) fragments.set(id, fragment);
   const files = renderSiteUpdate(plan, after, fragments, site, templates);
+  if (jekyll && extra) files.push(...renderJekyllFeeds(extra, after, fragments, site, jekyll.feed));
   await deps.site.writeFiles(files);
-  if (plan.deletes.length > 0) await deps.site.deleteFiles(plan.deletes);
-  return { plan, written: files.length, deleted: plan.deletes };
+  const deletes = [...plan.deletes, ...(extra?.deletes ?? [])];
+  if (deletes.length > 0) await deps.site.deleteFiles(deletes);
+  return { plan, written: files.length, deleted: deletes };
 }
 
 async function mailing(

@@ -30,6 +30,8 @@ export interface IndexEntry {
   /** Listing text: the summary or the first paragraph of the body. */
   excerpt: string;
   tags: string[];
+  /** Jekyll categories (for jekyll-feed's per-category feeds); absent when there are none. */
+  categories?: string[];
   authors: Author[];
   image?: string;
   draft: boolean;
@@ -63,6 +65,7 @@ const entrySchema = z.object({
   summary: z.string().optional(),
   excerpt: z.string(),
   tags: z.array(z.string()),
+  categories: z.array(z.string()).optional(),
   authors: z.array(z.object({ name: z.string(), email: z.string().optional(), url: z.string().optional() })),
   image: z.string().optional(),
   draft: z.boolean(),
@@ -120,6 +123,7 @@ export function indexEntry(rendered: RenderedPost, sourceKey: string, firstPubli
     ...(post.summary === undefined ? {} : { summary: post.summary }),
     excerpt: postListing(rendered).excerpt,
     tags: [...post.tags],
+    ...(post.categories.length === 0 ? {} : { categories: [...post.categories] }),
     authors: post.authors.map((a) => ({ ...a })),
     ...(post.image === undefined ? {} : { image: post.image }),
     draft: post.draft,
@@ -191,7 +195,7 @@ export function entryPost(entry: IndexEntry): Post {
     ...(entry.summary === undefined ? {} : { summary: entry.summary }),
     ...(entry.image === undefined ? {} : { image: entry.image }),
     tags: entry.tags,
-    categories: [],
+    categories: entry.categories ?? [],
     draft: entry.draft,
     body: '',
     bodyLine: 1,
