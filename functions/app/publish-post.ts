@@ -38,6 +38,7 @@ import {
 } from '../core/post-index.ts';
 import { renderPost } from '../core/render-post.ts';
 import type { EmailRenderer, IoCounter, Log, PostSource, PublishScheduler, SiteStore } from './ports.ts';
+import { markedEntry, refreshListingPosts } from './refresh-listing-posts.ts';
 import {
   campaignDelivery,
   recordNotToMail,
@@ -140,13 +141,20 @@ export async function publishKey(deps: PublishDeps, key: string): Promise<Publis
 
   let post: Post;
   const jekyll = loaded.jekyll;
+  const siteFiles = deps.content.files?.() ?? memorySiteFiles({});
+  let listsPosts = false;
   try {
     post = parsePost({ path: key, source: stored.source, ...jekyllPostInput(jekyll, key) }, site);
     if (jekyll) {
       // Loaded only for a Jekyll site: liquidjs stays out of the cold start of Herald-layout sites.
-      const { renderJekyllPost } = await import('../core/jekyll-site.ts');
-      const siteFiles = deps.content.files?.() ?? memorySiteFiles({});
-      post = await renderJekyllPost(post, key, { site, settings: jekyll, siteFiles, now: deps.now() });
+      const { renderJekyllPosts } = await import('../core/jekyll-site.ts');
+      const [done] = await renderJekyllPosts([{ post, relativePath: key }], {
+        site,
+        settings: jekyll,
+        siteFiles,
+        now: deps.now(),
+      });
+      if (done) ({ post, listsPosts } = done);
     }
   } catch (error) {
     if (error instanceof ContentError) logProblems(deps, key, error);
@@ -187,20 +195,26 @@ export async function publishKey(deps: PublishDeps, key: string): Promise<Publis
     logProblems(deps, key, error);
     throw error;
   }
-  after = { ...upsertEntry(after, entry), renderKey: renderKey(site, templates) };
+  after = { ...upsertEntry(after, markedEntry(entry, listsPosts)), renderKey: renderKey(site, templates) };
+  // Jekyll posts that list other posts see this one now.
+  const refresh = jekyll
+    ? await refreshListingPosts(deps, after, { exceptId: post.id, site, jekyll, siteFiles, now })
+    : undefined;
+  if (refresh) after = refresh.index;
 
   const fresh: PostFragments = { html: rendered.html, portableHtml: rendered.portableHtml };
   const update = await applyUpdate(
     deps,
     before,
     after,
-    [post.id],
+    [post.id, ...(refresh?.changed ?? [])],
     site,
     templates,
-    new Map([[post.id, fresh]]),
+    new Map([[post.id, fresh], ...(refresh?.fresh ?? [])]),
     jekyll,
   );
   await deps.site.writeFragments(post.id, fresh);
+  for (const [id, fragments] of refresh?.fresh ?? []) await deps.site.writeFragments(id, fragments);
   for (const old of replaced) await deps.site.deleteFragments(old.id);
   await deps.site.writeIndex(after);
 
@@ -243,8 +257,27 @@ export async function unpublishKey(deps: PublishDeps, key: string): Promise<Publ
   }
   const { site, jekyll } = await loadSite(deps);
   const templates = await deps.templates();
-  const after = { ...removeEntry(before, entry.id), renderKey: renderKey(site, templates) };
-  const update = await applyUpdate(deps, before, after, [], site, templates, new Map(), jekyll);
+  let after = { ...removeEntry(before, entry.id), renderKey: renderKey(site, templates) };
+  const refresh = jekyll
+    ? await refreshListingPosts(deps, after, {
+        site,
+        jekyll,
+        siteFiles: deps.content.files?.() ?? memorySiteFiles({}),
+        now: deps.now(),
+      })
+    : undefined;
+  if (refresh) after = { ...refresh.index, renderKey: after.renderKey };
+  const update = await applyUpdate(
+    deps,
+    before,
+    after,
+    refresh?.changed ?? [],
+    site,
+    templates,
+    refresh?.fresh ?? new Map(),
+    jekyll,
+  );
+  for (const [id, fragments] of refresh?.fresh ?? []) await deps.site.writeFragments(id, fragments);
   await deps.site.deleteFragments(entry.id);
   await deps.site.writeIndex(after);
   const reads = (deps.counter?.reads ?? 0) - readsBefore;

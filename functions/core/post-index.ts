@@ -37,6 +37,11 @@ export interface IndexEntry {
   draft: boolean;
   /** When the post first went on the site (not as a draft); fixes its age for the mailing policy. */
   firstPublishedAt?: string;
+  /**
+   * Jekyll: the post's Liquid reads `site.posts`, `site.tags`, `site.categories` or its neighbours, so
+   * it is rendered again whenever another post is published or removed.
+   */
+  listsPosts?: true;
 }
 
 /** The whole index. */
@@ -70,6 +75,7 @@ const entrySchema = z.object({
   image: z.string().optional(),
   draft: z.boolean(),
   firstPublishedAt: isoDate.optional(),
+  listsPosts: z.literal(true).optional(),
 });
 const indexSchema = z.object({
   version: z.number().int(),

@@ -61,6 +61,12 @@ export class HighlightTag extends Tag {
     stream.start();
   }
 
+  /** For liquidjs's static analysis: the variables inside the block count too. */
+  // biome-ignore lint/correctness/useYield: liquidjs's analysis protocol is a generator
+  *children(): Generator<unknown, Template[]> {
+    return this.templates;
+  }
+
   *render(ctx: Context, emitter: Emitter): Generator<unknown, void, unknown> {
     const inner = (yield this.liquid.renderer.renderTemplates(this.templates, ctx)) as string;
     const code = inner.replace(/^[\n\r]+|[\n\r]+$/g, '');

@@ -71,7 +71,18 @@ export interface JekyllLiquid {
    *   `post_url` target, or a render that exceeds {@link LIQUID_LIMITS}.
    */
   render(post: LiquidPost): Promise<string>;
+  /**
+   * Whether the post's Liquid (its includes too) reads what other posts change: `site.posts`,
+   * `site.tags`, `site.categories`, `site.related_posts`, `page.next`/`page.previous`, or `site` whole.
+   * Such a post is stale when another post is published or removed. A post whose Liquid does not parse
+   * counts as reading them.
+   */
+  listsPosts(post: LiquidPost): Promise<boolean>;
 }
+
+/** The `site` and `page` fields whose value depends on the other posts. */
+const SITE_LISTINGS = new Set(['posts', 'tags', 'categories', 'related_posts']);
+const PAGE_NEIGHBOURS = new Set(['next', 'previous']);
 
 const HAS_LIQUID = /\{[{%]/;
 
@@ -180,6 +191,27 @@ export function createJekyllLiquid(input: LiquidSite): JekyllLiquid {
   const parse = fragmentParser(liquid);
 
   return {
+    async listsPosts(entry) {
+      const { post } = entry;
+      if (post.data.render_with_liquid === false || !HAS_LIQUID.test(post.body)) return false;
+      await fs.preload();
+      try {
+        const templates = parse(liquidSpan(post.body).middle, entry.relativePath, false);
+        const { globals } = await liquid.analyze(templates, { partials: true });
+        const reads = (root: string, fields: ReadonlySet<string>) =>
+          (globals[root] ?? []).some((v) => {
+            const field = v.segments[1];
+            return (
+              field === undefined ||
+              (typeof field === 'string' && fields.has(field)) ||
+              typeof field !== 'string'
+            );
+          });
+        return reads('site', SITE_LISTINGS) || reads('page', PAGE_NEIGHBOURS);
+      } catch {
+        return true;
+      }
+    },
     async render(entry) {
       const { post } = entry;
       if (post.data.render_with_liquid === false || !HAS_LIQUID.test(post.body)) {
