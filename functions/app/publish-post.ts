@@ -126,6 +126,11 @@ export function isPostKey(key: string): boolean {
   return /\.(md|markdown)$/i.test(key) && (key.startsWith('posts/') || /(^|\/)_posts\//.test(key));
 }
 
+/** A Jekyll draft (`_drafts/x.md`): published only when the site's `show_drafts` is on (`herald dev --drafts`). */
+export function isDraftKey(key: string): boolean {
+  return /\.(md|markdown)$/i.test(key) && key.startsWith('_drafts/');
+}
+
 /**
  * Publishes the post at `key` as it is in the bucket now: parse and validate it, update the index
  * and the affected pages, then decide about mailing. A future-dated post is only scheduled.
@@ -141,10 +146,23 @@ export async function publishKey(deps: PublishDeps, key: string): Promise<Publis
 
   let post: Post;
   const jekyll = loaded.jekyll;
+  const draftFile = isDraftKey(key);
+  if (draftFile && !jekyll?.showDrafts)
+    return { action: 'ignored', key, reason: 'a draft (show_drafts is off)' };
   const siteFiles = deps.content.files?.() ?? memorySiteFiles({});
   let listsPosts = false;
   try {
-    post = parsePost({ path: key, source: stored.source, ...jekyllPostInput(jekyll, key) }, site);
+    post = parsePost(
+      {
+        path: key,
+        source: stored.source,
+        ...jekyllPostInput(jekyll, key),
+        // As `jekyll --drafts`: dated by its file time unless front matter dates it, and published.
+        ...(draftFile ? { draftDate: stored.lastModified ?? deps.now() } : {}),
+      },
+      site,
+    );
+    if (draftFile) post = { ...post, draft: false };
     if (jekyll) {
       // Loaded only for a Jekyll site: liquidjs stays out of the cold start of Herald-layout sites.
       const { renderJekyllPosts } = await import('../core/jekyll-site.ts');
@@ -400,7 +418,7 @@ export async function publishMessage(deps: PublishDeps, message: unknown): Promi
 }
 
 async function handleKey(deps: PublishDeps, eventName: string, key: string): Promise<PublishOutcome> {
-  if (!isPostKey(key)) return { action: 'ignored', key, reason: 'not a post' };
+  if (!isPostKey(key) && !isDraftKey(key)) return { action: 'ignored', key, reason: 'not a post' };
   if (eventName.startsWith('ObjectRemoved')) return unpublishKey(deps, key);
   if (eventName.startsWith('ObjectCreated')) return publishKey(deps, key);
   return { action: 'ignored', key, reason: `event ${eventName}` };

@@ -186,10 +186,11 @@ function positiveInt(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
 }
 
-/** The `parsePost` input for a Jekyll post at `relativePath`: its front matter defaults. */
+/** The `parsePost` input for a Jekyll post (or `_drafts/` draft) at `relativePath`: its front matter defaults. */
 export function jekyllPostInput(
   settings: JekyllSettings | undefined,
   relativePath: string,
 ): { defaults?: Record<string, unknown> } {
-  return settings ? { defaults: frontMatterDefaults(settings.defaults, relativePath, 'posts') } : {};
+  const type = /(^|\/)_drafts\//.test(relativePath) ? 'drafts' : 'posts';
+  return settings ? { defaults: frontMatterDefaults(settings.defaults, relativePath, type) } : {};
 }
