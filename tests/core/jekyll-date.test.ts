@@ -69,12 +69,9 @@ describe('parseJekyllDate', () => {
     ['2023-00-10'],
     ['2023-02-00'],
     ['2023-02-30 24:30'],
-  ])(
-    'rejects %s',
-    (value) => {
-      expect(parseJekyllDate(value, 'UTC')).toBeUndefined();
-    },
-  );
+  ])('rejects %s', (value) => {
+    expect(parseJekyllDate(value, 'UTC')).toBeUndefined();
+  });
 });
 
 describe('parseDateValue', () => {
