@@ -17,7 +17,7 @@ import type { CampaignRecord } from '../core/campaign.ts';
 import { ContentError, formatProblem } from '../core/errors.ts';
 import { type JekyllSettings, jekyllPostInput } from '../core/jekyll-config.ts';
 import { planJekyllFeeds, renderJekyllFeeds } from '../core/jekyll-feed-update.ts';
-import { memorySiteFiles } from '../core/liquid/site-files.ts';
+import { memoizedSiteFiles, memorySiteFiles } from '../core/liquid/site-files.ts';
 import { shouldMail } from '../core/mailing-policy.ts';
 import type { Post, SiteConfig } from '../core/model.ts';
 import { parsePost } from '../core/parse-post.ts';
@@ -149,7 +149,7 @@ export async function publishKey(deps: PublishDeps, key: string): Promise<Publis
   const draftFile = isDraftKey(key);
   if (draftFile && !jekyll?.showDrafts)
     return { action: 'ignored', key, reason: 'a draft (show_drafts is off)' };
-  const siteFiles = deps.content.files?.() ?? memorySiteFiles({});
+  const siteFiles = memoizedSiteFiles(deps.content.files?.() ?? memorySiteFiles({}));
   let listsPosts = false;
   try {
     post = parsePost(
