@@ -222,7 +222,6 @@ export function createJekyllLiquid(input: LiquidSite): JekyllLiquid {
       // Text before the first and after the last Liquid delimiter is output as it is; only the middle is
       // handed to liquidjs, whose tokenizer would otherwise walk every character of a long post.
       const { head, middle, tail } = liquidSpan(post.body);
-      const offset = countLines(head);
       const scope = { site: siteObject, page, jekyll };
       await fs.preload();
       try {
@@ -245,7 +244,8 @@ export function createJekyllLiquid(input: LiquidSite): JekyllLiquid {
         rendered.set(post, out);
         return out;
       } catch (error) {
-        throw liquidProblem(error, post, entry.relativePath, offset);
+        // Lines before the Liquid part are counted only for an error's line number.
+        throw liquidProblem(error, post, entry.relativePath, countLines(head));
       }
     },
   };
