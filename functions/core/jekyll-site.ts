@@ -7,6 +7,9 @@ import type { Post, SiteConfig } from './model.ts';
 import { parsePost } from './parse-post.ts';
 import { renderMarkdown } from './render-markdown.ts';
 
+/** How many of the other posts the publish path reads at once. */
+const READ_BATCH = 32;
+
 /** One post file of a Jekyll site. */
 export interface JekyllPostFile {
   /** Path inside the site folder, `/`-separated: `_posts/2026-01-02-x.md`, `news/_posts/…`, `_drafts/x.md`. */
@@ -144,9 +147,19 @@ export async function renderJekyllPosts(
   }
   const skip = new Set(own.map((e) => e.relativePath));
   const entries: LiquidPost[] = [...own];
-  for (const key of await options.siteFiles.list('')) {
-    if (skip.has(key) || !/(^|\/)_posts\/.+\.(md|markdown)$/i.test(key)) continue;
-    const source = await options.siteFiles.read(key);
+  const keys = (await options.siteFiles.list('')).filter(
+    (key) => !skip.has(key) && /(^|\/)_posts\/.+\.(md|markdown)$/i.test(key),
+  );
+  // The other posts are read a batch at a time: one request after another would wait on the bucket's
+  // latency a thousand times on a large blog.
+  const sources: (string | undefined)[] = [];
+  for (let i = 0; i < keys.length; i += READ_BATCH) {
+    sources.push(
+      ...(await Promise.all(keys.slice(i, i + READ_BATCH).map((key) => options.siteFiles.read(key)))),
+    );
+  }
+  for (const [i, key] of keys.entries()) {
+    const source = sources[i];
     if (source === undefined) continue;
     try {
       const other = parsePost(
