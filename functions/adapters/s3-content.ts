@@ -49,7 +49,11 @@ export function createS3PostSource(options: {
     );
     if (counter) counter.reads += 1;
     const text = out.Body ? await out.Body.transformToString('utf8') : '';
-    return { text, ...(out.ETag ? { etag: out.ETag } : {}) };
+    return {
+      text,
+      ...(out.ETag ? { etag: out.ETag } : {}),
+      ...(out.LastModified ? { lastModified: out.LastModified } : {}),
+    };
   }
 
   async function loadConfig(file: string, layout: 'herald' | 'jekyll'): Promise<LoadedSite | undefined> {
@@ -75,8 +79,8 @@ export function createS3PostSource(options: {
   return {
     async readPost(key) {
       try {
-        const { text, etag } = await get(key);
-        return { key, source: text, ...(etag ? { etag } : {}) };
+        const { text, etag, lastModified } = await get(key);
+        return { key, source: text, ...(etag ? { etag } : {}), ...(lastModified ? { lastModified } : {}) };
       } catch (error) {
         if (isMissing(error)) return undefined;
         throw new ContentBucketError(`content bucket ${bucket}: cannot read ${key}`, { cause: error });

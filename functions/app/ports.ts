@@ -23,6 +23,8 @@ export interface StoredPost {
   key: string;
   source: string;
   etag?: string;
+  /** When the object was last written: a Jekyll draft's date (as its file time is in `jekyll --drafts`). */
+  lastModified?: Date;
 }
 
 /** The site config with where it came from. */

@@ -18,8 +18,9 @@ import { scheduledPublishSchema, scheduleName } from '../adapters/publish-schedu
 import { filePath, type SiteTemplates } from '../core/build-site.ts';
 import type { CampaignRecord } from '../core/campaign.ts';
 import { ContentError, type ContentProblem, formatProblem } from '../core/errors.ts';
-import { jekyllPostInput } from '../core/jekyll-config.ts';
-import { memorySiteFiles } from '../core/liquid/site-files.ts';
+import { type JekyllSettings, jekyllPostInput } from '../core/jekyll-config.ts';
+import { planJekyllFeeds, renderJekyllFeeds } from '../core/jekyll-feed-update.ts';
+import { memoizedSiteFiles, memorySiteFiles } from '../core/liquid/site-files.ts';
 import { shouldMail } from '../core/mailing-policy.ts';
 import type { Post, SiteConfig } from '../core/model.ts';
 import { parsePost } from '../core/parse-post.ts';
@@ -43,6 +44,7 @@ import {
 } from '../core/post-index.ts';
 import { renderPost } from '../core/render-post.ts';
 import type { EmailRenderer, IoCounter, Log, PostSource, PublishScheduler, SiteStore } from './ports.ts';
+import { markedEntry, refreshListingPosts } from './refresh-listing-posts.ts';
 import {
   campaignDelivery,
   recordNotToMail,
@@ -132,6 +134,11 @@ export function isPostKey(key: string): boolean {
   return /\.(md|markdown)$/i.test(key) && (key.startsWith('posts/') || /(^|\/)_posts\//.test(key));
 }
 
+/** A Jekyll draft (`_drafts/x.md`): published only when the site's `show_drafts` is on (`herald dev --drafts`). */
+export function isDraftKey(key: string): boolean {
+  return /\.(md|markdown)$/i.test(key) && key.startsWith('_drafts/');
+}
+
 /**
  * Publishes the post at `key` as it is in the bucket now: parse and validate it, update the index
  * and the affected pages, then decide about mailing. A future-dated post is only scheduled.
@@ -147,13 +154,33 @@ export async function publishKey(deps: PublishDeps, key: string): Promise<Publis
 
   let post: Post;
   const jekyll = loaded.jekyll;
+  const draftFile = isDraftKey(key);
+  if (draftFile && !jekyll?.showDrafts)
+    return { action: 'ignored', key, reason: 'a draft (show_drafts is off)' };
+  const siteFiles = memoizedSiteFiles(deps.content.files?.() ?? memorySiteFiles({}));
+  let listsPosts = false;
   try {
-    post = parsePost({ path: key, source: stored.source, ...jekyllPostInput(jekyll, key) }, site);
+    post = parsePost(
+      {
+        path: key,
+        source: stored.source,
+        ...jekyllPostInput(jekyll, key),
+        // As `jekyll --drafts`: dated by its file time unless front matter dates it, and published.
+        ...(draftFile ? { draftDate: stored.lastModified ?? deps.now() } : {}),
+      },
+      site,
+    );
+    if (draftFile) post = { ...post, draft: false };
     if (jekyll) {
       // Loaded only for a Jekyll site: liquidjs stays out of the cold start of Herald-layout sites.
-      const { renderJekyllPost } = await import('../core/jekyll-site.ts');
-      const siteFiles = deps.content.files?.() ?? memorySiteFiles({});
-      post = await renderJekyllPost(post, key, { site, settings: jekyll, siteFiles, now: deps.now() });
+      const { renderJekyllPosts } = await import('../core/jekyll-site.ts');
+      const [done] = await renderJekyllPosts([{ post, relativePath: key }], {
+        site,
+        settings: jekyll,
+        siteFiles,
+        now: deps.now(),
+      });
+      if (done) ({ post, listsPosts } = done);
     }
   } catch (error) {
     if (error instanceof ContentError) logProblems(deps, key, error);
@@ -199,19 +226,26 @@ export async function publishKey(deps: PublishDeps, key: string): Promise<Publis
     logProblems(deps, key, error);
     throw error;
   }
-  after = { ...upsertEntry(after, entry), renderKey: renderKey(site, templates) };
+  after = { ...upsertEntry(after, markedEntry(entry, listsPosts)), renderKey: renderKey(site, templates) };
+  // Jekyll posts that list other posts see this one now.
+  const refresh = jekyll
+    ? await refreshListingPosts(deps, after, { exceptId: post.id, site, jekyll, siteFiles, now })
+    : undefined;
+  if (refresh) after = refresh.index;
 
   const fresh: PostFragments = { html: rendered.html, portableHtml: rendered.portableHtml };
   const update = await applyUpdate(
     deps,
     before,
     after,
-    [post.id],
+    [post.id, ...(refresh?.changed ?? [])],
     site,
     templates,
-    new Map([[post.id, fresh]]),
+    new Map([[post.id, fresh], ...(refresh?.fresh ?? [])]),
+    jekyll,
   );
   await deps.site.writeFragments(post.id, fresh);
+  for (const [id, fragments] of refresh?.fresh ?? []) await deps.site.writeFragments(id, fragments);
   for (const old of replaced) await deps.site.deleteFragments(old.id);
   await deps.site.writeIndex(after);
 
@@ -265,13 +299,32 @@ export async function unpublishKey(deps: PublishDeps, key: string): Promise<Publ
     if (outcome.action === 'published') return outcome;
     index = forgetRefusal(index, heir);
   }
-  const { site } = await loadSite(deps);
+  const { site, jekyll } = await loadSite(deps);
   const templates = await deps.templates();
-  const after = {
+  let after = {
     ...removeEntry(forgetRefusal(index, key), entry.id),
     renderKey: renderKey(site, templates),
   };
-  const update = await applyUpdate(deps, before, after, [], site, templates, new Map());
+  const refresh = jekyll
+    ? await refreshListingPosts(deps, after, {
+        site,
+        jekyll,
+        siteFiles: deps.content.files?.() ?? memorySiteFiles({}),
+        now: deps.now(),
+      })
+    : undefined;
+  if (refresh) after = { ...refresh.index, renderKey: after.renderKey };
+  const update = await applyUpdate(
+    deps,
+    before,
+    after,
+    refresh?.changed ?? [],
+    site,
+    templates,
+    refresh?.fresh ?? new Map(),
+    jekyll,
+  );
+  for (const [id, fragments] of refresh?.fresh ?? []) await deps.site.writeFragments(id, fragments);
   await deps.site.deleteFragments(entry.id);
   await deps.site.writeIndex(after);
   const reads = (deps.counter?.reads ?? 0) - readsBefore;
@@ -342,19 +395,22 @@ async function applyUpdate(
   site: SiteConfig,
   templates: SiteTemplates,
   fresh: Map<string, PostFragments>,
+  jekyll?: JekyllSettings,
 ): Promise<{ plan: SiteUpdatePlan; written: number; deleted: string[] }> {
-  const plan = planSiteUpdate(before, after, {
-    changed,
-    full: before.renderKey !== after.renderKey,
-    feedLimit: site.feed.limit,
-  });
+  const full = before.renderKey !== after.renderKey;
+  const plan = planSiteUpdate(before, after, { changed, full, feedLimit: site.feed.limit });
+  // jekyll-feed's extra feeds (feed.path, feed.categories, feed.tags), as `herald build` writes them.
+  const extra = jekyll ? planJekyllFeeds(before, after, jekyll.feed, { changed, full }) : undefined;
   const fragments = new Map(fresh);
-  const missing = plan.fragments.filter((id) => !fragments.has(id));
+  const needed = [...new Set([...plan.fragments, ...(extra?.fragments ?? [])])];
+  const missing = needed.filter((id) => !fragments.has(id));
   for (const [id, fragment] of await deps.site.readFragments(missing)) fragments.set(id, fragment);
   const files = renderSiteUpdate(plan, after, fragments, site, templates);
+  if (jekyll && extra) files.push(...renderJekyllFeeds(extra, after, fragments, site, jekyll.feed));
   await deps.site.writeFiles(files);
-  if (plan.deletes.length > 0) await deps.site.deleteFiles(plan.deletes);
-  return { plan, written: files.length, deleted: plan.deletes };
+  const deletes = [...plan.deletes, ...(extra?.deletes ?? [])];
+  if (deletes.length > 0) await deps.site.deleteFiles(deletes);
+  return { plan, written: files.length, deleted: deletes };
 }
 
 async function mailing(
@@ -425,7 +481,7 @@ export async function publishMessage(deps: PublishDeps, message: unknown): Promi
 }
 
 async function handleKey(deps: PublishDeps, eventName: string, key: string): Promise<PublishOutcome> {
-  if (!isPostKey(key)) return { action: 'ignored', key, reason: 'not a post' };
+  if (!isPostKey(key) && !isDraftKey(key)) return { action: 'ignored', key, reason: 'not a post' };
   if (eventName.startsWith('ObjectRemoved')) return unpublishKey(deps, key);
   if (eventName.startsWith('ObjectCreated')) return publishKey(deps, key);
   return { action: 'ignored', key, reason: `event ${eventName}` };

@@ -26,6 +26,8 @@ export interface DevOptions {
   outDir?: string;
   /** Quiet period after the last change before rebuilding. */
   debounceMs?: number;
+  /** Jekyll layout: build `_drafts/` too. */
+  drafts?: boolean;
   out: (line: string) => void;
   err: (line: string) => void;
 }
@@ -60,7 +62,7 @@ export async function runDev(options: DevOptions): Promise<DevSession> {
 
   const build = async (): Promise<BuildReport | undefined> => {
     try {
-      const report = await runBuild({ contentDir, outDir, templatesDir });
+      const report = await runBuild({ contentDir, outDir, templatesDir, drafts: options.drafts === true });
       baseurl = report.baseurl;
       options.out(
         `built ${report.posts} posts, ${report.pages} pages, ${report.emails.length} emails in ${Math.round(report.durationMs)} ms`,

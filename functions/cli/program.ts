@@ -181,6 +181,7 @@ export function createProgram(io: CliIo = processIo, clock: () => Date = () => n
     .option('--reset', 'delete the local data first and start fresh')
     .option('--demo-subscribers <n>', 'add N confirmed test readers (reader-N@example.test)', parseCount)
     .option('-t, --templates <dir>', 'templates folder; default: Herald’s own')
+    .option('--drafts', 'Jekyll layout: publish the posts in _drafts/ too, as `jekyll serve --drafts` does')
     .action(
       async (opts: {
         content: string;
@@ -189,6 +190,7 @@ export function createProgram(io: CliIo = processIo, clock: () => Date = () => n
         reset?: boolean;
         demoSubscribers?: number;
         templates?: string;
+        drafts?: boolean;
       }) => {
         const { runLocalDev } = await import('./dev.ts');
         const session = await runLocalDev(
@@ -199,6 +201,7 @@ export function createProgram(io: CliIo = processIo, clock: () => Date = () => n
             reset: opts.reset ?? false,
             ...(opts.demoSubscribers !== undefined ? { demoSubscribers: opts.demoSubscribers } : {}),
             ...(opts.templates ? { templatesDir: opts.templates } : {}),
+            ...(opts.drafts ? { drafts: true } : {}),
           },
           { out: println, err: eprintln },
         );
@@ -228,7 +231,8 @@ export function createProgram(io: CliIo = processIo, clock: () => Date = () => n
     .option('-c, --content <dir>', 'content folder', 'content')
     .option('-p, --port <port>', 'port to serve on', parsePort, 3000)
     .option('-t, --templates <dir>', 'templates folder; default: Herald’s own')
-    .action(async (opts: { content: string; port: number; templates?: string }) => {
+    .option('--drafts', 'Jekyll layout: build the posts in _drafts/ too')
+    .action(async (opts: { content: string; port: number; templates?: string; drafts?: boolean }) => {
       const { runDev } = await import('./dev.ts');
       const { PortInUseError } = await import('../adapters/http-listen.ts');
       try {
@@ -236,6 +240,7 @@ export function createProgram(io: CliIo = processIo, clock: () => Date = () => n
           contentDir: opts.content,
           port: opts.port,
           templatesDir: opts.templates,
+          drafts: opts.drafts === true,
           out: println,
           err: eprintln,
         });

@@ -24,10 +24,12 @@ export interface JekyllFeedSettings {
 export interface JekyllSettings {
   /** The whole `_config.yml` mapping, for Liquid's `site`. */
   config: Record<string, unknown>;
-  /** `collections.posts.permalink`: wins over the top-level `permalink` for posts, as in Jekyll 4. */
+  /**
+   * `collections.posts.permalink`: wins over the top-level `permalink` for posts, as in Jekyll 4.
+   * (`collections.posts.output` is not read: Jekyll 4.3 forces it to `true` for posts, so `output: false`
+   * changes nothing there either.)
+   */
   postsPermalink?: string;
-  /** `collections.posts.output`: `false` keeps posts out of the site (feeds and email still carry them). */
-  postsOutput: boolean;
   defaults: DefaultsSet[];
   /** `excerpt_separator`. Default a blank line. */
   excerptSeparator: string;
@@ -62,7 +64,6 @@ export function readJekyllSettings(raw: unknown): JekyllSettings {
   return {
     config,
     ...(typeof posts.permalink === 'string' ? { postsPermalink: posts.permalink } : {}),
-    postsOutput: posts.output !== false,
     defaults: (Array.isArray(config.defaults) ? config.defaults : []).flatMap((set): DefaultsSet[] => {
       if (!isMap(set) || !isMap(set.values)) return [];
       const scope = isMap(set.scope) ? set.scope : {};
@@ -185,10 +186,11 @@ function positiveInt(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
 }
 
-/** The `parsePost` input for a Jekyll post at `relativePath`: its front matter defaults. */
+/** The `parsePost` input for a Jekyll post (or `_drafts/` draft) at `relativePath`: its front matter defaults. */
 export function jekyllPostInput(
   settings: JekyllSettings | undefined,
   relativePath: string,
 ): { defaults?: Record<string, unknown> } {
-  return settings ? { defaults: frontMatterDefaults(settings.defaults, relativePath, 'posts') } : {};
+  const type = /(^|\/)_drafts\//.test(relativePath) ? 'drafts' : 'posts';
+  return settings ? { defaults: frontMatterDefaults(settings.defaults, relativePath, type) } : {};
 }

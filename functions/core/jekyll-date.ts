@@ -11,9 +11,9 @@ import { DateTime, FixedOffsetZone, type Zone } from 'luxon';
  * a zone Ruby does not know (`CET`) or one separated from the time by another token is ignored, and the
  * time is then wall-clock time in `zone` (the site's IANA time zone, which Jekyll exports as `TZ`).
  *
- * Deliberately stricter than Ruby where Ruby would need the clock or silently repair a typo: a date
- * without a year, and a day past the end of its month (`2023-02-30`, which Ruby rolls over to 2 March),
- * give `undefined`, as does anything without a recognisable day.
+ * A day past the end of its month rolls over as in Ruby (`2023-02-30` is 2 March, see {@link rollOver}).
+ * Deliberately stricter than Ruby where Ruby would need the clock: a date without a year gives
+ * `undefined`, as does anything without a recognisable day.
  */
 export function parseJekyllDate(value: string, zone: string): Date | undefined {
   // Ruby first turns everything but these characters into blanks.
@@ -26,12 +26,11 @@ export function parseJekyllDate(value: string, zone: string): Date | undefined {
   const day = readDay(text);
   if (!day) return undefined;
 
+  const civil = rollOver(day.year, day.month, day.day, time?.hour ?? 0);
+  if (!civil) return undefined;
   const dt = DateTime.fromObject(
     {
-      year: day.year,
-      month: day.month,
-      day: day.day,
-      hour: time?.hour ?? 0,
+      ...civil,
       minute: time?.minute ?? 0,
       second: time?.second ?? 0,
       millisecond: time?.millisecond ?? 0,
@@ -154,11 +153,32 @@ const DAY_READERS: ((text: string) => Day | undefined)[] = [
 function readDay(text: string): Day | undefined {
   for (const read of DAY_READERS) {
     const day = read(text);
-    if (!day) continue;
-    const valid = DateTime.fromObject(day).isValid;
-    return valid ? day : undefined;
+    if (day) return day;
   }
   return undefined;
+}
+
+/**
+ * A calendar day and hour normalised as Ruby's `Time` normalises them (and so Jekyll, for front matter
+ * and file names alike): a day past the end of its month rolls into the next (`2023-02-30` is 2 March,
+ * `2023-04-31` is 1 May) and hour 24 is midnight of the next day. Ruby refuses a month outside 1–12, a
+ * day outside 1–31 and an hour past 24; so does this (`undefined`).
+ */
+export function rollOver(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+): { year: number; month: number; day: number; hour: number } | undefined {
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 24) return undefined;
+  const at = new Date(0);
+  at.setUTCFullYear(year, month - 1, day + (hour === 24 ? 1 : 0));
+  return {
+    year: at.getUTCFullYear(),
+    month: at.getUTCMonth() + 1,
+    day: at.getUTCDate(),
+    hour: hour === 24 ? 0 : hour,
+  };
 }
 
 function slashed(m: RegExpExecArray | null): Day | undefined {

@@ -1,11 +1,14 @@
 import { ContentError, type ContentProblem } from './errors.ts';
 import { frontMatterDefaults, type JekyllSettings } from './jekyll-config.ts';
-import { createJekyllLiquid, type LiquidPost } from './liquid/render-liquid.ts';
+import { createJekyllLiquid, type JekyllLiquid, type LiquidPost } from './liquid/render-liquid.ts';
 import { readSiteData } from './liquid/site-data.ts';
 import type { SiteFiles } from './liquid/site-files.ts';
 import type { Post, SiteConfig } from './model.ts';
 import { parsePost } from './parse-post.ts';
 import { renderMarkdown } from './render-markdown.ts';
+
+/** How many of the other posts the publish path reads at once. */
+const READ_BATCH = 32;
 
 /** One post file of a Jekyll site. */
 export interface JekyllPostFile {
@@ -106,50 +109,111 @@ export async function renderJekyllPost(
   relativePath: string,
   options: JekyllLoadOptions,
 ): Promise<Post> {
-  const post =
-    parsed.data.published === false && options.settings.unpublished
-      ? { ...parsed, draft: parsed.data.draft === true }
-      : parsed;
-  if (post.data.render_with_liquid === false || !/\{[{%]/.test(post.body))
-    return withExcerpt(post, options.settings);
-  const others: JekyllPostFile[] = [];
-  for (const key of await options.siteFiles.list('')) {
-    if (key === relativePath || !/(^|\/)_posts\/.+\.(md|markdown)$/i.test(key)) continue;
-    const source = await options.siteFiles.read(key);
-    if (source !== undefined) others.push({ relativePath: key, path: key, source });
+  const [rendered] = await renderJekyllPosts([{ post: parsed, relativePath }], options);
+  if (!rendered) throw new ContentError([]);
+  return rendered.post;
+}
+
+/** A post finished by {@link renderJekyllPosts}. */
+export interface RenderedJekyllPost {
+  post: Post;
+  /**
+   * Its Liquid reads what other posts change (`site.posts`, `site.tags`, `site.categories`,
+   * `page.next`/`previous`): it must be rendered again when another post is published or removed.
+   */
+  listsPosts: boolean;
+}
+
+/**
+ * {@link renderJekyllPost} for several posts at once (the publish path's refresh of posts that list
+ * others): the other posts are read once and one Liquid environment renders them all. Results are in the
+ * order of `targets`.
+ *
+ * @throws {ContentError} for a Liquid problem in any of the targets.
+ */
+export async function renderJekyllPosts(
+  targets: readonly { post: Post; relativePath: string }[],
+  options: JekyllLoadOptions,
+): Promise<RenderedJekyllPost[]> {
+  const own = targets.map(({ post, relativePath }) => ({
+    post:
+      post.data.published === false && options.settings.unpublished
+        ? { ...post, draft: post.data.draft === true }
+        : post,
+    relativePath,
+  }));
+  if (!own.some((e) => e.post.data.render_with_liquid !== false && /\{[{%]/.test(e.post.body))) {
+    return own.map((e) => ({ post: withExcerpt(e.post, options.settings), listsPosts: false }));
   }
-  const problems: ContentProblem[] = [];
-  const entries: LiquidPost[] = [{ post, relativePath }];
-  for (const file of others) {
+  const skip = new Set(own.map((e) => e.relativePath));
+  const entries: LiquidPost[] = [...own];
+  const keys = (await options.siteFiles.list('')).filter(
+    (key) => !skip.has(key) && /(^|\/)_posts\/.+\.(md|markdown)$/i.test(key),
+  );
+  // The other posts are read a batch at a time: one request after another would wait on the bucket's
+  // latency a thousand times on a large blog.
+  const sources: (string | undefined)[] = [];
+  for (let i = 0; i < keys.length; i += READ_BATCH) {
+    sources.push(
+      ...(await Promise.all(keys.slice(i, i + READ_BATCH).map((key) => options.siteFiles.read(key)))),
+    );
+  }
+  for (const [i, key] of keys.entries()) {
+    const source = sources[i];
+    if (source === undefined) continue;
     try {
       const other = parsePost(
         {
-          path: file.path,
-          source: file.source,
-          defaults: frontMatterDefaults(options.settings.defaults, file.relativePath, 'posts'),
+          path: key,
+          source,
+          defaults: frontMatterDefaults(options.settings.defaults, key, 'posts'),
         },
         options.site,
       );
       if (other.data.published === false && !options.settings.unpublished) continue;
       if (!options.settings.future && other.date.getTime() > options.now.getTime()) continue;
-      entries.push({ post: other, relativePath: file.relativePath });
+      entries.push({ post: other, relativePath: key });
     } catch (error) {
       if (!(error instanceof ContentError)) throw error;
     }
   }
-  const [rendered] = await renderLiquid(entries, options, problems, [post]);
-  if (problems.length > 0 || !rendered) throw new ContentError(problems);
-  return rendered;
+  const problems: ContentProblem[] = [];
+  const { posts, liquid } = await renderLiquidWith(
+    entries,
+    options,
+    problems,
+    own.map((e) => e.post),
+  );
+  if (problems.length > 0) throw new ContentError(problems);
+  const out: RenderedJekyllPost[] = [];
+  for (const entry of own) {
+    const post = posts.get(entry.post);
+    if (!post) throw new ContentError([]);
+    out.push({ post, listsPosts: liquid ? await liquid.listsPosts(entry) : false });
+  }
+  return out;
 }
 
 async function renderLiquid(
   entries: readonly LiquidPost[],
   options: JekyllLoadOptions,
   problems: ContentProblem[],
-  only?: readonly Post[],
 ): Promise<Post[]> {
+  return [...(await renderLiquidWith(entries, options, problems)).posts.values()];
+}
+
+/** Renders `only` (default: every entry), keyed by the post given; `liquid` is the environment used, if any. */
+async function renderLiquidWith(
+  entries: readonly LiquidPost[],
+  options: JekyllLoadOptions,
+  problems: ContentProblem[],
+  only?: readonly Post[],
+): Promise<{ posts: Map<Post, Post>; liquid?: JekyllLiquid }> {
   const needsLiquid = entries.some((e) => /\{[{%]/.test(e.post.body));
-  if (!needsLiquid) return (only ?? entries.map((e) => e.post)).map((p) => withExcerpt(p, options.settings));
+  if (!needsLiquid) {
+    const chosen = only ?? entries.map((e) => e.post);
+    return { posts: new Map(chosen.map((p) => [p, withExcerpt(p, options.settings)])) };
+  }
   let data: Record<string, unknown> = {};
   try {
     data = await readSiteData(options.siteFiles);
@@ -167,20 +231,21 @@ async function renderLiquid(
     excerptSeparator: options.settings.excerptSeparator,
     ...(options.links ? { links: options.links } : {}),
   });
-  const out: Post[] = [];
+  const out = new Map<Post, Post>();
   // Oldest first, as Jekyll renders them, so an excerpt of an earlier post is already rendered.
   const order = [...entries].sort((a, b) => a.post.date.getTime() - b.post.date.getTime());
+  const wanted = only ? new Set(only) : undefined;
   for (const entry of order) {
-    if (only && !only.includes(entry.post)) continue;
+    if (wanted && !wanted.has(entry.post)) continue;
     try {
       const body = await liquid.render(entry);
-      out.push(withExcerpt({ ...entry.post, body }, options.settings));
+      out.set(entry.post, withExcerpt({ ...entry.post, body }, options.settings));
     } catch (error) {
       if (!(error instanceof ContentError)) throw error;
       problems.push(...error.problems);
     }
   }
-  return out;
+  return { posts: out, liquid };
 }
 
 /** A post without summary takes the text before an explicitly set `excerpt_separator` as its summary. */

@@ -1,5 +1,5 @@
 import { DateTime, FixedOffsetZone } from 'luxon';
-import { parseJekyllDate } from './jekyll-date.ts';
+import { parseJekyllDate, rollOver } from './jekyll-date.ts';
 
 // Jekyll accepts what Ruby's Time.parse accepts; we accept the shapes real front matter uses and reject
 // the rest loudly rather than guessing: date, date + time, an optional zone (`Z`, `UTC`, `+0900`, `+09:00`).
@@ -12,25 +12,30 @@ const DATE_PATTERN =
  *
  * A value without a zone is read as wall-clock time in `zone` (an IANA zone name), the way Jekyll reads
  * it in the site's `timezone`. Other shapes Jekyll (Ruby's `Time.parse`) accepts are read by
- * {@link parseJekyllDate}. Returns `undefined` when the value is none of those or names a
- * day or time that does not exist (e.g. `2026-02-30`), so the caller can report it with file and field.
+ * {@link parseJekyllDate}. A day past the end of its month rolls over as in Ruby (`2026-02-30` is
+ * 2 March). Returns `undefined` when the value is none of those or names a day or time Ruby refuses
+ * (`2026-13-01`, `2026-02-32`, `25:00`), so the caller can report it with file and field.
  */
 export function parseDateValue(value: string, zone: string): Date | undefined {
   const m = DATE_PATTERN.exec(value.trim());
   if (!m) return parseJekyllDate(value, zone);
   const [, year, month, day, hour, minute, second, fraction, offset] = m;
+  const h = hour === undefined ? 0 : Number(hour);
+  const min = minute === undefined ? 0 : Number(minute);
+  const sec = second === undefined ? 0 : Number(second);
+  // Ruby allows 24:00 (midnight of the next day), nothing later.
+  if (h === 24 && (min > 0 || sec > 0 || fraction !== undefined)) return undefined;
+  const civil = rollOver(Number(year), Number(month), Number(day), h);
+  if (!civil) return undefined;
   const parts = {
-    year: Number(year),
-    month: Number(month),
-    day: Number(day),
-    hour: hour === undefined ? 0 : Number(hour),
-    minute: minute === undefined ? 0 : Number(minute),
-    second: second === undefined ? 0 : Number(second),
+    ...civil,
+    minute: min,
+    second: sec,
     millisecond: fraction === undefined ? 0 : Math.floor(Number(`0.${fraction}`) * 1000),
   };
   const dt = DateTime.fromObject(parts, { zone: offset === undefined ? zone : fixedZone(offset) });
-  // A wall-clock time inside a DST gap is moved forward by luxon, as Ruby's Time does; only impossible
-  // calendar values (month 13, February 30, hour 25) are invalid.
+  // A wall-clock time inside a DST gap is moved forward by luxon, as Ruby's Time does; a day past the end
+  // of its month has rolled over (2026-02-30 is 2 March, as in Ruby); month 13, day 32, hour 25 are invalid.
   return dt.isValid ? dt.toJSDate() : undefined;
 }
 

@@ -30,11 +30,18 @@ export interface IndexEntry {
   /** Listing text: the summary or the first paragraph of the body. */
   excerpt: string;
   tags: string[];
+  /** Jekyll categories (for jekyll-feed's per-category feeds); absent when there are none. */
+  categories?: string[];
   authors: Author[];
   image?: string;
   draft: boolean;
   /** When the post first went on the site (not as a draft); fixes its age for the mailing policy. */
   firstPublishedAt?: string;
+  /**
+   * Jekyll: the post's Liquid reads `site.posts`, `site.tags`, `site.categories` or its neighbours, so
+   * it is rendered again whenever another post is published or removed.
+   */
+  listsPosts?: true;
 }
 
 /** The whole index. */
@@ -68,10 +75,12 @@ const entrySchema = z.object({
   summary: z.string().optional(),
   excerpt: z.string(),
   tags: z.array(z.string()),
+  categories: z.array(z.string()).optional(),
   authors: z.array(z.object({ name: z.string(), email: z.string().optional(), url: z.string().optional() })),
   image: z.string().optional(),
   draft: z.boolean(),
   firstPublishedAt: isoDate.optional(),
+  listsPosts: z.literal(true).optional(),
 });
 const indexSchema = z.object({
   version: z.number().int(),
@@ -129,6 +138,7 @@ export function indexEntry(rendered: RenderedPost, sourceKey: string, firstPubli
     ...(post.summary === undefined ? {} : { summary: post.summary }),
     excerpt: postListing(rendered).excerpt,
     tags: [...post.tags],
+    ...(post.categories.length === 0 ? {} : { categories: [...post.categories] }),
     authors: post.authors.map((a) => ({ ...a })),
     ...(post.image === undefined ? {} : { image: post.image }),
     draft: post.draft,
@@ -220,7 +230,7 @@ export function entryPost(entry: IndexEntry): Post {
     ...(entry.summary === undefined ? {} : { summary: entry.summary }),
     ...(entry.image === undefined ? {} : { image: entry.image }),
     tags: entry.tags,
-    categories: [],
+    categories: entry.categories ?? [],
     draft: entry.draft,
     body: '',
     bodyLine: 1,

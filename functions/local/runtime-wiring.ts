@@ -55,6 +55,8 @@ export interface LocalWiringOptions {
   onStop(stop: () => Promise<void> | void): void;
   /** The mailing progress display, once there is one: woken when a fan-out starts. */
   progress(): MailingProgress | undefined;
+  /** `herald dev --drafts`: a Jekyll site's `_drafts/` are published too, as `jekyll serve --drafts` does. */
+  drafts?: boolean;
 }
 
 /** The wired local cloud. */
@@ -68,13 +70,17 @@ export interface LocalWiring {
   reconcile(event?: { staleAfterMinutes?: number }): Promise<unknown>;
 }
 
-/** Publish reads the site config through this: the local origin replaces `url`, as `jekyll serve` does. */
-function withLocalOrigin(content: PostSource, origin: string): PostSource {
+/**
+ * Publish reads the site config through this: the local origin replaces `url`, as `jekyll serve` does,
+ * and `--drafts` turns a Jekyll site's `show_drafts` on.
+ */
+function withLocalOrigin(content: PostSource, origin: string, drafts = false): PostSource {
   return {
     ...content,
     async loadSite() {
       const loaded = await content.loadSite();
-      return { ...loaded, site: { ...loaded.site, url: origin } };
+      const jekyll = loaded.jekyll && drafts ? { jekyll: { ...loaded.jekyll, showDrafts: true } } : {};
+      return { ...loaded, site: { ...loaded.site, url: origin }, ...jekyll };
     },
   };
 }
@@ -190,7 +196,7 @@ export async function wireLocalCloud(options: LocalWiringOptions): Promise<Local
     log: reporter.publishLog,
   });
   publish = createPublishHandler(
-    { ...publishDeps, content: withLocalOrigin(publishDeps.content, origin) },
+    { ...publishDeps, content: withLocalOrigin(publishDeps.content, origin, options.drafts) },
     reporter.publish,
   );
   contentQueue.start();
@@ -199,7 +205,7 @@ export async function wireLocalCloud(options: LocalWiringOptions): Promise<Local
   options.onStop(
     notifyQueue(
       s3,
-      contentNotificationFilter(BUCKETS.content),
+      contentNotificationFilter(BUCKETS.content, { drafts: options.drafts === true }),
       contentQueue,
       reporter.failure('S3 notification'),
     ),

@@ -91,6 +91,8 @@ export interface LocalRuntimeOptions {
   now?: () => Date;
   /** Interval of the scheduled reconciler. Default five minutes. */
   reconcileEveryMs?: number;
+  /** Publish a Jekyll site's `_drafts/` too (`herald dev --drafts`). */
+  drafts?: boolean;
 }
 
 /** A running local cloud. */
@@ -301,6 +303,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       now,
       onStop: (stop) => stops.push(stop),
       progress: () => progress,
+      ...(options.drafts ? { drafts: true } : {}),
     });
     const { scheduler } = wired;
     const { content: contentQueue, fanout: fanoutQueue, delivery: deliveryQueue } = wired.queues;

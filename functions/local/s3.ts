@@ -28,9 +28,13 @@ export interface NotificationFilter {
   suffixes: readonly string[];
 }
 
-/** The content bucket's notification rules on AWS. */
-export function contentNotificationFilter(bucket: string): NotificationFilter {
-  return { bucket, prefixes: ['posts/', '_posts/'], suffixes: ['.md', '.markdown'] };
+/** The content bucket's notification rules on AWS; `drafts` (`herald dev --drafts`) adds `_drafts/`. */
+export function contentNotificationFilter(
+  bucket: string,
+  options: { drafts?: boolean } = {},
+): NotificationFilter {
+  const prefixes = ['posts/', '_posts/', ...(options.drafts ? ['_drafts/'] : [])];
+  return { bucket, prefixes, suffixes: ['.md', '.markdown'] };
 }
 
 /** A running s3rver. */

@@ -120,7 +120,7 @@ export function isIgnored(relPath: string): boolean {
 }
 
 function isPost(key: string): boolean {
-  return /(^|\/)(posts|_posts)\//.test(key) && /\.(md|markdown)$/.test(key);
+  return /(^|\/)(posts|_posts|_drafts)\//.test(key) && /\.(md|markdown)$/.test(key);
 }
 
 /** Upload order: config, then everything else, then posts by name (their date). */

@@ -175,7 +175,7 @@ describe('loadContent', () => {
         file: join(dir, 'posts/2026-02-01-impossible-date.md'),
         line: 3,
         field: 'date',
-        message: expect.stringContaining('"2026-02-30"'),
+        message: expect.stringContaining('"2026-02-32"'),
       }),
     ]);
   });

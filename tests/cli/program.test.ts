@@ -63,7 +63,8 @@ describe('herald CLI', () => {
   it.each([
     ['build', ['--content <dir>', '--out <dir>', '(default: "content")', '(default: "dist")']],
     ['check', ['--content <dir>', 'without writing anything']],
-    ['dev', ['--content <dir>', '--port <port>', '(default: 3000)']],
+    ['dev', ['--content <dir>', '--port <port>', '(default: 3000)', '--drafts']],
+    ['preview', ['--content <dir>', '--drafts']],
   ])('prints help for %s', async (command, expected) => {
     const result = await run([command, '--help']);
 

@@ -38,7 +38,6 @@ describe('readJekyllSettings', () => {
 
     expect(settings).toMatchObject({
       postsPermalink: '/news/:year/:title/',
-      postsOutput: false,
       excerptSeparator: '<!--more-->',
       future: true,
       unpublished: false,

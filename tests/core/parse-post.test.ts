@@ -404,7 +404,7 @@ describe('parsePost', () => {
       expect(problems).toEqual([expect.objectContaining({ line: 3, field: 'title' })]);
     });
 
-    it.each(['2026-02-30', 'next tuesday', '2026-09-24 25:00'])('reports the unparsable date %s', (value) => {
+    it.each(['2026-02-32', 'next tuesday', '2026-09-24 25:00'])('reports the unparsable date %s', (value) => {
       const input = {
         path: 'posts/2026-01-01-when.md',
         source: source(['title: When', 'layout: post', `date: ${value}`]),
@@ -476,13 +476,22 @@ describe('parsePost', () => {
     });
 
     it('reports a file-name date that does not exist', () => {
-      const input = { path: 'posts/2026-02-30-nope.md', source: source(['title: Nope']) };
+      const input = { path: 'posts/2026-02-32-nope.md', source: source(['title: Nope']) };
 
       const problems = problemsOf(() => parsePost(input, makeSite()));
 
       expect(problems).toEqual([
-        { file: 'posts/2026-02-30-nope.md', line: 1, message: expect.stringContaining('2026-02-30') },
+        { file: 'posts/2026-02-32-nope.md', line: 1, message: expect.stringContaining('2026-02-32') },
       ]);
+    });
+
+    it('rolls a file-name day past the end of its month over, as Jekyll does', () => {
+      const input = { path: 'posts/2026-02-30-rolled.md', source: source(['title: Rolled']) };
+
+      const post = parsePost(input, makeSite({ timezone: 'UTC' }));
+
+      expect(post.date.toISOString()).toBe('2026-03-02T00:00:00.000Z');
+      expect(post.path).toContain('/2026/03/02/');
     });
 
     it('reports a file that is not Markdown', () => {

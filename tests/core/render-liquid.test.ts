@@ -192,6 +192,58 @@ describe('createJekyllLiquid', () => {
     );
   });
 
+  it('names the file and line of a render error in a fragment another post used first', async () => {
+    const first = post('Held on {{ page.when | date_to_string }}.', { data: { when: '2026-03-14' } });
+    const second = post('Intro\n\nHeld on {{ page.when | date_to_string }}.', {
+      id: '2026-04-01-later',
+      slug: 'later',
+      sourcePath: 'blog/_posts/2026-04-01-later.md',
+      data: { when: 'some day' },
+    });
+    const liquid = createJekyllLiquid(siteWith([first, second]));
+    await liquid.render(first);
+
+    const problem = await liquid.render(second).then(
+      () => undefined,
+      (error: unknown) => (error instanceof ContentError ? error.problems[0] : undefined),
+    );
+
+    expect(problem).toMatchObject({ file: 'blog/_posts/2026-04-01-later.md', line: 7 });
+    expect(problem?.message).toContain('Invalid Date');
+  });
+
+  it('tells which posts read what other posts change (site.posts, tags, categories, neighbours)', async () => {
+    const files = memorySiteFiles({
+      '_includes/archive.html': '{% for t in site.tags %}{{ t[0] }}{% endfor %}',
+      '_includes/plain.html': '{{ include.x }}',
+    });
+    const bodies = {
+      loop: '{% for p in site.posts limit: 3 %}{{ p.title }}{% endfor %}',
+      include: 'See {% include archive.html %}',
+      highlight: '{% highlight liquid %}{{ site.categories | size }}{% endhighlight %}',
+      neighbour: 'Next: {{ page.next.title }}',
+      whole: '{{ site | jsonify }}',
+      own: '{{ page.title }} on {{ site.title }} with {{ site.data.x }} {% include plain.html x=1 %}',
+      none: 'No Liquid here.',
+    };
+
+    const answers: Record<string, boolean> = {};
+    for (const [name, body] of Object.entries(bodies)) {
+      const entry = post(body);
+      answers[name] = await createJekyllLiquid(siteWith([entry], { files })).listsPosts(entry);
+    }
+
+    expect(answers).toEqual({
+      loop: true,
+      include: true,
+      highlight: true,
+      neighbour: true,
+      whole: true,
+      own: false,
+      none: false,
+    });
+  });
+
   it('refuses includes outside _includes', async () => {
     const files = memorySiteFiles({ '_config.yml': 'secret: 1' });
 

@@ -125,6 +125,20 @@ describeWithJekyll.each(BLOGS)('the %s blog, built by Jekyll and by Herald', (bl
     expect(heraldPosts).toEqual(jekyllPosts.map(({ url, id }) => ({ url, id })));
   });
 
+  it('writes a page wherever Jekyll writes a post (collections.posts.output: false included)', async () => {
+    const jekyllPosts = JSON.parse(await readFile(join(site, 'posts.json'), 'utf8')) as { url: string }[];
+    const written = (url: string) => existsSync(join(site, url.endsWith('/') ? `${url}index.html` : url));
+
+    const expected = jekyllPosts.map((p) => ({ url: p.url, written: written(p.url) }));
+    const actual = jekyllPosts.map((p) => ({
+      url: p.url,
+      written: herald.siteFiles.some((f) => f.path === (p.url.endsWith('/') ? `${p.url}index.html` : p.url)),
+    }));
+
+    expect(actual).toEqual(expected);
+    expect(expected.every((p) => p.written)).toBe(true);
+  });
+
   it('writes every feed jekyll-feed writes, with its entry ids and links (feed.xml as Herald’s atom.xml)', async () => {
     const feeds = (await readdir(site, { recursive: true }))
       .filter((p) => p.endsWith('.xml'))

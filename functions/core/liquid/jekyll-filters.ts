@@ -1,7 +1,7 @@
 import { isTruthy, type Liquid, toValue, Value } from 'liquidjs';
-import { DateTime } from 'luxon';
 import { parseDateValue } from '../parse-date.ts';
 import { RubyTime, rubyInspect } from './ruby-values.ts';
+import { monthName, rfc822String, xmlSchemaString, type ZonedTime, zonedTime } from './zoned-time.ts';
 
 /** What Jekyll's filters need to know about the site. */
 export interface FilterEnv {
@@ -33,23 +33,22 @@ type Filter = (this: FilterThis, input: unknown, ...args: unknown[]) => unknown;
  * `size`, dates print in the site's zone, `sample` is deterministic so builds are reproducible).
  */
 export function jekyllFilters(env: FilterEnv): Record<string, Filter> {
-  const time = (input: unknown): DateTime => {
+  const time = (input: unknown): ZonedTime => {
     const date = toDate(input, env);
     if (!date) throw new Error(`Invalid Date: '${rubyInspect(input)}' is not a valid datetime.`);
-    return DateTime.fromJSDate(date, { zone: env.timezone }).setLocale('en');
+    return zonedTime(date.getTime(), env.timezone);
   };
   const empty = (input: unknown): boolean =>
     input === null || input === undefined || (!(input instanceof Date) && String(input) === '');
-  const stringifyDate = (input: unknown, month: string, type: unknown, style: unknown): unknown => {
+  const stringifyDate = (input: unknown, short: boolean, type: unknown, style: unknown): unknown => {
     if (empty(input)) return input;
     const t = time(input);
+    const month = monthName(t, short);
     if (type === 'ordinal') {
       const day = `${t.day}${ordinal(t.day)}`;
-      return style === 'US'
-        ? `${t.toFormat(month)} ${day}, ${t.year}`
-        : `${day} ${t.toFormat(month)} ${t.year}`;
+      return style === 'US' ? `${month} ${day}, ${t.year}` : `${day} ${month} ${t.year}`;
     }
-    return t.toFormat(`dd ${month} yyyy`);
+    return `${String(t.day).padStart(2, '0')} ${month} ${t.year}`;
   };
   const relative = (input: unknown): unknown => {
     const url = urlOf(input);
@@ -67,13 +66,13 @@ export function jekyllFilters(env: FilterEnv): Record<string, Filter> {
       const rel = relative(url) as string;
       return env.url === '' ? rel : normalizeUrl(env.url + rel);
     },
-    date_to_xmlschema: (input) => (empty(input) ? input : time(input).toFormat("yyyy-MM-dd'T'HH:mm:ssZZ")),
-    date_to_rfc822: (input) => (empty(input) ? input : time(input).toFormat('ccc, dd LLL yyyy HH:mm:ss ZZZ')),
-    date_to_string: (input, type, style) => stringifyDate(input, 'LLL', type, style),
-    date_to_long_string: (input, type, style) => stringifyDate(input, 'LLLL', type, style),
+    date_to_xmlschema: (input) => (empty(input) ? input : xmlSchemaString(time(input))),
+    date_to_rfc822: (input) => (empty(input) ? input : rfc822String(time(input))),
+    date_to_string: (input, type, style) => stringifyDate(input, true, type, style),
+    date_to_long_string: (input, type, style) => stringifyDate(input, false, type, style),
     xml_escape: (input) => xmlEscape(stringOf(input)),
-    cgi_escape: (input) => encodeBytes(stringOf(input), /[A-Za-z0-9_.\-~]/).replace(/%20/g, '+'),
-    uri_escape: (input) => encodeBytes(stringOf(input), /[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]/),
+    cgi_escape: (input) => encodeBytes(stringOf(input), CGI_SAFE).replace(/%20/g, '+'),
+    uri_escape: (input) => encodeBytes(stringOf(input), URI_SAFE),
     jsonify: (input) => JSON.stringify(plain(toValue(input)) ?? null),
     slugify: (input, mode) =>
       slugify(input === undefined || input === null ? undefined : stringOf(input), mode),
@@ -206,10 +205,21 @@ function ensureLeadingSlash(part: string): string {
 
 /** Addressable's normalisation as far as it shows in practice: unsafe characters percent-encoded. */
 function normalizeUrl(url: string): string {
-  return encodeBytes(url, /[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]/);
+  return encodeBytes(url, URI_SAFE);
 }
 
+const CGI_SAFE = /[A-Za-z0-9_.\-~]/;
+const URI_SAFE = /[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]/;
+const allKept = new Map<RegExp, RegExp>();
+
 function encodeBytes(text: string, keep: RegExp): string {
+  let whole = allKept.get(keep);
+  if (!whole) {
+    whole = new RegExp(`^(?:${keep.source})*$`);
+    allKept.set(keep, whole);
+  }
+  // Most URLs need no escaping: one test instead of one per character.
+  if (whole.test(text)) return text;
   let out = '';
   for (const ch of text) {
     if (keep.test(ch)) out += ch;

@@ -61,6 +61,12 @@ export class HighlightTag extends Tag {
     stream.start();
   }
 
+  /** For liquidjs's static analysis: the variables inside the block count too. */
+  // biome-ignore lint/correctness/useYield: liquidjs's analysis protocol is a generator
+  *children(): Generator<unknown, Template[]> {
+    return this.templates;
+  }
+
   *render(ctx: Context, emitter: Emitter): Generator<unknown, void, unknown> {
     const inner = (yield this.liquid.renderer.renderTemplates(this.templates, ctx)) as string;
     const code = inner.replace(/^[\n\r]+|[\n\r]+$/g, '');
@@ -106,7 +112,7 @@ export function linkTag(lookups: TagLookups) {
 export function postUrlTag(lookups: TagLookups) {
   return class PostUrlTag extends Tag {
     private readonly postName: string;
-    private readonly pattern: RegExp;
+    private pattern: RegExp | undefined;
     private readonly day: string;
     private readonly slug: string;
     private readonly folder: string;
@@ -121,12 +127,19 @@ export function postUrlTag(lookups: TagLookups) {
         );
       }
       const [, folder = '', day = '', slug = ''] = m;
-      const base = `${escapeRegExp(day)}-${escapeRegExp(slug)}\\.[^.]+`;
-      const dir = escapeRegExp(folder);
-      this.pattern = new RegExp(`^_posts/${dir}${base}$|^${dir}_posts/?${base}$`);
       this.day = day;
       this.slug = slug;
       this.folder = folder;
+    }
+
+    /** Whether a post file (any extension) has this tag's folder, date and slug. */
+    private nameMatches(relativePath: string): boolean {
+      if (!this.pattern) {
+        const base = `${escapeRegExp(this.day)}-${escapeRegExp(this.slug)}\\.[^.]+`;
+        const dir = escapeRegExp(this.folder);
+        this.pattern = new RegExp(`^_posts/${dir}${base}$|^${dir}_posts/?${base}$`);
+      }
+      return this.pattern.test(relativePath);
     }
 
     render(): string {
@@ -134,7 +147,7 @@ export function postUrlTag(lookups: TagLookups) {
       const exact =
         lookups.postByStem(`_posts/${this.folder}${this.day}-${this.slug}`) ??
         lookups.postByStem(`${this.folder}_posts/${this.day}-${this.slug}`) ??
-        posts.find((p) => this.pattern.test(p.relativePath));
+        posts.find((p) => this.nameMatches(p.relativePath));
       // Jekyll still accepts a name that matches only by date and slug (with a deprecation warning).
       const loose = exact ?? posts.find((p) => p.slug === this.slug && sameDay(p.day, this.day));
       if (!loose) {

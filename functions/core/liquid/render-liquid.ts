@@ -1,5 +1,14 @@
 import { posix } from 'node:path';
-import { type FS, Liquid } from 'liquidjs';
+import {
+  type FS,
+  Liquid,
+  type LiquidOptions,
+  Parser,
+  type TagToken,
+  type Template,
+  type TopLevelToken,
+  TypeGuards,
+} from 'liquidjs';
 import { ContentError } from '../errors.ts';
 import type { Post, SiteConfig } from '../model.ts';
 import { renderMarkdown } from '../render-markdown.ts';
@@ -62,7 +71,18 @@ export interface JekyllLiquid {
    *   `post_url` target, or a render that exceeds {@link LIQUID_LIMITS}.
    */
   render(post: LiquidPost): Promise<string>;
+  /**
+   * Whether the post's Liquid (its includes too) reads what other posts change: `site.posts`,
+   * `site.tags`, `site.categories`, `site.related_posts`, `page.next`/`page.previous`, or `site` whole.
+   * Such a post is stale when another post is published or removed. A post whose Liquid does not parse
+   * counts as reading them.
+   */
+  listsPosts(post: LiquidPost): Promise<boolean>;
 }
+
+/** The `site` and `page` fields whose value depends on the other posts. */
+const SITE_LISTINGS = new Set(['posts', 'tags', 'categories', 'related_posts']);
+const PAGE_NEIGHBOURS = new Set(['next', 'previous']);
 
 const HAS_LIQUID = /\{[{%]/;
 
@@ -145,8 +165,9 @@ export function createJekyllLiquid(input: LiquidSite): JekyllLiquid {
     relativeUrl: (url) => filters.relative_url?.call(undefined as never, url) as string,
   };
 
+  const fs = siteFs(input.files);
   const liquid = new Liquid({
-    fs: siteFs(input.files),
+    fs,
     root: [''],
     partials: ['_includes'],
     relativeReference: true,
@@ -157,7 +178,7 @@ export function createJekyllLiquid(input: LiquidSite): JekyllLiquid {
     strictVariables: false,
     ownPropertyOnly: true,
     timezoneOffset: site.timezone,
-    cache: true,
+    cache: fs.cache,
     ...LIQUID_LIMITS,
   });
   for (const [name, filter] of Object.entries(filters)) liquid.registerFilter(name, filter as never);
@@ -167,7 +188,30 @@ export function createJekyllLiquid(input: LiquidSite): JekyllLiquid {
   liquid.registerTag('include', JekyllIncludeTag);
   liquid.registerTag('include_relative', IncludeRelativeTag);
 
+  const parse = fragmentParser(liquid);
+
   return {
+    async listsPosts(entry) {
+      const { post } = entry;
+      if (post.data.render_with_liquid === false || !HAS_LIQUID.test(post.body)) return false;
+      await fs.preload();
+      try {
+        const templates = parse(liquidSpan(post.body).middle, entry.relativePath, false);
+        const { globals } = await liquid.analyze(templates, { partials: true });
+        const reads = (root: string, fields: ReadonlySet<string>) =>
+          (globals[root] ?? []).some((v) => {
+            const field = v.segments[1];
+            return (
+              field === undefined ||
+              (typeof field === 'string' && fields.has(field)) ||
+              typeof field !== 'string'
+            );
+          });
+        return reads('site', SITE_LISTINGS) || reads('page', PAGE_NEIGHBOURS);
+      } catch {
+        return true;
+      }
+    },
     async render(entry) {
       const { post } = entry;
       if (post.data.render_with_liquid === false || !HAS_LIQUID.test(post.body)) {
@@ -178,15 +222,30 @@ export function createJekyllLiquid(input: LiquidSite): JekyllLiquid {
       // Text before the first and after the last Liquid delimiter is output as it is; only the middle is
       // handed to liquidjs, whose tokenizer would otherwise walk every character of a long post.
       const { head, middle, tail } = liquidSpan(post.body);
-      const offset = countLines(head);
+      const scope = { site: siteObject, page, jekyll };
+      await fs.preload();
       try {
-        const templates = liquid.parse(middle, entry.relativePath);
-        const out =
-          head + ((await liquid.render(templates, { site: siteObject, page, jekyll })) as string) + tail;
+        // Synchronous rendering skips liquidjs's promise per tag and filter (most of its cost on a large
+        // blog); a post that includes a file not read yet is rendered again asynchronously.
+        const templates = parse(middle, entry.relativePath, true);
+        const body =
+          fs.renderSync(() => liquid.renderSync(templates, scope) as string) ??
+          ((await liquid.render(templates, scope)) as string);
+        const out = head + body + tail;
+        rendered.set(post, out);
+        return out;
+      } catch {
+        // Shared fragments carry the position of the post they were first parsed in: parse this post on
+        // its own and render again, so an error names this file and line.
+      }
+      try {
+        const templates = parse(middle, entry.relativePath, false);
+        const out = head + ((await liquid.render(templates, scope)) as string) + tail;
         rendered.set(post, out);
         return out;
       } catch (error) {
-        throw liquidProblem(error, post, entry.relativePath, offset);
+        // Lines before the Liquid part are counted only for an error's line number.
+        throw liquidProblem(error, post, entry.relativePath, countLines(head));
       }
     },
   };
@@ -238,20 +297,85 @@ function groupDrops(
   return groups;
 }
 
-/** liquidjs's file system over the site's files: only paths inside the site, never dotfiles. */
-function siteFs(files: SiteFiles): FS {
-  const cache = new Map<string, Promise<string | undefined>>();
-  const read = (path: string) => {
-    let text = cache.get(path);
-    if (!text) {
-      text = files.read(path);
-      cache.set(path, text);
-    }
+/** Tags that neither read the tokens after them nor depend on the file they are in. */
+const SHAREABLE_TAGS = new Set(['assign', 'include', 'post_url', 'link', 'echo']);
+
+/**
+ * A parser that shares the templates of identical output and self-contained tag fragments between posts
+ * (`{{ site.baseurl }}`, `{% include note.html %}` …): templates hold no render state, and a large blog
+ * repeats the same few dozen fragments in every post. `shared: false` parses everything afresh, for
+ * error positions.
+ */
+function fragmentParser(liquid: Liquid): (text: string, file: string, shared: boolean) => Template[] {
+  const fragments = new Map<string, ReturnType<Parser['parseToken']>>();
+  return (text, file, shared) => {
+    const parser = new Parser(liquid);
+    if (!shared) return parser.parse(text, file);
+    const own = parser.parseToken.bind(parser);
+    parser.parseToken = (token: TopLevelToken, remain: TopLevelToken[]) => {
+      const tag = TypeGuards.isTagToken(token) ? (token as TagToken) : undefined;
+      const key = TypeGuards.isOutputToken(token)
+        ? `{{${(token as unknown as { content: string }).content}`
+        : tag && SHAREABLE_TAGS.has(tag.name)
+          ? `{%${tag.name} ${tag.args}`
+          : undefined;
+      if (key === undefined) return own(token, remain);
+      let template = fragments.get(key);
+      if (!template) {
+        template = own(token, remain);
+        fragments.set(key, template);
+      }
+      return template;
+    };
+    return parser.parse(text, file);
+  };
+}
+
+/** Thrown by the synchronous file system for a file that has not been read yet. */
+class NotReadYet extends Error {
+  override name = 'NotReadYet';
+}
+
+function notReadYet(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 10; depth++) {
+    if (e instanceof NotReadYet) return true;
+    e = (e as { originalError?: unknown }).originalError ?? e.cause;
+  }
+  return false;
+}
+
+const INCLUDES = '_includes/';
+
+/** liquidjs's file system and parse cache over the site's files. */
+interface SiteFs extends FS {
+  cache: Exclude<LiquidOptions['cache'], number | boolean | undefined>;
+  /** Reads `_includes/` once, so most renders need no asynchronous read. */
+  preload(): Promise<void>;
+  /** Runs a synchronous render; `undefined` when it needs a file not read yet. */
+  renderSync(render: () => string): string | undefined;
+}
+
+/**
+ * liquidjs's file system over the site's files: only paths inside the site, never dotfiles. Files read
+ * once are kept, so the synchronous calls answer from memory; `_includes/` is read whole up front.
+ */
+function siteFs(files: SiteFiles): SiteFs {
+  const known = new Map<string, string | undefined>();
+  let includesRead: Promise<void> | undefined;
+  let includesComplete = false;
+  let syncing = false;
+  const read = async (path: string) => {
+    if (known.has(path)) return known.get(path);
+    const text = await files.read(path);
+    known.set(path, text);
     return text;
   };
-  const unsupported = () => {
-    throw new Error('Liquid renders asynchronously only');
+  const readSync = (path: string): string | undefined => {
+    if (known.has(path)) return known.get(path);
+    if (includesComplete && path.startsWith(INCLUDES)) return undefined;
+    throw new NotReadYet(path);
   };
+  const parsed = new Map<string, Template[] | Promise<Template[]>>();
   return {
     sep: '/',
     dirname: (file) => posix.dirname(file),
@@ -263,13 +387,57 @@ function siteFs(files: SiteFiles): FS {
     contains: async (_root, file) => sitePath(file) === file,
     containsSync: (_root, file) => sitePath(file) === file,
     exists: async (path) => (await read(path)) !== undefined,
-    existsSync: unsupported,
+    existsSync: (path) => readSync(path) !== undefined,
     readFile: async (path) => {
       const text = await read(path);
       if (text === undefined) throw new Error(`ENOENT: ${path}`);
       return text;
     },
-    readFileSync: unsupported,
+    readFileSync: (path) => {
+      const text = readSync(path);
+      if (text === undefined) throw new Error(`ENOENT: ${path}`);
+      return text;
+    },
+    cache: {
+      read(key) {
+        const value = parsed.get(key);
+        if (syncing && value instanceof Promise) throw new NotReadYet(key);
+        return value;
+      },
+      write(key, templates) {
+        parsed.set(key, templates);
+        if (templates instanceof Promise) {
+          templates.then(
+            (done) => {
+              if (parsed.get(key) === templates) parsed.set(key, done);
+            },
+            () => parsed.delete(key),
+          );
+        }
+      },
+      remove(key) {
+        parsed.delete(key);
+      },
+    },
+    preload() {
+      includesRead ??= (async () => {
+        const paths = await files.list(INCLUDES);
+        await Promise.all(paths.map(read));
+        includesComplete = true;
+      })();
+      return includesRead;
+    },
+    renderSync(render) {
+      syncing = true;
+      try {
+        return render();
+      } catch (error) {
+        if (notReadYet(error)) return undefined;
+        throw error;
+      } finally {
+        syncing = false;
+      }
+    },
   };
 }
 

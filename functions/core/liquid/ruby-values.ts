@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { rubyTimeString, type ZonedTime, zonedTime } from './zoned-time.ts';
 
 /**
  * A point in time that prints like Ruby's `Time#to_s` in the site's zone (`2023-01-29 18:30:22 -0800`),
@@ -13,13 +13,13 @@ export class RubyTime extends Date {
     this.zone = zone;
   }
 
-  /** The instant in the site's zone. */
-  local(): DateTime {
-    return DateTime.fromMillis(this.getTime(), { zone: this.zone }).setLocale('en');
+  /** The instant's wall-clock time in the site's zone. */
+  local(): ZonedTime {
+    return zonedTime(this.getTime(), this.zone);
   }
 
   override toString(): string {
-    return this.local().toFormat('yyyy-MM-dd HH:mm:ss ZZZ');
+    return rubyTimeString(this.local());
   }
 
   override toJSON(): string {

@@ -34,3 +34,30 @@ export function sitePath(path: string): string | undefined {
   }
   return parts.length === 0 ? undefined : parts.join('/');
 }
+
+/**
+ * A {@link SiteFiles} that lists each prefix and reads each path once, for the life of one publish: the
+ * post's own render and the refresh of posts that list others read the same files.
+ */
+export function memoizedSiteFiles(files: SiteFiles): SiteFiles {
+  const lists = new Map<string, Promise<string[]>>();
+  const reads = new Map<string, Promise<string | undefined>>();
+  return {
+    async list(prefix) {
+      let listed = lists.get(prefix);
+      if (!listed) {
+        listed = files.list(prefix);
+        lists.set(prefix, listed);
+      }
+      return [...(await listed)];
+    },
+    read(path) {
+      let text = reads.get(path);
+      if (!text) {
+        text = files.read(path);
+        reads.set(path, text);
+      }
+      return text;
+    },
+  };
+}
