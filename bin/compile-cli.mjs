@@ -105,7 +105,8 @@ export async function compileCli({ outDir = CLI_CACHE_DIR } = {}) {
       return [file, s.mtimeMs, s.size];
     }),
   );
-  await writeFile(join(staging, 'manifest.json'), `${JSON.stringify({ inputs }, null, 1)}\n`);
+  const root = new URL('..', import.meta.url).pathname;
+  await writeFile(join(staging, 'manifest.json'), `${JSON.stringify({ root, inputs }, null, 1)}\n`);
   try {
     await rm(outDir, { recursive: true, force: true });
     await rename(staging, outDir);

@@ -5,10 +5,14 @@ import { readFileSync, statSync } from 'node:fs';
 
 const CACHE = new URL('../node_modules/.cache/herald/cli/', import.meta.url);
 
-/** True when every source the compiled CLI was built from is unchanged (one stat per file). */
+/**
+ * True when the compiled CLI was built from this checkout (a node_modules copied from another
+ * checkout carries that one's build) and every source it was built from is unchanged (one stat per file).
+ */
 function compiledIsFresh() {
   try {
-    const { inputs } = JSON.parse(readFileSync(new URL('manifest.json', CACHE), 'utf8'));
+    const { root, inputs } = JSON.parse(readFileSync(new URL('manifest.json', CACHE), 'utf8'));
+    if (root !== new URL('..', import.meta.url).pathname) return false;
     return inputs.every(([file, mtimeMs, size]) => {
       const s = statSync(file, { throwIfNoEntry: false });
       return s !== undefined && s.mtimeMs === mtimeMs && s.size === size;
