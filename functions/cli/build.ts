@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Content, loadContent } from '../adapters/content-fs.ts';
-import { type OutputFile, writeOutput } from '../adapters/output-fs.ts';
+import { type OutputFile, openOutput } from '../adapters/output-fs.ts';
 import { loadSiteTemplates } from '../adapters/templates-fs.ts';
-import { buildSite, type SiteFile } from '../core/build-site.ts';
+import { generateSite, type SiteFile } from '../core/build-site.ts';
 import { contentTypeFor } from '../core/content-type.ts';
 import { isFeedPath } from '../core/feeds.ts';
 import { jekyllFeedFiles } from '../core/jekyll-feeds.ts';
@@ -91,9 +91,10 @@ export interface BuildReport {
   phases: Record<'load' | 'render' | 'site' | 'emails' | 'write', number>;
 }
 
-/** Everything a build would write, held in memory: what `check` validates and `build` writes. */
+/** Everything a build would write: what `check` validates and `build` writes. */
 export interface PreparedBuild {
   content: Content;
+  /** Every site file, unless they went to the caller's `onSiteFile` as they were made (then empty). */
   siteFiles: SiteFile[];
   emailFiles: OutputFile[];
   report: BuildReport;
@@ -133,12 +134,18 @@ export function canStillBeMailed(post: Post, site: SiteConfig, now: Date): boole
 }
 
 /**
- * Loads, renders and builds everything in memory without writing: the site files and, for every
- * post that would be mailed, its preview email as `.html`, `.txt` and `.eml`.
+ * Loads, renders and builds everything without writing: the site files and, for every post that
+ * would be mailed, its preview email as `.html`, `.txt` and `.eml`.
  *
+ * @param onSiteFile receives each site file as soon as it is made (awaited, so a writer can hold
+ *   the build back), instead of the build keeping them all: 10,000 pages need not fit in memory
+ *   together. It may also get files before a ContentError about colliding paths is thrown.
  * @throws ContentError for invalid content (every problem), TemplateError for a broken template.
  */
-export async function prepareBuild(options: Omit<BuildOptions, 'outDir'>): Promise<PreparedBuild> {
+export async function prepareBuild(
+  options: Omit<BuildOptions, 'outDir'>,
+  onSiteFile?: (file: SiteFile) => void | Promise<void>,
+): Promise<PreparedBuild> {
   const started = performance.now();
   const templatesDir = resolve(options.templatesDir ?? DEFAULT_TEMPLATES_DIR);
   const [content, templates] = await Promise.all([
@@ -168,11 +175,22 @@ export async function prepareBuild(options: Omit<BuildOptions, 'outDir'>): Promi
     })),
   );
   phases.render = lap();
-  const siteFiles = buildSite(site, rendered, templates, assets);
+  const siteFiles: SiteFile[] = [];
+  const sitePaths = new Set<string>();
+  const counts = { files: 0, pages: 0, feeds: 0 };
+  const emit = async (file: SiteFile) => {
+    counts.files++;
+    if (file.path.endsWith('.html')) counts.pages++;
+    if (isFeedPath(file.path)) counts.feeds++;
+    if (onSiteFile) await onSiteFile(file);
+    else siteFiles.push(file);
+  };
+  for (const file of generateSite(site, rendered, templates, assets)) {
+    sitePaths.add(file.path);
+    await emit(file);
+  }
   if (content.jekyll) {
-    siteFiles.push(
-      ...jekyllFeedFiles(site, rendered, content.jekyll.feed, new Set(siteFiles.map((f) => f.path))),
-    );
+    for (const file of jekyllFeedFiles(site, rendered, content.jekyll.feed, sitePaths)) await emit(file);
   }
   phases.site = lap();
 
@@ -255,10 +273,10 @@ export async function prepareBuild(options: Omit<BuildOptions, 'outDir'>): Promi
     baseurl: site.baseurl,
     posts: published.length,
     drafts: content.posts.length - published.length,
-    pages: siteFiles.filter((f) => f.path.endsWith('.html')).length,
-    feeds: siteFiles.filter((f) => isFeedPath(f.path)).length,
+    pages: counts.pages,
+    feeds: counts.feeds,
     assets: assets.length,
-    siteFiles: siteFiles.length,
+    siteFiles: counts.files,
     emails,
     emailsSkipped: current.length - toMail.length,
     emailsPast: mailable.length - current.length,
@@ -276,13 +294,19 @@ export async function prepareBuild(options: Omit<BuildOptions, 'outDir'>): Promi
  */
 export async function runBuild(options: BuildOptions): Promise<BuildReport> {
   const started = performance.now();
-  const prepared = await prepareBuild(options);
-  const files: OutputFile[] = [
-    ...prepared.siteFiles.map((f) => ({ path: `site${f.path}`, body: f.body })),
-    ...prepared.emailFiles,
-  ];
-  const writeStarted = performance.now();
-  const written = await writeOutput(options.outDir, files);
-  const phases = { ...prepared.report.phases, write: performance.now() - writeStarted };
-  return { ...prepared.report, bytes: written.bytes, durationMs: performance.now() - started, phases };
+  // Site files are written as they are made (the `site` phase includes their writing).
+  const output = openOutput(options.outDir);
+  try {
+    const prepared = await prepareBuild(options, (f) =>
+      output.write({ path: `site${f.path}`, body: f.body }),
+    );
+    const writeStarted = performance.now();
+    for (const file of prepared.emailFiles) await output.write(file);
+    const written = await output.commit();
+    const phases = { ...prepared.report.phases, write: performance.now() - writeStarted };
+    return { ...prepared.report, bytes: written.bytes, durationMs: performance.now() - started, phases };
+  } catch (error) {
+    await output.abort();
+    throw error;
+  }
 }

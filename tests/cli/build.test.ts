@@ -176,6 +176,25 @@ describe('herald build', () => {
     expect(before).toContain('site/2026/01/12/good.html');
   });
 
+  it('keeps the previous output and no temp folder when a permalink collision shows only after pages were written', async () => {
+    const content = await writeContent(join(work, 'content'), {
+      '2026-01-12-good.md': '---\ntitle: Good\n---\n\nBody.\n',
+    });
+    const out = join(work, 'dist');
+    await runBuild({ contentDir: content, outDir: out });
+    const before = await tree(out);
+    await writeFile(
+      join(content, 'posts', '2026-01-13-squatter.md'),
+      '---\ntitle: Squatter\npermalink: /subscribe.html\n---\n\nBody.\n',
+    );
+
+    const act = runBuild({ contentDir: content, outDir: out });
+
+    await expect(act).rejects.toThrow(/subscribe\.html/);
+    expect(await tree(out)).toEqual(before);
+    expect(await readdir(work)).toEqual(['content', 'dist']);
+  });
+
   it('reports an email that had to be excerpted because of its size', async () => {
     const paragraph = `${'Serving engines batch requests and page their caches. '.repeat(20)}\n\n`;
     const content = await writeContent(join(work, 'content'), {
