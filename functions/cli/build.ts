@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { type Content, loadContent } from '../adapters/content-fs.ts';
 import { type OutputFile, openOutput } from '../adapters/output-fs.ts';
 import { loadSiteTemplates } from '../adapters/templates-fs.ts';
-import { generateSite, type SiteFile } from '../core/build-site.ts';
+import { compareNewestFirst, filePath, generateSite, groupByTag, type SiteFile } from '../core/build-site.ts';
 import { contentTypeFor } from '../core/content-type.ts';
 import { isFeedPath } from '../core/feeds.ts';
 import { jekyllFeedFiles } from '../core/jekyll-feeds.ts';
@@ -101,25 +101,58 @@ export interface PreparedBuild {
 }
 
 /**
- * Same result as `renderPost`, but the portable (email/feed) HTML is computed on first use: feeds
- * carry only the newest posts and only mailed posts get emails, and sanitising is about half the
- * rendering cost of a large archive.
+ * Same result as `renderPost`, computed on first use: the Markdown when the page (or a listing's
+ * excerpt) needs it, the portable (email/feed) HTML when a feed or an email does, since feeds carry
+ * only the newest posts, only mailed posts get emails, and sanitising is about half the rendering
+ * cost of a large archive. `release` lets the HTML go once the post's page is written (it is
+ * rendered again if asked for later), so a large archive's HTML is never held whole.
  */
 export function renderPostLazily(
   post: Post,
   site: SiteConfig,
-): RenderedPost & { /** Page-hijacking tags cut from the body. */ removedTags: string[] } {
-  const { html, removed } = renderMarkdownReport(post.body);
+): RenderedPost & {
+  /** Page-hijacking tags cut from the body. */
+  readonly removedTags: string[];
+  release(): void;
+} {
+  let html: string | undefined;
+  let removed: string[] | undefined;
   let portable: string | undefined;
+  const render = (): string => {
+    if (html === undefined) ({ html, removed } = renderMarkdownReport(post.body));
+    return html;
+  };
   return {
     post,
-    html,
-    removedTags: removed,
+    get html() {
+      return render();
+    },
+    get removedTags() {
+      if (removed === undefined) render();
+      return removed ?? [];
+    },
     get portableHtml() {
-      portable ??= toPortableHtml(html, post.url, site.url + site.baseurl);
+      portable ??= toPortableHtml(render(), post.url, site.url + site.baseurl);
       return portable;
     },
+    release() {
+      html = undefined;
+    },
   };
+}
+
+/**
+ * The posts whose HTML a build keeps after writing their pages: the newest `limit` of the site and
+ * of each tag, which the feeds carry (and among them the posts still mailable). Any other post a
+ * feed or an email asks for is rendered again.
+ */
+function feedCandidates(posts: readonly RenderedPost[], limit: number): Set<RenderedPost> {
+  const newest = [...posts].sort((a, b) => compareNewestFirst(a.post, b.post));
+  const keep = new Set(newest.slice(0, limit));
+  for (const group of groupByTag(newest, (r) => r.post.tags)) {
+    for (const r of group.posts.slice(0, limit)) keep.add(r);
+  }
+  return keep;
 }
 
 /** A post gets a newsletter unless it is a draft or says `email: false`. */
@@ -178,12 +211,22 @@ export async function prepareBuild(
   const siteFiles: SiteFile[] = [];
   const sitePaths = new Set<string>();
   const counts = { files: 0, pages: 0, feeds: 0 };
+  // Streaming, a post's HTML goes once its page is written, unless a feed will want it.
+  const pageOf = new Map(onSiteFile ? rendered.map((r) => [filePath(r.post.path), r]) : []);
+  const keep = onSiteFile
+    ? feedCandidates(rendered, Math.max(site.feed.limit, content.jekyll?.feed.postsLimit ?? 0))
+    : new Set();
   const emit = async (file: SiteFile) => {
     counts.files++;
     if (file.path.endsWith('.html')) counts.pages++;
     if (isFeedPath(file.path)) counts.feeds++;
-    if (onSiteFile) await onSiteFile(file);
-    else siteFiles.push(file);
+    if (!onSiteFile) {
+      siteFiles.push(file);
+      return;
+    }
+    await onSiteFile(file);
+    const page = pageOf.get(file.path);
+    if (page && !keep.has(page)) page.release();
   };
   for (const file of generateSite(site, rendered, templates, assets)) {
     sitePaths.add(file.path);

@@ -420,8 +420,11 @@ export function buildSite(
 
 /**
  * {@link buildSite} one file at a time, in the same order, so a caller can write each page and let
- * it go instead of holding a large site in memory. The ContentError for colliding paths comes after
- * the last generated page and before the assets: a caller that wrote pages must then discard them.
+ * it go instead of holding a large site in memory. Post pages come first, newest first, and each
+ * post's `html` is read only while its own page (and its older neighbour's listing) is made, so a
+ * caller may let a post's HTML go once its page is yielded. The ContentError for colliding paths
+ * comes after the last generated page and before the assets: a caller that wrote pages must then
+ * discard them.
  */
 export function* generateSite(
   site: SiteConfig,
@@ -429,11 +432,14 @@ export function* generateSite(
   templates: SiteTemplates,
   assets: readonly SiteFile[] = [],
 ): Generator<SiteFile> {
-  const published = posts
-    .filter((p) => !p.post.draft)
-    .sort((a, b) => compareNewestFirst(a.post, b.post))
-    .map((rendered) => ({ rendered, listing: postListing(rendered) }));
-  const listings = published.map((p) => p.listing);
+  const sorted = posts.filter((p) => !p.post.draft).sort((a, b) => compareNewestFirst(a.post, b.post));
+  // A listing's excerpt may need the post's HTML: made on the way through the post pages.
+  const listings: PostListing[] = [];
+  const listingAt = (i: number): PostListing | undefined => {
+    const rendered = sorted[i];
+    if (rendered) listings[i] ??= postListing(rendered);
+    return listings[i];
+  };
   const pages = createSitePages(site, templates);
 
   const paths: string[] = [];
@@ -445,13 +451,14 @@ export function* generateSite(
     yield file;
   }
 
-  yield* add(pages.index(listings));
-  for (const [i, { rendered, listing }] of published.entries()) {
+  for (const [i, rendered] of sorted.entries()) {
     yield* add(
-      pages.post(listing, rendered.html, published[i - 1]?.listing, published[i + 1]?.listing),
+      pages.post(listingAt(i) as PostListing, rendered.html, listingAt(i - 1), listingAt(i + 1)),
       rendered.post.sourcePath,
     );
   }
+  const published = sorted.map((rendered, i) => ({ rendered, listing: listingAt(i) as PostListing }));
+  yield* add(pages.index(listings));
   const groups = groupByTag(published, (p) => p.listing.tags);
   const listingGroups = groups.map((g) => ({ ...g, posts: g.posts.map((p) => p.listing) }));
   for (const [i, group] of groups.entries()) {

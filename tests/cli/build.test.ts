@@ -237,4 +237,18 @@ describe('herald build', () => {
       expect(lazy[i]?.portableHtml).toBe(eager.portableHtml);
     }
   });
+
+  it('renders a post again after its HTML was let go, with the same output', async () => {
+    const { site, posts } = await loadContent(SAMPLE_CONTENT);
+    const post = posts[0];
+    if (!post) throw new Error('the sample content has posts');
+    const lazy = renderPostLazily(post, site);
+    const first = lazy.html;
+
+    lazy.release();
+
+    expect(lazy.html).toBe(first);
+    expect(lazy.portableHtml).toBe(renderPost(post, site).portableHtml);
+    expect(lazy.removedTags).toEqual([]);
+  });
 });
