@@ -501,8 +501,19 @@ function usableLocale(language: string): string {
   }
 }
 
+// Luxon's zone offset costs tens of microseconds a call; listings show the same dates again and
+// again (the index, tag pages, every publish of a warm Lambda), so results are remembered.
+const isoCache = new Map<string, string>();
+
 function isoInZone(date: Date, zone: string): string {
-  return DateTime.fromJSDate(date, { zone }).toISO({ suppressMilliseconds: true }) ?? date.toISOString();
+  const key = `${zone} ${date.getTime()}`;
+  let iso = isoCache.get(key);
+  if (iso === undefined) {
+    iso = DateTime.fromJSDate(date, { zone }).toISO({ suppressMilliseconds: true }) ?? date.toISOString();
+    if (isoCache.size >= 100_000) isoCache.clear();
+    isoCache.set(key, iso);
+  }
+  return iso;
 }
 
 /**
