@@ -87,7 +87,11 @@ export interface BuildReport {
   /** Total bytes written (0 for `check`). */
   bytes: number;
   durationMs: number;
-  /** Milliseconds per phase, for the benchmark: load, render (Markdown), site (pages + feeds), emails, write. */
+  /**
+   * Milliseconds per phase, for the benchmark: load, render (assets; Markdown is rendered as pages
+   * need it), site (pages + feeds, and writing them in `build`), emails, write (the emails, then
+   * swapping the output in).
+   */
   phases: Record<'load' | 'render' | 'site' | 'emails' | 'write', number>;
 }
 
