@@ -79,7 +79,11 @@ const juiceOnSlimCheerio = {
   setup(build) {
     build.onResolve({ filter: /^cheerio$/ }, (args) =>
       args.importer.includes('/node_modules/juice/')
-        ? build.resolve('cheerio/slim', { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer })
+        ? build.resolve('cheerio/slim', {
+            kind: args.kind,
+            resolveDir: args.resolveDir,
+            importer: args.importer,
+          })
         : undefined,
     );
   },
