@@ -113,7 +113,7 @@ try {
   console.log('\nwhere the time goes (ms)');
   console.log(
     table(
-      ['posts', 'load+parse', 'markdown', 'site+feeds', 'emails', 'write'],
+      ['posts', 'load+parse', 'assets', 'markdown+site+feeds+writing', 'emails', 'write emails+swap'],
       builds.map((b) => [
         fmt(b.size),
         fmt(b.phases.load),

@@ -35,14 +35,18 @@ const sourceUrls = {
  */
 const BUNDLED = new Set([
   'commander',
+  'csv-parse',
   'feed',
   'gray-matter',
   'html-to-text',
+  'juice',
+  'liquidjs',
   'luxon',
   'marked',
   'marked-alert',
   'mustache',
   'nodemailer',
+  'parse5',
   'sanitize-html',
   'yaml',
   'zod',
@@ -63,6 +67,25 @@ const selectedPackages = {
       if (args.importer.includes('/node_modules/')) return undefined;
       return BUNDLED.has(packageName(args.path)) ? undefined : { external: true };
     });
+  },
+};
+
+/**
+ * juice parses with cheerio's htmlparser2 mode only (it passes the `xml` option), which is all of
+ * `cheerio/slim`; cheerio's main entry also loads parse5 and undici, half of juice's load time.
+ */
+const juiceOnSlimCheerio = {
+  name: 'herald-juice-slim-cheerio',
+  setup(build) {
+    build.onResolve({ filter: /^cheerio$/ }, (args) =>
+      args.importer.includes('/node_modules/juice/')
+        ? build.resolve('cheerio/slim', {
+            kind: args.kind,
+            resolveDir: args.resolveDir,
+            importer: args.importer,
+          })
+        : undefined,
+    );
   },
 };
 
@@ -91,7 +114,7 @@ export async function compileCli({ outDir = CLI_CACHE_DIR } = {}) {
     sourcesContent: false,
     metafile: true,
     logLevel: 'silent',
-    plugins: [sourceUrls, selectedPackages],
+    plugins: [sourceUrls, juiceOnSlimCheerio, selectedPackages],
   });
   const sources = [
     fileURLToPath(import.meta.url),
@@ -105,7 +128,8 @@ export async function compileCli({ outDir = CLI_CACHE_DIR } = {}) {
       return [file, s.mtimeMs, s.size];
     }),
   );
-  await writeFile(join(staging, 'manifest.json'), `${JSON.stringify({ inputs }, null, 1)}\n`);
+  const root = new URL('..', import.meta.url).pathname;
+  await writeFile(join(staging, 'manifest.json'), `${JSON.stringify({ root, inputs }, null, 1)}\n`);
   try {
     await rm(outDir, { recursive: true, force: true });
     await rename(staging, outDir);

@@ -10,3 +10,9 @@ declare module 'mjml-core/lib/helpers/mergeOutlookConditionnals.js' {
   const mergeOutlookConditionnals: (html: string) => string;
   export default mergeOutlookConditionnals;
 }
+
+declare module 'juice/client.js' {
+  /** juice without `juiceResources` and its web-resource-inliner: the same inlining function. */
+  const juice: typeof import('juice');
+  export default juice;
+}

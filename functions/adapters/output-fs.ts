@@ -44,10 +44,113 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** Writes files into a new output folder as they come; see {@link openOutput}. */
+export interface OutputWriter {
+  /** Queues one file; resolves once fewer than `concurrency` writes are in flight. */
+  write(file: OutputFile): Promise<void>;
+  /** Waits for every write, then swaps the new folder in for `outDir`. */
+  commit(): Promise<{ files: number; bytes: number }>;
+  /** Removes everything written so far; the previous output stays as it was. */
+  abort(): Promise<void>;
+}
+
 /**
- * Writes `files` as the complete new content of `outDir`, all or nothing: everything goes into a
- * temp folder next to `outDir`, which replaces `outDir` only once every write succeeded. On failure
- * the temp folder is removed and the previous output stays exactly as it was.
+ * Starts replacing `outDir`, all or nothing: files go into a temp folder next to `outDir` (made on
+ * the first write) as the caller produces them, so a large site is never held in memory whole;
+ * {@link OutputWriter.commit} replaces `outDir` once every write succeeded, and
+ * {@link OutputWriter.abort} (or a failed write) removes the temp folder and leaves the previous
+ * output exactly as it was.
+ *
+ * @throws OutputError (from `write` or `commit`) naming the file that failed, with the underlying
+ *   error as `cause`.
+ */
+export function openOutput(outDir: string, options: { concurrency?: number } = {}): OutputWriter {
+  const target = resolve(outDir);
+  const concurrency = Math.max(1, options.concurrency ?? 16);
+  let temp: Promise<string> | undefined;
+  const makeTemp = async () => {
+    const parent = dirname(target);
+    await mkdir(parent, { recursive: true });
+    const dir = await mkdtemp(join(parent, `.${basename(target)}.tmp-`));
+    // mkdtemp makes the folder private (0700); the output is a website, readable like any other folder.
+    await chmod(dir, 0o755);
+    return dir;
+  };
+  const seen = new Set<string>();
+  const dirs = new Map<string, Promise<unknown>>();
+  const ensureDir = (dir: string) => {
+    let made = dirs.get(dir);
+    if (!made) {
+      made = mkdir(dir, { recursive: true });
+      dirs.set(dir, made);
+    }
+    return made;
+  };
+  const inFlight = new Set<Promise<void>>();
+  let failure: OutputError | undefined;
+  let count = 0;
+  let bytes = 0;
+
+  const writeOne = async (file: OutputFile, relative: string) => {
+    try {
+      temp ??= makeTemp();
+      const full = join(await temp, relative);
+      await ensureDir(dirname(full));
+      await writeFile(full, file.body);
+    } catch (error) {
+      failure ??= new OutputError(`cannot write "${file.path}" into ${outDir}: ${(error as Error).message}`, {
+        outDir,
+        file: file.path,
+        cause: error,
+      });
+      return;
+    }
+    count++;
+    bytes += typeof file.body === 'string' ? Buffer.byteLength(file.body) : file.body.byteLength;
+  };
+  const settle = async () => {
+    await Promise.all(inFlight);
+    if (failure) throw failure;
+  };
+
+  return {
+    async write(file) {
+      if (failure) throw failure;
+      const relative = safeRelative(file.path, outDir);
+      if (seen.has(relative)) {
+        throw new OutputError(`two files want the same path "${file.path}"`, { outDir, file: file.path });
+      }
+      seen.add(relative);
+      const done = writeOne(file, relative).finally(() => inFlight.delete(done));
+      inFlight.add(done);
+      if (inFlight.size >= concurrency) await Promise.race(inFlight);
+      if (failure) throw failure;
+    },
+    async commit() {
+      try {
+        await settle();
+        temp ??= makeTemp();
+        await swapInto(await temp, target, outDir);
+      } catch (error) {
+        await this.abort();
+        if (error instanceof OutputError) throw error;
+        throw new OutputError(`cannot write the output to ${outDir}: ${(error as Error).message}`, {
+          outDir,
+          cause: error,
+        });
+      }
+      return { files: count, bytes };
+    },
+    async abort() {
+      await Promise.allSettled(inFlight);
+      const dir = temp && (await temp.catch(() => undefined));
+      if (dir) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Writes `files` as the complete new content of `outDir`, all or nothing (see {@link openOutput}).
  *
  * @throws OutputError naming the file that failed, with the underlying error as `cause`.
  */
@@ -56,76 +159,14 @@ export async function writeOutput(
   files: Iterable<OutputFile>,
   options: { concurrency?: number } = {},
 ): Promise<{ files: number; bytes: number }> {
-  const target = resolve(outDir);
-  const parent = dirname(target);
-  await mkdir(parent, { recursive: true });
-  const temp = await mkdtemp(join(parent, `.${basename(target)}.tmp-`));
-  // mkdtemp makes the folder private (0700); the output is a website, readable like any other folder.
-  await chmod(temp, 0o755);
-
-  let count = 0;
-  let bytes = 0;
+  const output = openOutput(outDir, options);
   try {
-    const seen = new Set<string>();
-    const queue: { full: string; file: OutputFile }[] = [];
-    for (const file of files) {
-      const relative = safeRelative(file.path, outDir);
-      if (seen.has(relative)) {
-        throw new OutputError(`two files want the same path "${file.path}"`, { outDir, file: file.path });
-      }
-      seen.add(relative);
-      queue.push({ full: join(temp, relative), file });
-    }
-
-    const dirs = new Map<string, Promise<unknown>>();
-    const ensureDir = (dir: string) => {
-      let made = dirs.get(dir);
-      if (!made) {
-        made = mkdir(dir, { recursive: true });
-        dirs.set(dir, made);
-      }
-      return made;
-    };
-    let next = 0;
-    let stopped = false;
-    const worker = async () => {
-      while (!stopped && next < queue.length) {
-        const item = queue[next++];
-        if (!item) break;
-        try {
-          await ensureDir(dirname(item.full));
-          await writeFile(item.full, item.file.body);
-        } catch (error) {
-          stopped = true;
-          throw new OutputError(
-            `cannot write "${item.file.path}" into ${outDir}: ${(error as Error).message}`,
-            {
-              outDir,
-              file: item.file.path,
-              cause: error,
-            },
-          );
-        }
-        count++;
-        bytes +=
-          typeof item.file.body === 'string' ? Buffer.byteLength(item.file.body) : item.file.body.byteLength;
-      }
-    };
-    const workers = Math.max(1, Math.min(options.concurrency ?? 16, queue.length));
-    const results = await Promise.allSettled(Array.from({ length: workers }, worker));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
-
-    await swapInto(temp, target, outDir);
+    for (const file of files) await output.write(file);
   } catch (error) {
-    await rm(temp, { recursive: true, force: true });
-    if (error instanceof OutputError) throw error;
-    throw new OutputError(`cannot write the output to ${outDir}: ${(error as Error).message}`, {
-      outDir,
-      cause: error,
-    });
+    await output.abort();
+    throw error;
   }
-  return { files: count, bytes };
+  return output.commit();
 }
 
 /** Two renames on the same file system: the old output disappears only after the new one is complete. */

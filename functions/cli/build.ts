@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Content, loadContent } from '../adapters/content-fs.ts';
-import { type OutputFile, writeOutput } from '../adapters/output-fs.ts';
+import { type OutputFile, openOutput } from '../adapters/output-fs.ts';
 import { loadSiteTemplates } from '../adapters/templates-fs.ts';
-import { buildSite, type SiteFile } from '../core/build-site.ts';
+import { compareNewestFirst, filePath, generateSite, groupByTag, type SiteFile } from '../core/build-site.ts';
 import { contentTypeFor } from '../core/content-type.ts';
 import { isFeedPath } from '../core/feeds.ts';
 import { jekyllFeedFiles } from '../core/jekyll-feeds.ts';
@@ -87,38 +87,76 @@ export interface BuildReport {
   /** Total bytes written (0 for `check`). */
   bytes: number;
   durationMs: number;
-  /** Milliseconds per phase, for the benchmark: load, render (Markdown), site (pages + feeds), emails, write. */
+  /**
+   * Milliseconds per phase, for the benchmark: load, render (assets; Markdown is rendered as pages
+   * need it), site (pages + feeds, and writing them in `build`), emails, write (the emails, then
+   * swapping the output in).
+   */
   phases: Record<'load' | 'render' | 'site' | 'emails' | 'write', number>;
 }
 
-/** Everything a build would write, held in memory: what `check` validates and `build` writes. */
+/** Everything a build would write: what `check` validates and `build` writes. */
 export interface PreparedBuild {
   content: Content;
+  /** Every site file, unless they went to the caller's `onSiteFile` as they were made (then empty). */
   siteFiles: SiteFile[];
   emailFiles: OutputFile[];
   report: BuildReport;
 }
 
 /**
- * Same result as `renderPost`, but the portable (email/feed) HTML is computed on first use: feeds
- * carry only the newest posts and only mailed posts get emails, and sanitising is about half the
- * rendering cost of a large archive.
+ * Same result as `renderPost`, computed on first use: the Markdown when the page (or a listing's
+ * excerpt) needs it, the portable (email/feed) HTML when a feed or an email does, since feeds carry
+ * only the newest posts, only mailed posts get emails, and sanitising is about half the rendering
+ * cost of a large archive. `release` lets the HTML go once the post's page is written (it is
+ * rendered again if asked for later), so a large archive's HTML is never held whole.
  */
 export function renderPostLazily(
   post: Post,
   site: SiteConfig,
-): RenderedPost & { /** Page-hijacking tags cut from the body. */ removedTags: string[] } {
-  const { html, removed } = renderMarkdownReport(post.body);
+): RenderedPost & {
+  /** Page-hijacking tags cut from the body. */
+  readonly removedTags: string[];
+  release(): void;
+} {
+  let html: string | undefined;
+  let removed: string[] | undefined;
   let portable: string | undefined;
+  const render = (): string => {
+    if (html === undefined) ({ html, removed } = renderMarkdownReport(post.body));
+    return html;
+  };
   return {
     post,
-    html,
-    removedTags: removed,
+    get html() {
+      return render();
+    },
+    get removedTags() {
+      if (removed === undefined) render();
+      return removed ?? [];
+    },
     get portableHtml() {
-      portable ??= toPortableHtml(html, post.url, site.url + site.baseurl);
+      portable ??= toPortableHtml(render(), post.url, site.url + site.baseurl);
       return portable;
     },
+    release() {
+      html = undefined;
+    },
   };
+}
+
+/**
+ * The posts whose HTML a build keeps after writing their pages: the newest `limit` of the site and
+ * of each tag, which the feeds carry (and among them the posts still mailable). Any other post a
+ * feed or an email asks for is rendered again.
+ */
+function feedCandidates(posts: readonly RenderedPost[], limit: number): Set<RenderedPost> {
+  const newest = [...posts].sort((a, b) => compareNewestFirst(a.post, b.post));
+  const keep = new Set(newest.slice(0, limit));
+  for (const group of groupByTag(newest, (r) => r.post.tags)) {
+    for (const r of group.posts.slice(0, limit)) keep.add(r);
+  }
+  return keep;
 }
 
 /** A post gets a newsletter unless it is a draft or says `email: false`. */
@@ -133,12 +171,18 @@ export function canStillBeMailed(post: Post, site: SiteConfig, now: Date): boole
 }
 
 /**
- * Loads, renders and builds everything in memory without writing: the site files and, for every
- * post that would be mailed, its preview email as `.html`, `.txt` and `.eml`.
+ * Loads, renders and builds everything without writing: the site files and, for every post that
+ * would be mailed, its preview email as `.html`, `.txt` and `.eml`.
  *
+ * @param onSiteFile receives each site file as soon as it is made (awaited, so a writer can hold
+ *   the build back), instead of the build keeping them all: 10,000 pages need not fit in memory
+ *   together. It may also get files before a ContentError about colliding paths is thrown.
  * @throws ContentError for invalid content (every problem), TemplateError for a broken template.
  */
-export async function prepareBuild(options: Omit<BuildOptions, 'outDir'>): Promise<PreparedBuild> {
+export async function prepareBuild(
+  options: Omit<BuildOptions, 'outDir'>,
+  onSiteFile?: (file: SiteFile) => void | Promise<void>,
+): Promise<PreparedBuild> {
   const started = performance.now();
   const templatesDir = resolve(options.templatesDir ?? DEFAULT_TEMPLATES_DIR);
   const [content, templates] = await Promise.all([
@@ -168,11 +212,32 @@ export async function prepareBuild(options: Omit<BuildOptions, 'outDir'>): Promi
     })),
   );
   phases.render = lap();
-  const siteFiles = buildSite(site, rendered, templates, assets);
+  const siteFiles: SiteFile[] = [];
+  const sitePaths = new Set<string>();
+  const counts = { files: 0, pages: 0, feeds: 0 };
+  // Streaming, a post's HTML goes once its page is written, unless a feed will want it.
+  const pageOf = new Map(onSiteFile ? rendered.map((r) => [filePath(r.post.path), r]) : []);
+  const keep = onSiteFile
+    ? feedCandidates(rendered, Math.max(site.feed.limit, content.jekyll?.feed.postsLimit ?? 0))
+    : new Set();
+  const emit = async (file: SiteFile) => {
+    counts.files++;
+    if (file.path.endsWith('.html')) counts.pages++;
+    if (isFeedPath(file.path)) counts.feeds++;
+    if (!onSiteFile) {
+      siteFiles.push(file);
+      return;
+    }
+    await onSiteFile(file);
+    const page = pageOf.get(file.path);
+    if (page && !keep.has(page)) page.release();
+  };
+  for (const file of generateSite(site, rendered, templates, assets)) {
+    sitePaths.add(file.path);
+    await emit(file);
+  }
   if (content.jekyll) {
-    siteFiles.push(
-      ...jekyllFeedFiles(site, rendered, content.jekyll.feed, new Set(siteFiles.map((f) => f.path))),
-    );
+    for (const file of jekyllFeedFiles(site, rendered, content.jekyll.feed, sitePaths)) await emit(file);
   }
   phases.site = lap();
 
@@ -255,10 +320,10 @@ export async function prepareBuild(options: Omit<BuildOptions, 'outDir'>): Promi
     baseurl: site.baseurl,
     posts: published.length,
     drafts: content.posts.length - published.length,
-    pages: siteFiles.filter((f) => f.path.endsWith('.html')).length,
-    feeds: siteFiles.filter((f) => isFeedPath(f.path)).length,
+    pages: counts.pages,
+    feeds: counts.feeds,
     assets: assets.length,
-    siteFiles: siteFiles.length,
+    siteFiles: counts.files,
     emails,
     emailsSkipped: current.length - toMail.length,
     emailsPast: mailable.length - current.length,
@@ -276,13 +341,19 @@ export async function prepareBuild(options: Omit<BuildOptions, 'outDir'>): Promi
  */
 export async function runBuild(options: BuildOptions): Promise<BuildReport> {
   const started = performance.now();
-  const prepared = await prepareBuild(options);
-  const files: OutputFile[] = [
-    ...prepared.siteFiles.map((f) => ({ path: `site${f.path}`, body: f.body })),
-    ...prepared.emailFiles,
-  ];
-  const writeStarted = performance.now();
-  const written = await writeOutput(options.outDir, files);
-  const phases = { ...prepared.report.phases, write: performance.now() - writeStarted };
-  return { ...prepared.report, bytes: written.bytes, durationMs: performance.now() - started, phases };
+  // Site files are written as they are made (the `site` phase includes their writing).
+  const output = openOutput(options.outDir);
+  try {
+    const prepared = await prepareBuild(options, (f) =>
+      output.write({ path: `site${f.path}`, body: f.body }),
+    );
+    const writeStarted = performance.now();
+    for (const file of prepared.emailFiles) await output.write(file);
+    const written = await output.commit();
+    const phases = { ...prepared.report.phases, write: performance.now() - writeStarted };
+    return { ...prepared.report, bytes: written.bytes, durationMs: performance.now() - started, phases };
+  } catch (error) {
+    await output.abort();
+    throw error;
+  }
 }

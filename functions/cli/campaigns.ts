@@ -3,23 +3,17 @@
  * Talks to DynamoDB and SES directly (table from `--table` or `CAMPAIGN_TABLE_NAME`; endpoints from
  * the AWS SDK's usual environment, e.g. `AWS_ENDPOINT_URL_DYNAMODB` for the local stand-ins).
  */
-import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { type CampaignStore, createCampaignStore } from '../adapters/campaign-store.ts';
-import { loadContent } from '../adapters/content-fs.ts';
-import { createEmailRenderer } from '../adapters/mjml-email-renderer.ts';
-import { createSesRawSender, createSesSendClient } from '../adapters/ses-raw-sender.ts';
-import { loadTokenKeysFile } from '../adapters/token-keys.ts';
-import { type ReconcileDeps, type ReconcileResult, reconcileCampaign } from '../app/reconcile.ts';
-import { composeNewsletter, type RawSender } from '../app/send-batch.ts';
-import { campaignDelivery } from '../app/start-campaign.ts';
+import type { CampaignStore } from '../adapters/campaign-store.ts';
+import type { ReconcileDeps, ReconcileResult } from '../app/reconcile.ts';
+import type { RawSender } from '../app/send-batch.ts';
 import { type CampaignProgress, type CampaignRecord, summarizeCampaign } from '../core/campaign.ts';
-import { compilePersonalizer, type RenderedEmail } from '../core/personalize.ts';
+import type { RenderedEmail } from '../core/personalize.ts';
 import { printableLines } from '../core/printable.ts';
-import { renderPost } from '../core/render-post.ts';
 import type { TokenKeys } from '../core/tokens.ts';
-import { DEFAULT_TEMPLATES_DIR } from './build.ts';
-import { resolveTable } from './local-tables.ts';
+
+// The AWS SDK, mjml, the content loader and the progress bar load inside the actions, so
+// `herald campaign --help` stays as quick as `herald --help` (tests/cli/help-modules.test.ts).
 
 /** Seams for tests and the local runtime; each defaults to the real thing. */
 export interface CampaignCommandContext {
@@ -57,12 +51,13 @@ export class CampaignCommandError extends Error {
 }
 
 async function defaultStore(table: string | undefined): Promise<CampaignStore> {
+  const { resolveTable } = await import('./local-tables.ts');
   const target = await resolveTable({ table, envName: 'CAMPAIGN_TABLE_NAME', kind: 'campaigns' });
   if (!target)
     throw new CampaignCommandError(
       'no campaign table: pass --table, set CAMPAIGN_TABLE_NAME, or run `npm start` on this machine',
     );
-  return createCampaignStore(target);
+  return (await import('../adapters/campaign-store.ts')).createCampaignStore(target);
 }
 
 /** One line per campaign: post, phase, counts per state. */
@@ -118,6 +113,7 @@ export async function showCampaign(
   };
   let progress = await read();
   if (!options.follow) return progress;
+  const { SingleBar } = await import('cli-progress');
   const bar = new SingleBar({
     format:
       '{bar} {percentage}% | {value}/{total} | sent {sent} | suppressed {suppressed} | failed {failed} | unknown {unknown} | {phase}',
@@ -153,6 +149,21 @@ export async function sendTest(input: {
   tokenKeys: TokenKeys;
   now: Date;
 }): Promise<{ messageId: string }> {
+  const [
+    { loadContent },
+    { createEmailRenderer },
+    { renderPost },
+    { campaignDelivery },
+    { composeNewsletter },
+    { compilePersonalizer },
+  ] = await Promise.all([
+    import('../adapters/content-fs.ts'),
+    import('../adapters/mjml-email-renderer.ts'),
+    import('../core/render-post.ts'),
+    import('../app/start-campaign.ts'),
+    import('../app/send-batch.ts'),
+    import('../core/personalize.ts'),
+  ]);
   const content = await loadContent(input.contentDir);
   const post = content.posts.find((p) => p.id === input.postId || p.slug === input.postId);
   if (!post) throw new CampaignCommandError(`no post "${input.postId}" in ${input.contentDir}`);
@@ -239,6 +250,7 @@ export function registerCampaignCommands(program: Command, context: CampaignComm
                 `--stale-after must be a number of minutes, not ${opts.staleAfter}`,
               );
             const deps = await (context.reconcileDeps ?? defaultReconcileDeps)(opts.table);
+            const { reconcileCampaign } = await import('../app/reconcile.ts');
             const result = await reconcileCampaign(
               {
                 ...deps,
@@ -279,6 +291,8 @@ export function registerCampaignCommands(program: Command, context: CampaignComm
         opts: { to: string; content: string; templates?: string; table?: string; keys?: string },
       ) => {
         try {
+          const { loadTokenKeysFile } = await import('../adapters/token-keys.ts');
+          const { createSesRawSender, createSesSendClient } = await import('../adapters/ses-raw-sender.ts');
           const keys = context.tokenKeys
             ? await context.tokenKeys()
             : await loadTokenKeysFile(opts.keys ?? process.env.TOKEN_KEYS_FILE ?? '.herald/token-keys.json', {
@@ -297,7 +311,7 @@ export function registerCampaignCommands(program: Command, context: CampaignComm
             postId,
             to: opts.to,
             contentDir: opts.content,
-            templatesDir: opts.templates ?? DEFAULT_TEMPLATES_DIR,
+            templatesDir: opts.templates ?? (await import('./build.ts')).DEFAULT_TEMPLATES_DIR,
             ...(tableName ? { store: await store(tableName) } : {}),
             sender,
             tokenKeys: keys,

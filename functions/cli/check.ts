@@ -31,7 +31,8 @@ export interface CheckResult {
  */
 export async function runCheck(options: CheckOptions): Promise<CheckResult> {
   try {
-    const { report } = await prepareBuild(options);
+    // Every file is made and validated, then let go: nothing is kept or written.
+    const { report } = await prepareBuild(options, () => undefined);
     return { ok: true, errors: [], warnings: report.warnings, report };
   } catch (error) {
     if (error instanceof ContentError) {

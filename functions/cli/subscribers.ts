@@ -7,15 +7,16 @@ import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { createSubscriberStore, isSubscriber, type SubscriberStore } from '../adapters/subscriber-store.ts';
-import { requestSubscription } from '../app/request-subscription.ts';
+import type { SubscriberStore } from '../adapters/subscriber-store.ts';
 import { addressHash, normalizeEmailAddress } from '../core/email-address.ts';
 import { printable, printableLines } from '../core/printable.ts';
 import type { ConsentRecord, Subscriber } from '../core/subscriber.ts';
 import { EVERYTHING, TOPIC_ID } from '../core/topics.ts';
-import { loadSubscriptionConfig } from '../wiring/config.ts';
-import { buildSubscriptionDeps, createLogger, type SubscriptionDeps } from '../wiring/subscription-deps.ts';
-import { resolveTable } from './local-tables.ts';
+import type { SubscriptionDeps } from '../wiring/subscription-deps.ts';
+
+// The AWS SDK and the handlers' wiring load inside the actions, so `herald subscribers --help` stays
+// as quick as `herald --help` (tests/cli/help-modules.test.ts).
+const storeModule = () => import('../adapters/subscriber-store.ts');
 
 /** Seams for tests and the local runtime; each defaults to the real thing. */
 export interface SubscriberCommandContext {
@@ -202,12 +203,13 @@ export function registerSubscriberCommands(program: Command, context: Subscriber
   const openStore =
     context.store ??
     (async (table: string | undefined) => {
+      const { resolveTable } = await import('./local-tables.ts');
       const target = await resolveTable({ table, envName: 'TABLE_NAME', kind: 'subscribers' });
       if (!target)
         throw new SubscriberCommandError(
           'no subscriber table: pass --table NAME, set TABLE_NAME, or run `npm start` on this machine',
         );
-      return createSubscriberStore(target);
+      return (await storeModule()).createSubscriberStore(target);
     });
 
   const subscribers = program
@@ -226,6 +228,7 @@ export function registerSubscriberCommands(program: Command, context: Subscriber
         throw new SubscriberCommandError(`--format must be csv or json, not "${options.format}"`);
       }
       const store = await openStore(tableOf());
+      const { isSubscriber } = await storeModule();
       const records: Record<string, unknown>[] = [];
       for await (const record of store.scanAll()) {
         if (!isSubscriber(record)) continue; // tombstones hold no personal data, only a hash
@@ -259,6 +262,7 @@ export function registerSubscriberCommands(program: Command, context: Subscriber
       const rows = readImportCsv(text, file);
       const store = await openStore(tableOf());
       const deps = options.consented ? undefined : await (context.subscriptionDeps ?? depsFromEnv)();
+      const { requestSubscription } = await import('../app/request-subscription.ts');
       const source = `import:${basename(file)}`;
       const counts = { added: 0, invited: 0, skipped: 0, invalid: 0, optedOut: 0 };
       for (const row of rows) {
@@ -360,6 +364,7 @@ export function registerSubscriberCommands(program: Command, context: Subscriber
     .description('count subscribers by status, and confirmed readers per topic')
     .action(async () => {
       const store = await openStore(tableOf());
+      const { isSubscriber } = await storeModule();
       const counts = { confirmed: 0, pending: 0, unsubscribed: 0, suppressed: 0 };
       const perTopic = new Map<string, number>();
       for await (const record of store.scanAll()) {
@@ -408,5 +413,7 @@ function exportRecord(sub: Subscriber | undefined): Record<string, unknown> {
 }
 
 async function depsFromEnv(): Promise<SubscriptionDeps> {
+  const { loadSubscriptionConfig } = await import('../wiring/config.ts');
+  const { buildSubscriptionDeps, createLogger } = await import('../wiring/subscription-deps.ts');
   return buildSubscriptionDeps(loadSubscriptionConfig(process.env), createLogger());
 }

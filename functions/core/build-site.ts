@@ -415,54 +415,76 @@ export function buildSite(
   templates: SiteTemplates,
   assets: readonly SiteFile[] = [],
 ): SiteFile[] {
-  const published = posts
-    .filter((p) => !p.post.draft)
-    .sort((a, b) => compareNewestFirst(a.post, b.post))
-    .map((rendered) => ({ rendered, listing: postListing(rendered) }));
-  const listings = published.map((p) => p.listing);
+  return [...generateSite(site, posts, templates, assets)];
+}
+
+/**
+ * {@link buildSite} one file at a time, in the same order, so a caller can write each page and let
+ * it go instead of holding a large site in memory. Post pages come first, newest first, and each
+ * post's `html` is read only while its own page (and its older neighbour's listing) is made, so a
+ * caller may let a post's HTML go once its page is yielded. The ContentError for colliding paths
+ * comes after the last generated page and before the assets: a caller that wrote pages must then
+ * discard them.
+ */
+export function* generateSite(
+  site: SiteConfig,
+  posts: readonly RenderedPost[],
+  templates: SiteTemplates,
+  assets: readonly SiteFile[] = [],
+): Generator<SiteFile> {
+  const sorted = posts.filter((p) => !p.post.draft).sort((a, b) => compareNewestFirst(a.post, b.post));
+  // A listing's excerpt may need the post's HTML: made on the way through the post pages.
+  const listings: PostListing[] = [];
+  const listingAt = (i: number): PostListing | undefined => {
+    const rendered = sorted[i];
+    if (rendered) listings[i] ??= postListing(rendered);
+    return listings[i];
+  };
   const pages = createSitePages(site, templates);
 
-  const files: SiteFile[] = [];
+  const paths: string[] = [];
   // Who wrote each path, so a post whose permalink lands on a generated page is named in the error.
   const owners: string[] = [];
-  const add = (file: SiteFile, owner?: string) => {
-    files.push(file);
+  function* add(file: SiteFile, owner?: string) {
+    paths.push(file.path);
     owners.push(owner ?? `the generated page ${file.path}`);
-  };
+    yield file;
+  }
 
-  add(pages.index(listings));
-  published.forEach(({ rendered, listing }, i) => {
-    add(
-      pages.post(listing, rendered.html, published[i - 1]?.listing, published[i + 1]?.listing),
+  for (const [i, rendered] of sorted.entries()) {
+    yield* add(
+      pages.post(listingAt(i) as PostListing, rendered.html, listingAt(i - 1), listingAt(i + 1)),
       rendered.post.sourcePath,
     );
-  });
+  }
+  const published = sorted.map((rendered, i) => ({ rendered, listing: listingAt(i) as PostListing }));
+  yield* add(pages.index(listings));
   const groups = groupByTag(published, (p) => p.listing.tags);
   const listingGroups = groups.map((g) => ({ ...g, posts: g.posts.map((p) => p.listing) }));
-  groups.forEach((group, i) => {
+  for (const [i, group] of groups.entries()) {
     const listingGroup = listingGroups[i] as TagGroup<PostListing>;
-    add(pages.tag(listingGroup));
+    yield* add(pages.tag(listingGroup));
     for (const feed of pages.feeds(
       tagDir(group.slug),
       group.posts.map((p) => p.rendered),
       group.name,
     )) {
-      add(feed);
+      yield* add(feed);
     }
-  });
-  add(pages.tags(listingGroups));
-  add(pages.subscribe());
-  add(pages.notFound());
+  }
+  yield* add(pages.tags(listingGroups));
+  yield* add(pages.subscribe());
+  yield* add(pages.notFound());
   for (const feed of pages.feeds(
     '/',
     published.map((p) => p.rendered),
   ))
-    add(feed);
-  add(pages.sitemap(listings, listingGroups));
-  for (const file of pages.statics()) add(file);
+    yield* add(feed);
+  yield* add(pages.sitemap(listings, listingGroups));
+  for (const file of pages.statics()) yield* add(file);
 
-  assertNoCollisions(files, owners, assets);
-  return [...files, ...assets];
+  assertNoCollisions(paths, owners, assets);
+  yield* assets;
 }
 
 function latest(posts: readonly { updated: Date }[]): Date | undefined {
@@ -479,8 +501,19 @@ function usableLocale(language: string): string {
   }
 }
 
+// Luxon's zone offset costs tens of microseconds a call; listings show the same dates again and
+// again (the index, tag pages, every publish of a warm Lambda), so results are remembered.
+const isoCache = new Map<string, string>();
+
 function isoInZone(date: Date, zone: string): string {
-  return DateTime.fromJSDate(date, { zone }).toISO({ suppressMilliseconds: true }) ?? date.toISOString();
+  const key = `${zone} ${date.getTime()}`;
+  let iso = isoCache.get(key);
+  if (iso === undefined) {
+    iso = DateTime.fromJSDate(date, { zone }).toISO({ suppressMilliseconds: true }) ?? date.toISOString();
+    if (isoCache.size >= 100_000) isoCache.clear();
+    isoCache.set(key, iso);
+  }
+  return iso;
 }
 
 /**
@@ -526,24 +559,24 @@ function firstParagraphText(html: string, max = 200): string {
 }
 
 function assertNoCollisions(
-  generated: readonly SiteFile[],
+  generated: readonly string[],
   owners: readonly string[],
   assets: readonly SiteFile[],
 ): void {
   const problems: ContentProblem[] = [];
   const seen = new Map<string, string>();
-  generated.forEach((file, i) => {
-    const owner = owners[i] ?? file.path;
-    const previous = seen.get(file.path);
+  generated.forEach((path, i) => {
+    const owner = owners[i] ?? path;
+    const previous = seen.get(path);
     if (previous === undefined) {
-      seen.set(file.path, owner);
+      seen.set(path, owner);
       return;
     }
     const [first, second] = owner.startsWith('the generated') ? [previous, owner] : [owner, previous];
     problems.push({
       file: first,
       field: 'permalink',
-      message: `writes ${file.path}, which ${second} also writes`,
+      message: `writes ${path}, which ${second} also writes`,
     });
   });
   for (const asset of assets) {

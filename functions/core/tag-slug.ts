@@ -7,6 +7,19 @@
  * points of its characters, so it still has a stable, non-empty address.
  */
 export function tagSlug(tag: string): string {
+  let slug = slugs.get(tag);
+  if (slug === undefined) {
+    slug = computeSlug(tag);
+    if (slugs.size >= 10_000) slugs.clear();
+    slugs.set(tag, slug);
+  }
+  return slug;
+}
+
+// A site has a few dozen tags, slugged for every post on every listing: remembered.
+const slugs = new Map<string, string>();
+
+function computeSlug(tag: string): string {
   const slug = tag
     .normalize('NFKD')
     .replace(/\p{M}+/gu, '')

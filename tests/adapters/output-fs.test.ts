@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { OutputError, writeOutput } from '../../functions/adapters/output-fs.ts';
+import { OutputError, openOutput, writeOutput } from '../../functions/adapters/output-fs.ts';
 
 let parent: string;
 
@@ -105,6 +105,46 @@ describe('writeOutput', () => {
     ]);
 
     await expect(act).rejects.toThrow('two files want the same path "/site/index.html"');
+    expect(await readdir(parent)).toEqual([]);
+  });
+});
+
+describe('openOutput', () => {
+  it('writes each file into a temp folder as it comes, and replaces the output on commit', async () => {
+    const out = join(parent, 'dist');
+    await previousOutput(out);
+    const output = openOutput(out, { concurrency: 1 });
+
+    await output.write({ path: 'site/index.html', body: 'new index' });
+    const [temp] = (await readdir(parent)).filter((name) => name.startsWith('.dist.tmp-'));
+    const beforeCommit = await listTree(join(parent, temp ?? 'missing'));
+    const result = await output.commit();
+
+    expect(beforeCommit).toEqual(['site/index.html']);
+    expect(result).toEqual({ files: 1, bytes: 9 });
+    expect(await listTree(out)).toEqual(['site/index.html']);
+    expect(await readdir(parent)).toEqual(['dist']);
+  });
+
+  it('removes what it wrote and keeps the previous output when aborted', async () => {
+    const out = join(parent, 'dist');
+    await previousOutput(out);
+    const output = openOutput(out);
+
+    await output.write({ path: 'site/index.html', body: 'new index' });
+    await output.write({ path: 'site/new.html', body: 'new page' });
+    await output.abort();
+
+    expect(await listTree(out)).toEqual(['site/index.html', 'site/stale.html']);
+    expect(await readFile(join(out, 'site', 'index.html'), 'utf8')).toBe('old index');
+    expect(await readdir(parent)).toEqual(['dist']);
+  });
+
+  it('creates nothing when aborted before the first write', async () => {
+    const out = join(parent, 'nested', 'dist');
+
+    await openOutput(out).abort();
+
     expect(await readdir(parent)).toEqual([]);
   });
 });

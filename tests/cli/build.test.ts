@@ -176,6 +176,25 @@ describe('herald build', () => {
     expect(before).toContain('site/2026/01/12/good.html');
   });
 
+  it('keeps the previous output and no temp folder when a permalink collision shows only after pages were written', async () => {
+    const content = await writeContent(join(work, 'content'), {
+      '2026-01-12-good.md': '---\ntitle: Good\n---\n\nBody.\n',
+    });
+    const out = join(work, 'dist');
+    await runBuild({ contentDir: content, outDir: out });
+    const before = await tree(out);
+    await writeFile(
+      join(content, 'posts', '2026-01-13-squatter.md'),
+      '---\ntitle: Squatter\npermalink: /subscribe.html\n---\n\nBody.\n',
+    );
+
+    const act = runBuild({ contentDir: content, outDir: out });
+
+    await expect(act).rejects.toThrow(/subscribe\.html/);
+    expect(await tree(out)).toEqual(before);
+    expect(await readdir(work)).toEqual(['content', 'dist']);
+  });
+
   it('reports an email that had to be excerpted because of its size', async () => {
     const paragraph = `${'Serving engines batch requests and page their caches. '.repeat(20)}\n\n`;
     const content = await writeContent(join(work, 'content'), {
@@ -217,5 +236,19 @@ describe('herald build', () => {
       expect(lazy[i]?.html).toBe(eager.html);
       expect(lazy[i]?.portableHtml).toBe(eager.portableHtml);
     }
+  });
+
+  it('renders a post again after its HTML was let go, with the same output', async () => {
+    const { site, posts } = await loadContent(SAMPLE_CONTENT);
+    const post = posts[0];
+    if (!post) throw new Error('the sample content has posts');
+    const lazy = renderPostLazily(post, site);
+    const first = lazy.html;
+
+    lazy.release();
+
+    expect(lazy.html).toBe(first);
+    expect(lazy.portableHtml).toBe(renderPost(post, site).portableHtml);
+    expect(lazy.removedTags).toEqual([]);
   });
 });

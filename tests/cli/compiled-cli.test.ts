@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error -- plain JavaScript build script without type declarations
@@ -74,4 +75,49 @@ describe('the compiled CLI', () => {
     >;
     expect(await outputManifest(out)).toEqual(pinned);
   });
+});
+
+describe('the compiled CLI’s help', () => {
+  const RECORD_MODULES = join(ROOT, 'tests', 'helpers', 'record-modules.mjs');
+
+  it.each([
+    [[]],
+    [['build']],
+    [['check']],
+    [['dev']],
+    [['preview']],
+    [['doctor']],
+    [['subscribers']],
+    [['subscribers', 'import']],
+    [['campaigns']],
+    [['campaign']],
+    [['send-test']],
+  ])(
+    'herald %j --help loads no package from node_modules (no AWS SDK, mjml, juice, liquidjs…)',
+    async (words) => {
+      const dir = await mkdtemp(join(tmpdir(), 'herald-help-'));
+      const log = join(dir, 'modules.txt');
+      try {
+        const { stdout } = await run(
+          process.execPath,
+          ['--import', RECORD_MODULES, entry, ...words, '--help'],
+          {
+            cwd: ROOT,
+            env: { ...process.env, HERALD_MODULE_LOG: log },
+          },
+        );
+
+        expect(stdout).toMatch(/^Usage: herald/);
+        const loaded = (await readFile(log, 'utf8')).trim().split('\n');
+        expect(loaded).toContain(pathToFileURL(entry).href);
+        expect(
+          loaded.filter(
+            (url) => url.includes('/node_modules/') && !url.startsWith(pathToFileURL(outDir).href),
+          ),
+        ).toEqual([]);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });
