@@ -3,10 +3,9 @@
  * link, unsubscribe. Each verifies the token, then saves with optimistic retries (the address-hash
  * record is the one source of truth) and returns a typed outcome the HTTP edge turns into a page.
  */
-import type { Logger } from '../adapters/json-logger.ts';
-import type { SubscriberStore } from '../adapters/subscriber-store.ts';
 import { decideConfirm, decideResend, decideUnsubscribe } from '../core/subscriber.ts';
 import { verifyToken } from '../core/tokens.ts';
+import type { Log, SubscriberStore } from './ports.ts';
 import { type RequestSubscriptionDeps, sendConfirmation } from './request-subscription.ts';
 
 const MAX_SAVE_ATTEMPTS = 4;
@@ -14,7 +13,7 @@ const MAX_SAVE_ATTEMPTS = 4;
 /** What the link use cases need. */
 export interface ManageSubscriptionDeps extends RequestSubscriptionDeps {
   store: RequestSubscriptionDeps['store'] & Pick<SubscriberStore, 'getById'>;
-  logger: Pick<Logger, 'info'>;
+  logger: Pick<Log, 'info'>;
 }
 
 /** What a confirm link did. */

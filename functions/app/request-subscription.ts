@@ -3,10 +3,6 @@
  * confirmation email only for the write that won. The subscribe handler and
  * `herald subscribers import` both run it.
  */
-import type { ConfirmationEmailRenderer } from '../adapters/confirmation-email.ts';
-import type { Logger } from '../adapters/json-logger.ts';
-import type { Mailer } from '../adapters/ses-mailer.ts';
-import { type SubscriberStore, SubscriberStoreError } from '../adapters/subscriber-store.ts';
 import { addressHash, normalizeEmailAddress } from '../core/email-address.ts';
 import {
   type ConsentRecord,
@@ -16,6 +12,13 @@ import {
 } from '../core/subscriber.ts';
 import { signToken, type TokenKeys } from '../core/tokens.ts';
 import { describeChoice, parseTopicChoice, type Topic, type TopicChoice } from '../core/topics.ts';
+import {
+  type ConfirmationEmailRenderer,
+  type Log,
+  type Mailer,
+  type SubscriberStore,
+  SubscriberStoreError,
+} from './ports.ts';
 
 /** What requesting a subscription needs. */
 export interface RequestSubscriptionDeps {
@@ -36,7 +39,7 @@ export interface SubscribeFormDeps extends RequestSubscriptionDeps {
   store: RequestSubscriptionDeps['store'] & Pick<SubscriberStore, 'hit'>;
   ipLimit: { max: number; windowMs: number };
   consentTextVersion: string;
-  logger: Pick<Logger, 'info' | 'warn'>;
+  logger: Pick<Log, 'info' | 'warn'>;
 }
 
 /** One submitted subscribe form, as the HTTP edge read it. */
@@ -87,7 +90,7 @@ export async function submitSubscribeForm(
   }
   // Bots fill every field; people never see this one. They get the same answer and no email.
   if ((form.fields.website ?? '').trim() !== '') {
-    deps.logger.info('subscribe honeypot filled');
+    deps.logger.info('subscribe honeypot filled', {});
     return { kind: 'honeypot', ...(choice.topics ? { topics: choice.topics } : {}) };
   }
   const address = normalizeEmailAddress(form.fields.email ?? '');
