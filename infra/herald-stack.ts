@@ -98,10 +98,12 @@ export class HeraldStack extends Stack {
       feedback,
       inboundUnsubscribe,
     });
-    for (const fn of this.subscribers.functions) {
-      fn.fn.addEnvironment('SES_CONFIGURATION_SET', this.mail.configurationSet.configurationSetName);
-    }
-    for (const fn of this.subscribers.mailers) this.mail.grantSend(fn);
+    // Only the confirm-mailer sends mail; the API functions queue requests for it.
+    this.subscribers.confirmMailer.fn.addEnvironment(
+      'SES_CONFIGURATION_SET',
+      this.mail.configurationSet.configurationSetName,
+    );
+    this.mail.grantSend(this.subscribers.confirmMailer);
 
     this.delivery = new Delivery(this, 'Delivery', {
       contentEvents: this.content.events,
@@ -187,6 +189,7 @@ export class HeraldStack extends Stack {
       ],
       deadLetterQueues: [
         this.content.eventsDeadLetters,
+        this.subscribers.confirmationDeadLetters,
         this.mail.deadLetters,
         ...[feedback, inboundUnsubscribe, this.delivery.reconcile].flatMap((f) =>
           f.deadLetters ? [f.deadLetters] : [],

@@ -163,3 +163,11 @@ export type ConfirmationEmailRenderer = (input: {
   /** What the reader chose, e.g. `Berlin, Lisbon` or `everything`; only when topics are configured. */
   topics?: string;
 }) => Promise<ConfirmationEmail>;
+
+/**
+ * Hands confirmation requests to the confirm-mailer, which sends them outside the request (SQS on
+ * AWS, the in-process queue locally). Resolves once the queue accepted every message.
+ */
+export interface ConfirmationQueue {
+  enqueue(messages: readonly { body: string }[]): Promise<void>;
+}

@@ -14,14 +14,15 @@ import { printable, printableLines } from '../core/printable.ts';
 import type { ConsentRecord, Subscriber } from '../core/subscriber.ts';
 import { EVERYTHING, TOPIC_ID } from '../core/topics.ts';
 import { loadSubscriptionConfig } from '../wiring/config.ts';
-import { buildSubscriptionDeps, createLogger, type SubscriptionDeps } from '../wiring/subscription-deps.ts';
+import { buildConfirmationMailerDeps, type ConfirmationMailer } from '../wiring/confirmation-mailer-deps.ts';
+import { createLogger } from '../wiring/subscription-deps.ts';
 import { resolveTable } from './local-tables.ts';
 
 /** Seams for tests and the local runtime; each defaults to the real thing. */
 export interface SubscriberCommandContext {
   store?: (table: string | undefined) => SubscriberStore | Promise<SubscriberStore>;
-  /** Deps for sending double opt-in invitations (`import` without `--consented`). */
-  subscriptionDeps?: () => Promise<SubscriptionDeps>;
+  /** Deps for sending double opt-in invitations (`import` without `--consented`), sent at once. */
+  subscriptionDeps?: () => Promise<ConfirmationMailer>;
   now?: () => Date;
   newId?: () => string;
   /** Where reports go (default stdout). */
@@ -407,6 +408,6 @@ function exportRecord(sub: Subscriber | undefined): Record<string, unknown> {
   };
 }
 
-async function depsFromEnv(): Promise<SubscriptionDeps> {
-  return buildSubscriptionDeps(loadSubscriptionConfig(process.env), createLogger());
+async function depsFromEnv(): Promise<ConfirmationMailer> {
+  return buildConfirmationMailerDeps(loadSubscriptionConfig(process.env), createLogger());
 }

@@ -7,27 +7,30 @@
 /** The subscription functions behind the API (file names under `functions/handlers/`). */
 export type ApiFunctionName = 'subscribe' | 'confirm' | 'resend' | 'unsubscribe' | 'preferences';
 
-/** What each API function is for, and whether it mails confirmation links (needs SES send). */
+/**
+ * What each API function is for, and whether it requests confirmation emails: those put requests
+ * on the confirmation queue (SQS send); none of them sends mail itself (the confirm-mailer does).
+ */
 export const API_FUNCTIONS: Readonly<
-  Record<ApiFunctionName, { description: string; sendsConfirmations: boolean }>
+  Record<ApiFunctionName, { description: string; requestsConfirmations: boolean }>
 > = {
   subscribe: {
-    description: 'Stores a pending subscriber and mails the confirmation link',
-    sendsConfirmations: true,
+    description: 'Validates a sign-up and queues its confirmation request',
+    requestsConfirmations: true,
   },
-  confirm: { description: 'Shows the confirm page (GET) and confirms (POST)', sendsConfirmations: false },
+  confirm: { description: 'Shows the confirm page (GET) and confirms (POST)', requestsConfirmations: false },
   resend: {
-    description: 'Mails a fresh confirmation link to a still-pending subscriber',
-    sendsConfirmations: true,
+    description: 'Queues a fresh confirmation link for a still-pending subscriber',
+    requestsConfirmations: true,
   },
   unsubscribe: {
     description: 'RFC 8058 one-click unsubscribe (POST) and the unsubscribe page (GET)',
-    sendsConfirmations: false,
+    requestsConfirmations: false,
   },
   preferences: {
     description:
       'The preference page behind "Manage your subscription": shows (GET), changes topics or unsubscribes (POST)',
-    sendsConfirmations: false,
+    requestsConfirmations: false,
   },
 };
 

@@ -61,6 +61,7 @@ const subscriptionEnv = z
     CONSENT_TEXT_VERSION: z._default(text(), '1'),
     TRANSIENT_BOUNCE_THRESHOLD: positiveInt(3),
     TOPICS: z.optional(z.pipe(topicsJson, topicList)),
+    CONFIRMATION_QUEUE_URL: z.optional(z.url({ protocol: /^https?$/, error: 'must be an SQS queue URL' })),
   })
   .check(
     z.refine((env) => (env.TOKEN_KEYS_FILE === undefined) !== (env.TOKEN_KEYS_SECRET_ID === undefined), {
@@ -90,6 +91,8 @@ export interface SubscriptionConfig {
   transientBounceThreshold: number;
   /** The topics readers may choose (from site.yml); empty = none configured. */
   topics: Topic[];
+  /** The SQS queue subscribe and resend put confirmation requests on (they fail without it). */
+  confirmationQueueUrl?: string;
 }
 
 /**
@@ -144,6 +147,7 @@ export function loadSubscriptionConfig(env: Record<string, string | undefined>):
       ...(t.description !== undefined ? { description: t.description } : {}),
       tags: t.tags,
     })),
+    ...(e.CONFIRMATION_QUEUE_URL ? { confirmationQueueUrl: e.CONFIRMATION_QUEUE_URL } : {}),
   };
 }
 

@@ -2,8 +2,10 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { SUBSCRIBER_TABLE_KEYS } from '../../functions/adapters/subscriber-store.ts';
 import { API_FUNCTIONS, API_ROUTES, type ApiFunctionName } from '../../functions/core/api-routes.ts';
@@ -17,16 +19,27 @@ export interface SubscribersProps {
   environment: Record<string, string>;
 }
 
+/** The confirm-mailer's timeout; its queue's visibility timeout is six times this. */
+export const CONFIRM_MAILER_TIMEOUT = Duration.seconds(20);
+/** Receives of a confirmation request before it rests in the dead-letter queue. */
+export const CONFIRMATION_MAX_RECEIVES = 5;
+
 /**
  * Subscribers: one DynamoDB table (on-demand, point-in-time recovery, deletion protection,
  * sparse index of confirmed subscribers, TTL for stale records), the token-signing secret,
- * and the HTTP API with the subscribe / confirm / unsubscribe handlers.
+ * the HTTP API with the subscribe / confirm / resend / unsubscribe / preferences handlers, and the
+ * confirmation queue (with its dead-letter queue) that the confirm-mailer, the one subscription
+ * function allowed to send mail, works off.
  */
 export class Subscribers extends Construct {
   readonly table: dynamodb.TableV2;
   readonly tokenKeys: secretsmanager.Secret;
   readonly api: apigwv2.HttpApi;
   readonly functions: HeraldFunction[] = [];
+  readonly confirmationQueue: sqs.Queue;
+  readonly confirmationDeadLetters: sqs.Queue;
+  /** Sends the confirmation emails subscribe and resend queue: the only one that needs SES. */
+  readonly confirmMailer: HeraldFunction;
 
   constructor(scope: Construct, id: string, props: SubscribersProps) {
     super(scope, id);
@@ -97,6 +110,45 @@ export class Subscribers extends Construct {
       }),
     };
 
+    this.confirmationDeadLetters = new sqs.Queue(this, 'ConfirmationsDLQ', {
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(
+      this.confirmationDeadLetters,
+      'Serverless::Serverless-SQSRedrivePolicy',
+      'This is a dead-letter queue (alarmed when not empty)',
+    );
+    this.confirmationQueue = new sqs.Queue(this, 'ConfirmationsQueue', {
+      enforceSSL: true,
+      // Six times the function timeout, as Lambda's SQS guidance asks; a failed send waits this long.
+      visibilityTimeout: Duration.seconds(CONFIRM_MAILER_TIMEOUT.toSeconds() * 6),
+      // A confirmation link is worth sending within a day, not after it.
+      retentionPeriod: Duration.days(1),
+      deadLetterQueue: { queue: this.confirmationDeadLetters, maxReceiveCount: CONFIRMATION_MAX_RECEIVES },
+    });
+    this.confirmMailer = new HeraldFunction(this, 'confirmMailer', {
+      handler: 'confirm-mailer',
+      description: 'Sends the confirmation emails subscribe and resend queued',
+      invocation: 'sqs',
+      sendsConfirmations: true,
+      timeout: CONFIRM_MAILER_TIMEOUT,
+      environment: { ...props.environment, TABLE_NAME: this.table.tableName },
+    });
+    this.confirmMailer.fn.addEventSource(
+      new lambdaEvents.SqsEventSource(this.confirmationQueue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        // Confirmations trickle; two workers keep SES throttling rare, and the queue absorbs bursts.
+        maxConcurrency: 2,
+      }),
+    );
+    this.table.grantReadWriteData(this.confirmMailer.fn);
+    acknowledgeTableIndexes(this.confirmMailer, this.table);
+    this.tokenKeys.grantRead(this.confirmMailer.fn);
+    this.confirmMailer.fn.addEnvironment('TOKEN_KEYS_SECRET_ID', this.tokenKeys.secretArn);
+    this.functions.push(this.confirmMailer);
+
     const fns = {} as Record<ApiFunctionName, HeraldFunction>;
     for (const [handler, spec] of Object.entries(API_FUNCTIONS) as [
       ApiFunctionName,
@@ -106,16 +158,19 @@ export class Subscribers extends Construct {
         handler,
         description: spec.description,
         invocation: 'http',
-        sendsConfirmations: spec.sendsConfirmations,
-        environment: { ...props.environment, TABLE_NAME: this.table.tableName },
+        environment: {
+          ...props.environment,
+          TABLE_NAME: this.table.tableName,
+          ...(spec.requestsConfirmations ? { CONFIRMATION_QUEUE_URL: this.confirmationQueue.queueUrl } : {}),
+        },
       });
+      if (spec.requestsConfirmations) this.confirmationQueue.grantSendMessages(fn.fn);
       this.table.grantReadWriteData(fn.fn);
       acknowledgeTableIndexes(fn, this.table);
       this.tokenKeys.grantRead(fn.fn);
       fn.fn.addEnvironment('TOKEN_KEYS_SECRET_ID', this.tokenKeys.secretArn);
       fns[handler] = fn;
       this.functions.push(fn);
-      if (spec.sendsConfirmations) this.mailers.push(fn);
     }
     // One integration per function; the paths come from the table the local router reads too.
     const integrations = new Map<ApiFunctionName, HttpLambdaIntegration>();
@@ -142,8 +197,6 @@ export class Subscribers extends Construct {
 
   readonly subscribe: HeraldFunction;
   readonly resend: HeraldFunction;
-  /** The functions that send confirmation emails (need SES permissions), from `API_FUNCTIONS`. */
-  readonly mailers: HeraldFunction[] = [];
   readonly confirm: HeraldFunction;
   readonly unsubscribe: HeraldFunction;
   readonly preferences: HeraldFunction;

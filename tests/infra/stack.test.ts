@@ -95,6 +95,7 @@ describe('Herald stack', () => {
     ).toEqual(
       [
         'herald-confirm',
+        'herald-confirm-mailer',
         'herald-fanout',
         'herald-feedback',
         'herald-inbound-unsubscribe',
@@ -388,10 +389,54 @@ describe('Herald stack', () => {
       .filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes('ses:SendRawEmail'))
       .flatMap(([, p]) => (p.Properties.Roles as { Ref: string }[]).map((r) => r.Ref));
     const subscribers = stack.subscribers;
-    expect(sendingRoles).toContain(roleOf(subscribers.subscribe));
-    expect(sendingRoles).toContain(roleOf(subscribers.resend));
-    expect(sendingRoles).not.toContain(roleOf(subscribers.confirm));
-    expect(sendingRoles).not.toContain(roleOf(subscribers.unsubscribe));
+    expect(sendingRoles).toContain(roleOf(subscribers.confirmMailer));
+    for (const fn of [
+      subscribers.subscribe,
+      subscribers.resend,
+      subscribers.confirm,
+      subscribers.unsubscribe,
+    ]) {
+      expect(sendingRoles).not.toContain(roleOf(fn));
+    }
+  });
+
+  it('sends confirmations from a queue: only the confirm-mailer may send mail, subscribe and resend only enqueue', () => {
+    const subscribers = stack.subscribers;
+    const queueId = logicalIdOf(subscribers.confirmationQueue);
+    const deadLettersId = logicalIdOf(subscribers.confirmationDeadLetters);
+    const roleOf = (construct: { fn: { role?: { node: { defaultChild?: unknown } } } }) =>
+      stack.getLogicalId(construct.fn.role?.node.defaultChild as never);
+    const policiesOf = (construct: { fn: { role?: { node: { defaultChild?: unknown } } } }) =>
+      resources('AWS::IAM::Policy')
+        .filter(([, p]) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleOf(construct)))
+        .map(([, p]) => JSON.stringify(p.Properties.PolicyDocument))
+        .join('\n');
+    const variablesOf = (construct: { fn: { node: { defaultChild?: unknown } } }) =>
+      (template.toJSON().Resources[logicalIdOf(construct.fn)].Properties.Environment.Variables ??
+        {}) as Record<string, unknown>;
+
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 120,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [deadLettersId, 'Arn'] }, maxReceiveCount: 5 },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      FunctionName: { Ref: logicalIdOf(subscribers.confirmMailer.fn) },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    expect(policiesOf(subscribers.confirmMailer)).toContain('ses:SendEmail');
+    expect(variablesOf(subscribers.confirmMailer)).toHaveProperty('SES_CONFIGURATION_SET');
+    for (const fn of [subscribers.subscribe, subscribers.resend]) {
+      expect(policiesOf(fn)).toContain('sqs:SendMessage');
+      expect(policiesOf(fn)).toContain(queueId);
+      expect(policiesOf(fn)).not.toContain('ses:');
+      expect(variablesOf(fn).CONFIRMATION_QUEUE_URL).toEqual({ Ref: queueId });
+    }
+    for (const fn of [subscribers.confirm, subscribers.unsubscribe, subscribers.preferences]) {
+      expect(policiesOf(fn)).not.toContain('sqs:SendMessage');
+      expect(policiesOf(fn)).not.toContain('ses:');
+      expect(variablesOf(fn)).not.toHaveProperty('CONFIRMATION_QUEUE_URL');
+    }
   });
 
   it('runs the reconciler at the interval of CDK context herald:reconcileMinutes, with the same staleness', () => {
@@ -410,6 +455,7 @@ describe('Herald stack', () => {
     const loaders: Record<string, (env: Record<string, string>) => unknown> = {
       'herald-subscribe': loadSubscriptionConfig,
       'herald-confirm': loadSubscriptionConfig,
+      'herald-confirm-mailer': loadSubscriptionConfig,
       'herald-resend': loadSubscriptionConfig,
       'herald-unsubscribe': loadSubscriptionConfig,
       'herald-preferences': loadSubscriptionConfig,
