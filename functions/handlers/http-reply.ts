@@ -8,6 +8,7 @@ import type { PageName } from '../adapters/page-templates.ts';
 import type { SubscribeForm } from '../app/request-subscription.ts';
 import {
   clientIp,
+  fromTrustedOrigin,
   type HttpRequestLike,
   type HttpResponse,
   header,
@@ -15,6 +16,7 @@ import {
   jsonResponse,
   listField,
   wantsJson,
+  withTrustedHeaders,
 } from '../core/http.ts';
 import { loadSubscriptionConfig } from '../wiring/config.ts';
 import { buildSubscriptionDeps, createLogger, type SubscriptionDeps } from '../wiring/subscription-deps.ts';
@@ -116,14 +118,24 @@ export function unreadable(deps: SubscriptionDeps, event: ApiEvent, status: numb
   return reply(deps, event, status, 'error', { title: 'We could not read that', message });
 }
 
+const NOT_VIA_SITE = { title: 'Forbidden', message: 'Please use the form on the site.' };
+
 /**
- * Wraps one endpoint: an error it throws (throttling, network) is logged as `<name> failed` and
- * answered 503 "try again", having changed nothing.
+ * Wraps one endpoint. On AWS (`deps.originSecret` set) a request without CloudFront's origin secret
+ * is refused with 403 before anything else; the handler never sees the secret, and sees
+ * `CloudFront-Viewer-Address` (the per-IP limit's key) only on a request that carried it. An error
+ * the endpoint throws (throttling, network) is logged as `<name> failed` and answered 503.
  */
 export function endpoint(name: string, deps: SubscriptionDeps, answer: ApiHandler): ApiHandler {
   return async (event) => {
+    const secret = deps.originSecret;
+    const viaCloudFront = secret !== undefined && fromTrustedOrigin(event, secret);
+    if (secret !== undefined && !viaCloudFront) {
+      deps.logger.warn('api request without origin secret', { endpoint: name });
+      return reply(deps, event, 403, 'error', NOT_VIA_SITE);
+    }
     try {
-      return await answer(event);
+      return await answer(withTrustedHeaders(event, viaCloudFront));
     } catch (error) {
       deps.logger.error(`${name} failed`, { error });
       return retryLater(deps, event);

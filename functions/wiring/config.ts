@@ -62,6 +62,7 @@ const subscriptionEnv = z
     TRANSIENT_BOUNCE_THRESHOLD: positiveInt(3),
     TOPICS: z.optional(z.pipe(topicsJson, topicList)),
     CONFIRMATION_QUEUE_URL: z.optional(z.url({ protocol: /^https?$/, error: 'must be an SQS queue URL' })),
+    ORIGIN_SECRET_ID: z.optional(text()),
   })
   .check(
     z.refine((env) => (env.TOKEN_KEYS_FILE === undefined) !== (env.TOKEN_KEYS_SECRET_ID === undefined), {
@@ -93,6 +94,11 @@ export interface SubscriptionConfig {
   topics: Topic[];
   /** The SQS queue subscribe and resend put confirmation requests on (they fail without it). */
   confirmationQueueUrl?: string;
+  /**
+   * The Secrets Manager secret CloudFront's origin header must match (AWS); requests without it are
+   * refused with 403. Unset locally, where no CloudFront sits in front.
+   */
+  originSecretId?: string;
 }
 
 /**
@@ -148,6 +154,7 @@ export function loadSubscriptionConfig(env: Record<string, string | undefined>):
       tags: t.tags,
     })),
     ...(e.CONFIRMATION_QUEUE_URL ? { confirmationQueueUrl: e.CONFIRMATION_QUEUE_URL } : {}),
+    ...(e.ORIGIN_SECRET_ID ? { originSecretId: e.ORIGIN_SECRET_ID } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createJsonLogger, type Logger } from '../adapters/json-logger.ts';
+import { loadOriginSecret } from '../adapters/origin-secret.ts';
 import { loadPageTemplates, type PageRenderer } from '../adapters/page-templates.ts';
 import { createSqsSendQueue } from '../adapters/send-queue.ts';
 import { createSubscriberStore, type SubscriberStore } from '../adapters/subscriber-store.ts';
@@ -27,6 +28,8 @@ export interface SubscriptionDeps {
   store: SubscriberStore;
   /** Where subscribe and resend put confirmation requests for the confirm-mailer. */
   confirmations: ConfirmationQueue;
+  /** On AWS: what CloudFront's origin header must carry, else 403. Undefined locally (no CloudFront). */
+  originSecret?: string;
   pages: PageRenderer;
   keys: TokenKeys;
   /** Site URL with baseurl, no trailing slash. */
@@ -47,9 +50,10 @@ export async function buildSubscriptionDeps(
   config: SubscriptionConfig,
   logger: LoggerLike,
 ): Promise<SubscriptionDeps> {
-  const [keys, pages] = await Promise.all([
+  const [keys, pages, originSecret] = await Promise.all([
     loadTokenKeys(config),
     loadPageTemplates(join(resolve(config.templatesDir), 'pages')),
+    config.originSecretId ? loadOriginSecret(config.originSecretId) : undefined,
   ]);
   const queueUrl = config.confirmationQueueUrl;
   return {
@@ -65,6 +69,7 @@ export async function buildSubscriptionDeps(
         },
     pages,
     keys,
+    ...(originSecret ? { originSecret } : {}),
     siteUrl: config.siteUrl,
     siteTitle: config.siteTitle,
     policy: subscriptionPolicy(config),

@@ -1,6 +1,7 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -15,6 +16,11 @@ import { HeraldFunction } from './herald-function.ts';
 export interface SubscribersProps {
   /** Public site origin (CORS is limited to it). */
   siteOrigin: string;
+  /**
+   * The name CloudFront reaches the API at, with a regional certificate: the default execute-api
+   * endpoint is then disabled. Without it the endpoint stays on; the origin secret guards it.
+   */
+  apiDomain?: { name: string; certificateArn: string };
   /** Environment every subscription function needs (site URL, sender, configuration set…). */
   environment: Record<string, string>;
 }
@@ -36,6 +42,11 @@ export class Subscribers extends Construct {
   readonly tokenKeys: secretsmanager.Secret;
   readonly api: apigwv2.HttpApi;
   readonly functions: HeraldFunction[] = [];
+  /** Sent by CloudFront on every `/api/*` request and checked by every API function (403 without). */
+  readonly originSecret: secretsmanager.Secret;
+  /** Where CloudFront reaches the API: the custom domain when configured, else the execute-api host. */
+  readonly apiOriginHost: string;
+  readonly apiDomainName?: apigwv2.DomainName;
   readonly confirmationQueue: sqs.Queue;
   readonly confirmationDeadLetters: sqs.Queue;
   /** Sends the confirmation emails subscribe and resend queue: the only one that needs SES. */
@@ -80,6 +91,22 @@ export class Subscribers extends Construct {
       'Keys rotate by adding a key id and moving currentKeyId (see README); automatic replacement would break unsubscribe links in newsletters already sent',
     );
 
+    this.originSecret = new secretsmanager.Secret(this, 'OriginSecret', {
+      description:
+        'Herald: the header value CloudFront sends to the subscription API, which refuses requests without it',
+      generateSecretString: {
+        secretStringTemplate: '{}',
+        generateStringKey: 'value',
+        passwordLength: 48,
+        excludePunctuation: true,
+      },
+    });
+    acknowledge(
+      this.originSecret,
+      'AwsSolutions::AwsSolutions-SMG4',
+      'CloudFront reads the value at deploy time; rotate by changing the secret and redeploying (README)',
+    );
+
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: logs.RetentionDays.ONE_MONTH });
     this.api = new apigwv2.HttpApi(this, 'Api', {
       description: 'Herald subscription API (reached through CloudFront at /api/*)',
@@ -90,6 +117,8 @@ export class Subscribers extends Construct {
         maxAge: Duration.hours(1),
       },
       createDefaultStage: false,
+      // Only CloudFront may call the API: with a custom domain for it, the default endpoint goes.
+      disableExecuteApiEndpoint: props.apiDomain !== undefined,
     });
     const stage = new apigwv2.HttpStage(this, 'Stage', {
       httpApi: this.api,
@@ -97,6 +126,18 @@ export class Subscribers extends Construct {
       // Backstop against floods; per-IP limits live in the subscribe handler.
       throttle: { rateLimit: 50, burstLimit: 100 },
     });
+    if (props.apiDomain) {
+      this.apiDomainName = new apigwv2.DomainName(this, 'ApiDomain', {
+        domainName: props.apiDomain.name,
+        certificate: acm.Certificate.fromCertificateArn(
+          this,
+          'ApiCertificate',
+          props.apiDomain.certificateArn,
+        ),
+      });
+      new apigwv2.ApiMapping(this, 'ApiMapping', { api: this.api, domainName: this.apiDomainName, stage });
+    }
+    this.apiOriginHost = props.apiDomain?.name ?? Fn.select(2, Fn.split('/', this.api.apiEndpoint));
     const cfnStage = stage.node.defaultChild as apigwv2.CfnStage;
     cfnStage.accessLogSettings = {
       destinationArn: accessLogs.logGroupArn,
@@ -165,6 +206,8 @@ export class Subscribers extends Construct {
         },
       });
       if (spec.requestsConfirmations) this.confirmationQueue.grantSendMessages(fn.fn);
+      this.originSecret.grantRead(fn.fn);
+      fn.fn.addEnvironment('ORIGIN_SECRET_ID', this.originSecret.secretArn);
       this.table.grantReadWriteData(fn.fn);
       acknowledgeTableIndexes(fn, this.table);
       this.tokenKeys.grantRead(fn.fn);

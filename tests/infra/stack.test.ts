@@ -511,7 +511,7 @@ describe('Herald stack', () => {
     const dlqAlarms = template.findResources('AWS::CloudWatch::Alarm', {
       Properties: { MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0 },
     });
-    expect(Object.keys(dlqAlarms).length).toBe(7);
+    expect(Object.keys(dlqAlarms).length).toBe(8);
     const errorAlarms = template.findResources('AWS::CloudWatch::Alarm', {
       Properties: { MetricName: 'Errors' },
     });
