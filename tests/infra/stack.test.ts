@@ -484,8 +484,8 @@ describe('Herald stack', () => {
     }
   });
 
-  it('keeps the token-signing key in Secrets Manager and out of every environment', () => {
-    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+  it('keeps the token-signing key (and the API origin secret) in Secrets Manager and out of every environment', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
     const env = JSON.stringify(heraldFunctions().map(([, r]) => r.Properties.Environment));
     expect(env).toContain('TOKEN_KEYS_SECRET_ID');
     expect(env).not.toMatch(/TOKEN_KEYS_FILE|SecretString/);
