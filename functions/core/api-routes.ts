@@ -7,30 +7,42 @@
 /** The subscription functions behind the API (file names under `functions/handlers/`). */
 export type ApiFunctionName = 'subscribe' | 'confirm' | 'resend' | 'unsubscribe' | 'preferences';
 
-/**
- * What each API function is for, and whether it requests confirmation emails: those put requests
- * on the confirmation queue (SQS send); none of them sends mail itself (the confirm-mailer does).
- */
-export const API_FUNCTIONS: Readonly<
-  Record<ApiFunctionName, { description: string; requestsConfirmations: boolean }>
-> = {
+/** What an API function is for and which of the subscription resources it may touch. */
+export interface ApiFunctionSpec {
+  description: string;
+  /** Puts confirmation requests on the confirmation queue (SQS send). None sends mail itself. */
+  requestsConfirmations: boolean;
+  /** Signs or verifies tokens, so reads the token-key secret. */
+  verifiesTokens: boolean;
+}
+
+/** Every API function's spec; the CDK construct grants exactly what it says. */
+export const API_FUNCTIONS: Readonly<Record<ApiFunctionName, ApiFunctionSpec>> = {
   subscribe: {
     description: 'Validates a sign-up and queues its confirmation request',
     requestsConfirmations: true,
+    verifiesTokens: false,
   },
-  confirm: { description: 'Shows the confirm page (GET) and confirms (POST)', requestsConfirmations: false },
+  confirm: {
+    description: 'Shows the confirm page (GET) and confirms (POST)',
+    requestsConfirmations: false,
+    verifiesTokens: true,
+  },
   resend: {
     description: 'Queues a fresh confirmation link for a still-pending subscriber',
     requestsConfirmations: true,
+    verifiesTokens: true,
   },
   unsubscribe: {
     description: 'RFC 8058 one-click unsubscribe (POST) and the unsubscribe page (GET)',
     requestsConfirmations: false,
+    verifiesTokens: true,
   },
   preferences: {
     description:
       'The preference page behind "Manage your subscription": shows (GET), changes topics or unsubscribes (POST)',
     requestsConfirmations: false,
+    verifiesTokens: true,
   },
 };
 

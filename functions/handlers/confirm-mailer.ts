@@ -16,8 +16,10 @@ import { describeError, parseSqsMessages } from './sqs-messages.ts';
 /** Builds the handler over injected deps. */
 export function createConfirmMailerHandler(deps: ConfirmationMailerDeps & { logger: LoggerLike }) {
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
+    // The body holds an address and consent evidence: log only which message it was.
     const log = {
-      error: (message: string, context: Record<string, unknown>) => deps.logger.error(message, context),
+      error: (message: string, context: Record<string, unknown>) =>
+        deps.logger.error(message, { messageId: context.messageId }),
     };
     const { valid, invalid } = parseSqsMessages(
       event,

@@ -18,9 +18,9 @@ import {
   wantsJson,
   withTrustedHeaders,
 } from '../core/http.ts';
-import { loadSubscriptionConfig } from '../wiring/config.ts';
+import { loadSubscriptionConfig, type SubscriptionConfig } from '../wiring/config.ts';
 import { buildSubscriptionDeps, createLogger, type SubscriptionDeps } from '../wiring/subscription-deps.ts';
-import { defineHandler } from './define-handler.ts';
+import { defineHandler, type Env } from './define-handler.ts';
 
 /** Answers JSON clients with `{ ok, message }` and browsers with a page, same status for both. */
 export function reply(
@@ -144,9 +144,12 @@ export function endpoint(name: string, deps: SubscriptionDeps, answer: ApiHandle
 }
 
 /** The Lambda entry point of a subscription endpoint built by `create` from the environment. */
-export function apiEntryPoint(create: (deps: SubscriptionDeps) => ApiHandler): ApiHandler {
+export function apiEntryPoint(
+  create: (deps: SubscriptionDeps) => ApiHandler,
+  loadConfig: (env: Env) => SubscriptionConfig = loadSubscriptionConfig,
+): ApiHandler {
   return defineHandler(
-    loadSubscriptionConfig,
+    loadConfig,
     async (config) => create(await buildSubscriptionDeps(config, createLogger())),
     { onError: () => unavailable() },
   ) as ApiHandler;

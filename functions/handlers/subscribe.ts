@@ -6,6 +6,7 @@
 import { submitSubscribeForm } from '../app/request-subscription.ts';
 import { parseBody } from '../core/http.ts';
 import { describeChoice } from '../core/topics.ts';
+import { loadSubscribeConfig } from '../wiring/config.ts';
 import type { SubscriptionDeps } from '../wiring/subscription-deps.ts';
 import { type ApiEvent, apiEntryPoint, endpoint, reply, subscribeForm } from './http-reply.ts';
 
@@ -53,4 +54,4 @@ export function createSubscribeHandler(deps: SubscriptionDeps) {
 }
 
 /** The Lambda entry point. */
-export const handler = apiEntryPoint(createSubscribeHandler);
+export const handler = apiEntryPoint(createSubscribeHandler, loadSubscribeConfig);

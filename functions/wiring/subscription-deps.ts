@@ -51,12 +51,12 @@ export async function buildSubscriptionDeps(
   logger: LoggerLike,
 ): Promise<SubscriptionDeps> {
   const [keys, pages, originSecret] = await Promise.all([
-    loadTokenKeys(config),
+    config.tokenKeys ? loadTokenKeys(config) : undefined,
     loadPageTemplates(join(resolve(config.templatesDir), 'pages')),
     config.originSecretId ? loadOriginSecret(config.originSecretId) : undefined,
   ]);
   const queueUrl = config.confirmationQueueUrl;
-  return {
+  const deps: Omit<SubscriptionDeps, 'keys'> = {
     store: createSubscriberStore({ client: new DynamoDBClient({}), tableName: config.tableName }),
     confirmations: queueUrl
       ? createSqsSendQueue({ client: new SQSClient({}), queueUrl })
@@ -68,7 +68,6 @@ export async function buildSubscriptionDeps(
           },
         },
     pages,
-    keys,
     ...(originSecret ? { originSecret } : {}),
     siteUrl: config.siteUrl,
     siteTitle: config.siteTitle,
@@ -80,13 +79,22 @@ export async function buildSubscriptionDeps(
     newId: randomUUID,
     logger,
   };
+  if (keys) return { ...deps, keys };
+  // Subscribe is deployed without the token keys: it never signs or verifies a token.
+  return Object.defineProperty(deps, 'keys', {
+    enumerable: false,
+    get() {
+      throw new ConfigError('TOKEN_KEYS_SECRET_ID is not set: this function cannot sign or verify tokens');
+    },
+  }) as SubscriptionDeps;
 }
 
 /** The token keys, from a file (local, tests) or the Secrets Manager secret (AWS). */
 export function loadTokenKeys(config: SubscriptionConfig): Promise<TokenKeys> {
-  return config.tokenKeys.kind === 'file'
-    ? loadTokenKeysFile(config.tokenKeys.path)
-    : loadTokenKeysSecret(config.tokenKeys.secretId);
+  const where = config.tokenKeys;
+  if (!where)
+    throw new ConfigError('set TOKEN_KEYS_SECRET_ID (or TOKEN_KEYS_FILE): this function signs tokens');
+  return where.kind === 'file' ? loadTokenKeysFile(where.path) : loadTokenKeysSecret(where.secretId);
 }
 
 /** The subscription policy a config sets. */

@@ -210,8 +210,10 @@ export class Subscribers extends Construct {
       fn.fn.addEnvironment('ORIGIN_SECRET_ID', this.originSecret.secretArn);
       this.table.grantReadWriteData(fn.fn);
       acknowledgeTableIndexes(fn, this.table);
-      this.tokenKeys.grantRead(fn.fn);
-      fn.fn.addEnvironment('TOKEN_KEYS_SECRET_ID', this.tokenKeys.secretArn);
+      if (spec.verifiesTokens) {
+        this.tokenKeys.grantRead(fn.fn);
+        fn.fn.addEnvironment('TOKEN_KEYS_SECRET_ID', this.tokenKeys.secretArn);
+      }
       fns[handler] = fn;
       this.functions.push(fn);
     }

@@ -8,7 +8,11 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { API_ROUTES } from '../../functions/core/api-routes.ts';
-import { loadFeedbackConfig, loadSubscriptionConfig } from '../../functions/wiring/config.ts';
+import {
+  loadFeedbackConfig,
+  loadSubscribeConfig,
+  loadSubscriptionConfig,
+} from '../../functions/wiring/config.ts';
 import {
   loadFanoutConfig,
   loadReconcileConfig,
@@ -426,6 +430,8 @@ describe('Herald stack', () => {
     });
     expect(policiesOf(subscribers.confirmMailer)).toContain('ses:SendEmail');
     expect(variablesOf(subscribers.confirmMailer)).toHaveProperty('SES_CONFIGURATION_SET');
+    expect(policiesOf(subscribers.subscribe)).not.toContain(logicalIdOf(subscribers.tokenKeys));
+    expect(variablesOf(subscribers.subscribe)).not.toHaveProperty('TOKEN_KEYS_SECRET_ID');
     for (const fn of [subscribers.subscribe, subscribers.resend]) {
       expect(policiesOf(fn)).toContain('sqs:SendMessage');
       expect(policiesOf(fn)).toContain(queueId);
@@ -453,7 +459,7 @@ describe('Herald stack', () => {
 
   it('gives every function the environment its handler validates at cold start', () => {
     const loaders: Record<string, (env: Record<string, string>) => unknown> = {
-      'herald-subscribe': loadSubscriptionConfig,
+      'herald-subscribe': loadSubscribeConfig,
       'herald-confirm': loadSubscriptionConfig,
       'herald-confirm-mailer': loadSubscriptionConfig,
       'herald-resend': loadSubscriptionConfig,

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import type { SQSRecord } from 'aws-lambda';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { isSubscriber } from '../../../functions/adapters/subscriber-store.ts';
 import { generateTokenKeys } from '../../../functions/adapters/token-keys.ts';
 import { addressHash } from '../../../functions/core/email-address.ts';
 import { signToken } from '../../../functions/core/tokens.ts';
+import { createConfirmMailerHandler } from '../../../functions/handlers/confirm-mailer.ts';
 import { createSubscribeHandler } from '../../../functions/handlers/subscribe.ts';
 import { createSubscriberTable, localDynamoClient } from '../../../functions/local/services.ts';
 import { createLocalSubscriptionDeps } from '../../../functions/local/subscriptions.ts';
@@ -55,6 +57,27 @@ describe('confirmations go out from a queue (issue 11 item 5)', () => {
 
     expect(response.statusCode).toBe(200);
     expect(await h.emailsTo(email)).toHaveLength(2);
+  });
+
+  it('keeps a message it cannot read for the dead-letter queue, and handles the rest of the batch', async () => {
+    const h = await startHarness();
+    const email = freshAddress('batch');
+    const record = (messageId: string, body: string) =>
+      ({ messageId, body, attributes: { ApproximateReceiveCount: '1' } }) as unknown as SQSRecord;
+    const good = JSON.stringify({
+      herald: 'confirmation',
+      kind: 'subscribe',
+      email,
+      consent: { at: h.clock.now.toISOString(), source: 'test', method: 'double-opt-in', textVersion: '1' },
+      requestedAt: h.clock.now.toISOString(),
+    });
+
+    const result = await createConfirmMailerHandler(h.deps)({
+      Records: [record('bad', '{"herald":"confirmation","kind":"subscribe"}'), record('good', good)],
+    });
+
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'bad' }]);
+    expect(await h.emailsTo(email)).toHaveLength(1);
   });
 
   it('retries a confirmation SES throttled until it is sent, without spending the daily cap', async () => {
