@@ -5,7 +5,7 @@ import type { Subscriber } from '../../../functions/core/subscriber.ts';
 import { freshAddress, type Harness, startHarness } from './harness.ts';
 
 const ROUNDS = 50;
-const WARM_UP = 5;
+const WARM_UP = 20;
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
