@@ -29,6 +29,12 @@ export interface InfraConfig {
   reconcileMinutes: number;
   /** Optional custom domain for CloudFront, with an ACM certificate in us-east-1. */
   siteDomain?: { name: string; certificateArn: string };
+  /**
+   * Optional name CloudFront reaches the API at (a regional ACM certificate in the stack's region).
+   * With it the API's default execute-api endpoint is disabled; without it that endpoint stays on
+   * and answers 403 to anything but CloudFront (the origin secret header).
+   */
+  apiDomain?: { name: string; certificateArn: string };
   /** The `_dmarc.<mailDomain>` record Herald creates or prints; undefined when the user publishes their own. */
   dmarc?: { policy: DmarcPolicy; reportAddress: string };
 }
@@ -59,6 +65,11 @@ const contextSchema = z
       .string()
       .regex(/^arn:aws:acm:us-east-1:\d{12}:certificate\/.+$/, 'must be an ACM certificate ARN in us-east-1')
       .optional(),
+    apiDomain: hostname.optional(),
+    apiCertificateArn: z
+      .string()
+      .regex(/^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate\/.+$/, 'must be an ACM certificate ARN')
+      .optional(),
     dmarcPolicy: z.enum([...DMARC_POLICIES, 'off']).default('none'),
     dmarcReportAddress: z.email().optional(),
   })
@@ -69,6 +80,10 @@ const contextSchema = z
   .refine((c) => (c.siteDomain === undefined) === (c.certificateArn === undefined), {
     message: 'siteDomain and certificateArn must be given together',
     path: ['siteDomain'],
+  })
+  .refine((c) => (c.apiDomain === undefined) === (c.apiCertificateArn === undefined), {
+    message: 'apiDomain and apiCertificateArn must be given together',
+    path: ['apiDomain'],
   });
 
 const contextKeys = [
@@ -81,6 +96,8 @@ const contextKeys = [
   'reconcileMinutes',
   'siteDomain',
   'certificateArn',
+  'apiDomain',
+  'apiCertificateArn',
   'dmarcPolicy',
   'dmarcReportAddress',
 ] as const;
@@ -151,6 +168,10 @@ export function loadInfraConfig(options: {
     siteDomain:
       ctx.siteDomain && ctx.certificateArn
         ? { name: ctx.siteDomain, certificateArn: ctx.certificateArn }
+        : undefined,
+    apiDomain:
+      ctx.apiDomain && ctx.apiCertificateArn
+        ? { name: ctx.apiDomain, certificateArn: ctx.apiCertificateArn }
         : undefined,
     dmarc:
       ctx.dmarcPolicy === 'off'

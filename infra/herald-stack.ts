@@ -55,12 +55,14 @@ export class HeraldStack extends Stack {
     const topics = config.site.newsletter.topics ?? [];
     this.subscribers = new Subscribers(this, 'Subscribers', {
       siteOrigin: config.site.url,
+      apiDomain: config.apiDomain,
       // The subscribe form and the preference page validate choices against site.yml's topics.
       environment: { ...mailEnvironment, ...(topics.length > 0 ? { TOPICS: JSON.stringify(topics) } : {}) },
     });
     this.site = new Site(this, 'Site', {
       accessLogs,
-      api: this.subscribers.api,
+      apiHost: this.subscribers.apiOriginHost,
+      apiOriginSecret: this.subscribers.originSecret,
       domain: config.siteDomain,
     });
     new s3deploy.BucketDeployment(this, 'Assets', {
@@ -98,10 +100,12 @@ export class HeraldStack extends Stack {
       feedback,
       inboundUnsubscribe,
     });
-    for (const fn of this.subscribers.functions) {
-      fn.fn.addEnvironment('SES_CONFIGURATION_SET', this.mail.configurationSet.configurationSetName);
-    }
-    for (const fn of this.subscribers.mailers) this.mail.grantSend(fn);
+    // Only the confirm-mailer sends mail; the API functions queue requests for it.
+    this.subscribers.confirmMailer.fn.addEnvironment(
+      'SES_CONFIGURATION_SET',
+      this.mail.configurationSet.configurationSetName,
+    );
+    this.mail.grantSend(this.subscribers.confirmMailer);
 
     this.delivery = new Delivery(this, 'Delivery', {
       contentEvents: this.content.events,
@@ -187,6 +191,7 @@ export class HeraldStack extends Stack {
       ],
       deadLetterQueues: [
         this.content.eventsDeadLetters,
+        this.subscribers.confirmationDeadLetters,
         this.mail.deadLetters,
         ...[feedback, inboundUnsubscribe, this.delivery.reconcile].flatMap((f) =>
           f.deadLetters ? [f.deadLetters] : [],
@@ -221,6 +226,13 @@ export class HeraldStack extends Stack {
     new CfnOutput(this, O.distributionId, { value: this.site.distribution.distributionId });
     new CfnOutput(this, O.subscribersTable, { value: this.subscribers.table.tableName });
     new CfnOutput(this, O.campaignsTable, { value: this.delivery.table.tableName });
+    if (config.apiDomain && this.subscribers.apiDomainName) {
+      new CfnOutput(this, 'ApiOriginRecord', {
+        value: `${config.apiDomain.name} CNAME ${this.subscribers.apiDomainName.regionalDomainName}`,
+        description:
+          'Add this record: CloudFront reaches the API at this name (its execute-api endpoint is off)',
+      });
+    }
   }
 
   /** Findings on the helper functions CDK itself adds (bucket deployment, bucket notifications). */

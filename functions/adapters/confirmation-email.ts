@@ -11,22 +11,10 @@
 import { readFile } from 'node:fs/promises';
 import type { HtmlToTextOptions } from 'html-to-text';
 import Mustache from 'mustache';
+import type { ConfirmationEmail, ConfirmationEmailRenderer } from '../app/ports.ts';
 import { escapeHtml } from '../core/escape-html.ts';
 
-/** A rendered confirmation email, ready for the mailer. */
-export interface ConfirmationEmail {
-  subject: string;
-  html: string;
-  text: string;
-}
-
-/** Renders confirmation emails for one site. */
-export type ConfirmationEmailRenderer = (input: {
-  email: string;
-  confirmUrl: string;
-  /** What the reader chose, e.g. `Berlin, Lisbon` or `everything`; only when topics are configured. */
-  topics?: string;
-}) => Promise<ConfirmationEmail>;
+export type { ConfirmationEmail, ConfirmationEmailRenderer };
 
 /** Both parts of the confirmation email, placeholders intact. */
 export interface ConfirmationTemplates {

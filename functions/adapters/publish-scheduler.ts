@@ -2,7 +2,6 @@
  * Future-dated posts: a one-time schedule per post that puts the post's key back on the content
  * queue at its date. EventBridge Scheduler on AWS; an in-process timer in the local runtime and tests.
  */
-import { createHash } from 'node:crypto';
 import {
   CreateScheduleCommand,
   DeleteScheduleCommand,
@@ -10,32 +9,14 @@ import {
   type GetScheduleCommandOutput,
   type SchedulerClient,
 } from '@aws-sdk/client-scheduler';
-import { z } from 'zod';
 import type { PublishSchedule, PublishScheduler } from '../app/ports.ts';
+import { type ScheduledPublish, scheduledPublishSchema, scheduleName } from '../core/scheduled-publish.ts';
 
-/** The message a schedule delivers: publish the post at `key` now. */
-export const scheduledPublishSchema = z.object({
-  herald: z.literal('scheduled-publish'),
-  key: z.string().min(1),
-});
-
-/** A scheduled-publish message. */
-export type ScheduledPublish = z.infer<typeof scheduledPublishSchema>;
+export { type ScheduledPublish, scheduledPublishSchema, scheduleName };
 
 /** Thrown when a schedule cannot be created. */
 export class PublishScheduleError extends Error {
   override name = 'PublishScheduleError';
-}
-
-/**
- * The schedule name for a post id: EventBridge allows 64 characters of `[0-9A-Za-z-_.]`, so a
- * readable prefix of the id plus a hash of the whole id (ids differing only in other characters
- * never share a schedule).
- */
-export function scheduleName(postId: string): string {
-  const hash = createHash('sha256').update(postId).digest('hex').slice(0, 16);
-  const readable = postId.replace(/[^0-9A-Za-z_.-]+/g, '-').slice(0, 36);
-  return `post-${readable}-${hash}`;
 }
 
 /** `at()` expression in UTC, to the second. */

@@ -7,19 +7,9 @@
  * (a dynamic import would keep the whole client); the client itself can be created on first send.
  */
 import { type SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import type { Mailer, OutgoingEmail } from '../app/ports.ts';
 
-/** One simple message: one recipient, HTML and text bodies. */
-export interface OutgoingEmail {
-  to: string;
-  subject: string;
-  html: string;
-  text: string;
-}
-
-/** The mail port handlers depend on. */
-export interface Mailer {
-  send(message: OutgoingEmail): Promise<{ messageId: string }>;
-}
+export type { Mailer, OutgoingEmail };
 
 /** Thrown when SES refuses or cannot be reached. */
 export class MailerError extends Error {

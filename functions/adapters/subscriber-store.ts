@@ -33,29 +33,18 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import {
+  type SubscriberPage,
+  type SubscriberStore,
+  SubscriberStoreError,
+  type SuppressionTombstone,
+} from '../app/ports.ts';
 import type { ConsentRecord, Subscriber, SubscriberStatus, SuppressionReason } from '../core/subscriber.ts';
 import { scanPages } from './paged-query.ts';
 import { syncAudience } from './topic-audience.ts';
 
-/** Thrown when DynamoDB fails (throttling, network, bad cursor); the HTTP edge maps it to 503. */
-export class SubscriberStoreError extends Error {
-  override name = 'SubscriberStoreError';
-}
-
-/** A stored address that has no subscriber data, only a suppression. */
-export interface SuppressionTombstone {
-  kind: 'tombstone';
-  addressHash: string;
-  suppressionReason?: SuppressionReason;
-  suppressedAt?: Date;
-  version: number;
-}
-
-/** One page of confirmed subscribers; pass `cursor` back to get the next. */
-export interface SubscriberPage {
-  subscribers: Subscriber[];
-  cursor?: string;
-}
+export type { SubscriberPage, SubscriberStore, SuppressionTombstone };
+export { SubscriberStoreError };
 
 /** Index names and key attributes, for infra and the local table. */
 export const SUBSCRIBER_TABLE_KEYS = {
@@ -203,28 +192,6 @@ function fromItem(item: Item): Subscriber | SuppressionTombstone {
 /** Narrows a stored record to a subscriber. */
 export function isSubscriber(record: Subscriber | SuppressionTombstone | undefined): record is Subscriber {
   return record !== undefined && !('kind' in record);
-}
-
-/** Subscriber persistence; the port handlers and the delivery issue use. */
-export interface SubscriberStore {
-  /** The record for an address hash (strongly consistent), or undefined. */
-  findByAddressHash(addressHash: string): Promise<Subscriber | SuppressionTombstone | undefined>;
-  /** The subscriber with this id (from a token), or undefined. Eventually consistent. */
-  getById(id: string): Promise<Subscriber | undefined>;
-  /** Writes `sub` if the stored version is `sub.version - 1` (or absent for version 1). */
-  save(sub: Subscriber): Promise<'saved' | 'conflict'>;
-  /** Whether an address must never be mailed (suppressed or erased). */
-  isSuppressed(addressHash: string): Promise<boolean>;
-  /** Suppresses an address at once, stored or not; keeps the first reason. Idempotent. */
-  suppress(addressHash: string, reason: SuppressionReason, now: Date): Promise<void>;
-  /** Replaces everything stored for an address with a suppression tombstone. Returns whether anything was there. */
-  erase(addressHash: string, now: Date): Promise<boolean>;
-  /** Pages through confirmed subscribers in stable order (sparse index; no full scan). */
-  listConfirmed(options: { limit: number; cursor?: string }): Promise<SubscriberPage>;
-  /** Every stored record (scan): for export and counting in the CLI only. */
-  scanAll(): AsyncIterable<Subscriber | SuppressionTombstone>;
-  /** Counts one hit in a fixed window and returns the window's total. */
-  hit(scope: string, keyHash: string, now: Date, windowMs: number): Promise<number>;
 }
 
 function wrap(action: string, error: unknown): SubscriberStoreError {

@@ -7,8 +7,6 @@
  */
 // zod/mini: the classic build would double this function's bundle and cold start.
 import * as z from 'zod/mini';
-import type { Logger } from '../adapters/json-logger.ts';
-import type { SubscriberStore } from '../adapters/subscriber-store.ts';
 import { addressHash, normalizeEmailAddress } from '../core/email-address.ts';
 import {
   DEFAULT_POLICY,
@@ -16,13 +14,14 @@ import {
   type Feedback,
   type SubscriptionPolicy,
 } from '../core/subscriber.ts';
+import type { Log, SubscriberStore } from './ports.ts';
 
 /** What the feedback handler depends on. */
 export interface FeedbackDeps {
   store: SubscriberStore;
   policy: Pick<SubscriptionPolicy, 'transientBounceThreshold'>;
   now: () => Date;
-  logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  logger: Pick<Log, 'info' | 'warn' | 'error'>;
 }
 
 /** A notification we could not understand; rethrown so it lands in the DLQ. */

@@ -4,8 +4,6 @@
  * `manage` token: it never works as a confirm or unsubscribe token, nor they as it. Showing
  * changes nothing (link scanners open every link); only the page's POST does.
  */
-import type { Logger } from '../adapters/json-logger.ts';
-import type { SubscriberStore } from '../adapters/subscriber-store.ts';
 import {
   decideTopics,
   decideUnsubscribe,
@@ -13,12 +11,33 @@ import {
   type SubscriberStatus,
 } from '../core/subscriber.ts';
 import { type TokenKeys, verifyToken } from '../core/tokens.ts';
-import { parseTopicChoice, type ReaderTopics, type Topic, type TopicChoice } from '../core/topics.ts';
+import {
+  describeChoice,
+  parseTopicChoice,
+  type ReaderTopics,
+  type Topic,
+  type TopicChoice,
+} from '../core/topics.ts';
+import type { Log, SubscriberStore } from './ports.ts';
 
 const MAX_SAVE_ATTEMPTS = 4;
 
 /** Manage links stop working after this long (a newer newsletter carries a fresh one). 90 days. */
 export const MANAGE_TOKEN_MAX_AGE_MS = 90 * 24 * 60 * 60 * 1000;
+
+/** The page for a refused manage link. */
+export const MANAGE_LINK_REFUSED = {
+  invalid: {
+    title: 'This link does not work',
+    message:
+      'The link is incomplete or no longer valid. Please use the "Manage your subscription" link of your latest newsletter.',
+  },
+  expired: {
+    title: 'This link has expired',
+    message:
+      'For your safety, these links work for 90 days. Please use the "Manage your subscription" link of a newer newsletter; the "Unsubscribe" link of any newsletter always works.',
+  },
+} as const;
 
 /** What the preference use cases need. */
 export interface PreferenceDeps {
@@ -28,7 +47,7 @@ export interface PreferenceDeps {
   topics: readonly Topic[];
   /** Default {@link MANAGE_TOKEN_MAX_AGE_MS}. */
   manageTokenMaxAgeMs?: number;
-  logger: Pick<Logger, 'info'>;
+  logger: Pick<Log, 'info'>;
 }
 
 /** The reader as the page shows them. */
@@ -134,4 +153,60 @@ export async function changePreferences(
     return { kind: 'saved', view: viewOf(save ?? sub) };
   }
   throw new Error(`preferences: too much contention on subscriber ${result.found.id}`);
+}
+
+/**
+ * Reads the change a POST of the page asks for: `action=unsubscribe`, `choice=everything`, or the
+ * ticked topics (`topics`, as the HTTP edge read them; `choice=topics` means some must be ticked).
+ */
+export function preferenceRequest(
+  fields: Record<string, string | undefined>,
+  topics: unknown,
+): PreferenceRequest {
+  if (fields.action === 'unsubscribe') return { action: 'unsubscribe' };
+  if (fields.choice === 'everything') return { action: 'topics', topics: undefined };
+  return { action: 'topics', topics, picking: fields.choice === 'topics' };
+}
+
+/** What the preference page shows: the configured topics with the reader's choice ticked. */
+export function preferencePage(
+  topics: readonly Topic[],
+  token: string,
+  view: PreferenceView,
+  notice?: string,
+) {
+  const choice = describeChoice(view.topics, topics);
+  return {
+    title: 'Your subscription',
+    message: notice ?? `You get: ${choice}.`,
+    token,
+    email: view.email,
+    subscribed: view.status === 'confirmed' || view.status === 'pending',
+    pending: view.status === 'pending',
+    notice,
+    choice,
+    hasTopics: topics.length > 0,
+    everything: view.topics === undefined,
+    topics: topics.map((t) => ({
+      id: t.id,
+      name: t.name,
+      description: t.description,
+      checked: view.topics?.includes(t.id) === true,
+    })),
+  };
+}
+
+/** The notice the page shows after a change (none after unsubscribing: that has its own page). */
+export function changeNotice(
+  change: Exclude<PreferenceChange, TokenRefusal>,
+  topics: readonly Topic[],
+): string {
+  switch (change.kind) {
+    case 'bad-topics':
+      return `Nothing was changed: ${change.message}. Pick topics from the list, or choose everything.`;
+    case 'not-subscribed':
+      return 'You are not subscribed, so there is nothing to change.';
+    default:
+      return `Saved. You get: ${describeChoice(change.view.topics, topics)}.`;
+  }
 }

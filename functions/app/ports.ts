@@ -10,6 +10,7 @@ import type { RenderedPost, SiteConfig } from '../core/model.ts';
 import type { RenderedEmail } from '../core/personalize.ts';
 import type { PostFragments } from '../core/plan-site-update.ts';
 import type { PostIndex } from '../core/post-index.ts';
+import type { Subscriber, SuppressionReason } from '../core/subscriber.ts';
 
 /** Structured log lines: a static message plus context. */
 export interface Log {
@@ -93,4 +94,82 @@ export interface PublishSchedule {
 export interface PublishScheduler {
   /** `created`, `unchanged` (same time and key already scheduled) or `replaced` (date or key changed). */
   schedule(schedule: PublishSchedule): Promise<'created' | 'unchanged' | 'replaced'>;
+}
+
+/** Thrown when the subscriber store fails (throttling, network, bad cursor); the HTTP edge maps it to 503. */
+export class SubscriberStoreError extends Error {
+  override name = 'SubscriberStoreError';
+}
+
+/** A stored address that has no subscriber data, only a suppression. */
+export interface SuppressionTombstone {
+  kind: 'tombstone';
+  addressHash: string;
+  suppressionReason?: SuppressionReason;
+  suppressedAt?: Date;
+  version: number;
+}
+
+/** One page of confirmed subscribers; pass `cursor` back to get the next. */
+export interface SubscriberPage {
+  subscribers: Subscriber[];
+  cursor?: string;
+}
+
+/** Where subscribers, suppressions and rate windows are kept (DynamoDB on AWS). */
+export interface SubscriberStore {
+  /** The record for an address hash (strongly consistent), or undefined. */
+  findByAddressHash(addressHash: string): Promise<Subscriber | SuppressionTombstone | undefined>;
+  /** The subscriber with this id (from a token), or undefined. Eventually consistent. */
+  getById(id: string): Promise<Subscriber | undefined>;
+  /** Writes `sub` if the stored version is `sub.version - 1` (or absent for version 1). */
+  save(sub: Subscriber): Promise<'saved' | 'conflict'>;
+  /** Whether an address must never be mailed (suppressed or erased). */
+  isSuppressed(addressHash: string): Promise<boolean>;
+  /** Suppresses an address at once, stored or not; keeps the first reason. Idempotent. */
+  suppress(addressHash: string, reason: SuppressionReason, now: Date): Promise<void>;
+  /** Replaces everything stored for an address with a suppression tombstone. Returns whether anything was there. */
+  erase(addressHash: string, now: Date): Promise<boolean>;
+  /** Pages through confirmed subscribers in stable order (sparse index; no full scan). */
+  listConfirmed(options: { limit: number; cursor?: string }): Promise<SubscriberPage>;
+  /** Every stored record (scan): for export and counting in the CLI only. */
+  scanAll(): AsyncIterable<Subscriber | SuppressionTombstone>;
+  /** Counts one hit in a fixed window and returns the window's total. */
+  hit(scope: string, keyHash: string, now: Date, windowMs: number): Promise<number>;
+}
+
+/** One transactional message: one recipient, HTML and text bodies. */
+export interface OutgoingEmail {
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+}
+
+/** Sends transactional mail such as confirmation links (SES `SendEmail` on AWS). */
+export interface Mailer {
+  send(message: OutgoingEmail): Promise<{ messageId: string }>;
+}
+
+/** A rendered confirmation email, ready for the mailer. */
+export interface ConfirmationEmail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+/** Renders confirmation emails for one site (a precompiled template on AWS). */
+export type ConfirmationEmailRenderer = (input: {
+  email: string;
+  confirmUrl: string;
+  /** What the reader chose, e.g. `Berlin, Lisbon` or `everything`; only when topics are configured. */
+  topics?: string;
+}) => Promise<ConfirmationEmail>;
+
+/**
+ * Hands confirmation requests to the confirm-mailer, which sends them outside the request (SQS on
+ * AWS, the in-process queue locally). Resolves once the queue accepted every message.
+ */
+export interface ConfirmationQueue {
+  enqueue(messages: readonly { body: string }[]): Promise<void>;
 }

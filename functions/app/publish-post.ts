@@ -14,7 +14,6 @@
  * idempotent, and the index is written last, so a crash midway is repaired by the retry.
  */
 import { z } from 'zod';
-import { scheduledPublishSchema, scheduleName } from '../adapters/publish-scheduler.ts';
 import { filePath, type SiteTemplates } from '../core/build-site.ts';
 import type { CampaignRecord } from '../core/campaign.ts';
 import { ContentError, type ContentProblem, formatProblem } from '../core/errors.ts';
@@ -43,6 +42,7 @@ import {
   upsertEntry,
 } from '../core/post-index.ts';
 import { renderPost } from '../core/render-post.ts';
+import { scheduledPublishSchema, scheduleName } from '../core/scheduled-publish.ts';
 import type { EmailRenderer, IoCounter, Log, PostSource, PublishScheduler, SiteStore } from './ports.ts';
 import { markedEntry, refreshListingPosts } from './refresh-listing-posts.ts';
 import {

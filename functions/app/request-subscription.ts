@@ -1,12 +1,12 @@
 /**
- * Requesting a subscription (double opt-in): decide, save with optimistic retries, and send the
- * confirmation email only for the write that won. The subscribe handler and
- * `herald subscribers import` both run it.
+ * Requesting a subscription (double opt-in). The subscribe form only validates and enqueues a
+ * confirmation request ({@link submitSubscribeForm}): the same work for every address, so the answer
+ * time tells nothing about who is subscribed. The confirm-mailer then decides, saves with
+ * optimistic retries and sends the confirmation only for the write that won
+ * ({@link requestSubscription}, also run by `herald subscribers import`).
  */
-import type { ConfirmationEmailRenderer } from '../adapters/confirmation-email.ts';
-import type { Logger } from '../adapters/json-logger.ts';
-import type { Mailer } from '../adapters/ses-mailer.ts';
-import { type SubscriberStore, SubscriberStoreError } from '../adapters/subscriber-store.ts';
+
+import { confirmationMessage } from '../core/confirmation-request.ts';
 import { addressHash, normalizeEmailAddress } from '../core/email-address.ts';
 import {
   type ConsentRecord,
@@ -16,6 +16,14 @@ import {
 } from '../core/subscriber.ts';
 import { signToken, type TokenKeys } from '../core/tokens.ts';
 import { describeChoice, parseTopicChoice, type Topic, type TopicChoice } from '../core/topics.ts';
+import {
+  type ConfirmationEmailRenderer,
+  type ConfirmationQueue,
+  type Log,
+  type Mailer,
+  type SubscriberStore,
+  SubscriberStoreError,
+} from './ports.ts';
 
 /** What requesting a subscription needs. */
 export interface RequestSubscriptionDeps {
@@ -31,12 +39,15 @@ export interface RequestSubscriptionDeps {
   topics?: readonly Topic[];
 }
 
-/** What the subscribe form needs on top: the per-IP limit, the consent wording and a log. */
-export interface SubscribeFormDeps extends RequestSubscriptionDeps {
-  store: RequestSubscriptionDeps['store'] & Pick<SubscriberStore, 'hit'>;
+/** What the subscribe form needs: the per-IP limit, the confirmation queue, the consent wording, a log. */
+export interface SubscribeFormDeps {
+  store: Pick<SubscriberStore, 'hit'>;
+  confirmations: ConfirmationQueue;
   ipLimit: { max: number; windowMs: number };
   consentTextVersion: string;
-  logger: Pick<Logger, 'info' | 'warn'>;
+  /** Topics readers may choose; absent or empty = none configured. */
+  topics?: readonly Topic[];
+  logger: Pick<Log, 'info' | 'warn'>;
 }
 
 /** One submitted subscribe form, as the HTTP edge read it. */
@@ -57,13 +68,16 @@ export type SubscribeFormOutcome =
   | { kind: 'honeypot'; topics?: string[] }
   | { kind: 'invalid-address'; problem: string }
   | { kind: 'invalid-topics'; problem: string }
-  | { kind: 'accepted'; sent: boolean; topics?: string[] };
+  | { kind: 'accepted'; topics?: string[] };
 
 const MAX_SAVE_ATTEMPTS = 4;
 const clip = (value: string | undefined, max = 512) =>
   value === undefined ? undefined : value.slice(0, max);
 
-/** Runs a subscribe form: the per-IP limit, the honeypot, the address, then {@link requestSubscription}. */
+/**
+ * Runs a subscribe form: the topics, the per-IP limit, the honeypot, the address, then enqueues the
+ * request for the confirm-mailer. Reads nothing about the address, so every address costs the same.
+ */
 export async function submitSubscribeForm(
   deps: SubscribeFormDeps,
   form: SubscribeForm,
@@ -87,7 +101,7 @@ export async function submitSubscribeForm(
   }
   // Bots fill every field; people never see this one. They get the same answer and no email.
   if ((form.fields.website ?? '').trim() !== '') {
-    deps.logger.info('subscribe honeypot filled');
+    deps.logger.info('subscribe honeypot filled', {});
     return { kind: 'honeypot', ...(choice.topics ? { topics: choice.topics } : {}) };
   }
   const address = normalizeEmailAddress(form.fields.email ?? '');
@@ -103,14 +117,21 @@ export async function submitSubscribeForm(
     userAgent: clip(form.userAgent),
     textVersion: deps.consentTextVersion,
   };
-  const { sent } = await requestSubscription(deps, {
-    email: address.address,
-    consent,
-    now,
-    ...(choice.topics ? { topics: choice.topics } : {}),
-  });
-  deps.logger.info('subscribe accepted', { sent });
-  return { kind: 'accepted', sent, ...(choice.topics ? { topics: choice.topics } : {}) };
+  const topics = choice.topics ? { topics: choice.topics } : {};
+  await deps.confirmations.enqueue([
+    {
+      body: confirmationMessage({
+        herald: 'confirmation',
+        kind: 'subscribe',
+        email: address.address,
+        consent,
+        ...topics,
+        requestedAt: now,
+      }),
+    },
+  ]);
+  deps.logger.info('subscribe accepted', {});
+  return { kind: 'accepted', ...topics };
 }
 
 /** Sends the confirmation email for a freshly saved pending subscriber. */
@@ -158,20 +179,35 @@ export async function requestSubscription(
     if (!decision.save) return { sent: false };
     if ((await deps.store.save(decision.save)) === 'conflict') continue;
     if (!decision.sendConfirmation) return { sent: false };
-    try {
-      await sendConfirmation(deps, decision.save, input.now);
-    } catch (error) {
-      // Give the throttle slot back so the reader's retry can send; best effort.
-      const rollback = {
-        ...decision.save,
-        confirmationSentAt: current === 'suppressed' ? undefined : current?.confirmationSentAt,
-      };
-      await deps.store.save({ ...rollback, version: rollback.version + 1 }).catch(() => undefined);
-      throw error;
-    }
+    await sendOrGiveBack(deps, decision.save, current === 'suppressed' ? undefined : current, input.now);
     return { sent: true };
   }
   throw new SubscriberStoreError(
     `subscriber store: too much contention saving one address after ${MAX_SAVE_ATTEMPTS} attempts`,
   );
+}
+
+/**
+ * Sends the confirmation `saved` recorded; if sending fails (SES throttling, an outage), gives the
+ * throttle slot back (best effort) and rethrows, so the queue's retry finds the address still
+ * due a link and sends it then.
+ */
+export async function sendOrGiveBack(
+  deps: RequestSubscriptionDeps,
+  saved: Subscriber,
+  before: Subscriber | undefined,
+  now: Date,
+): Promise<void> {
+  try {
+    await sendConfirmation(deps, saved, now);
+  } catch (error) {
+    const rollback: Subscriber = {
+      ...saved,
+      confirmationSentAt: before?.confirmationSentAt,
+      recentConfirmations: before?.recentConfirmations ?? [],
+      version: saved.version + 1,
+    };
+    await deps.store.save(rollback).catch(() => undefined);
+    throw error;
+  }
 }

@@ -6,17 +6,16 @@
  * Failures are rethrown so Lambda retries the asynchronous invocation.
  */
 import type { SESEventRecord } from 'aws-lambda';
-import type { Logger } from '../adapters/json-logger.ts';
-import type { SubscriberStore } from '../adapters/subscriber-store.ts';
 import { addressHash } from '../core/email-address.ts';
 import { judgeInboundSender, type RefusalReason } from '../core/inbound-sender.ts';
 import { decideUnsubscribe } from '../core/subscriber.ts';
+import type { Log, SubscriberStore } from './ports.ts';
 
 /** What the inbound unsubscribe handler depends on. */
 export interface InboundUnsubscribeDeps {
   store: SubscriberStore;
   now: () => Date;
-  logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  logger: Pick<Log, 'info' | 'warn' | 'error'>;
 }
 
 /** What happened to one message; a refusal changes nothing. */

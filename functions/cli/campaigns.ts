@@ -13,7 +13,7 @@ import { printableLines } from '../core/printable.ts';
 import type { TokenKeys } from '../core/tokens.ts';
 
 // The AWS SDK, mjml, the content loader and the progress bar load inside the actions, so
-// `herald campaign --help` stays as quick as `herald --help` (tests/cli/help-modules.test.ts).
+// `herald campaign --help` stays as quick as `herald --help` (tests/cli/compiled-cli.test.ts).
 
 /** Seams for tests and the local runtime; each defaults to the real thing. */
 export interface CampaignCommandContext {

@@ -12,17 +12,17 @@ import { addressHash, normalizeEmailAddress } from '../core/email-address.ts';
 import { printable, printableLines } from '../core/printable.ts';
 import type { ConsentRecord, Subscriber } from '../core/subscriber.ts';
 import { EVERYTHING, TOPIC_ID } from '../core/topics.ts';
-import type { SubscriptionDeps } from '../wiring/subscription-deps.ts';
+import type { ConfirmationMailer } from '../wiring/confirmation-mailer-deps.ts';
 
 // The AWS SDK and the handlers' wiring load inside the actions, so `herald subscribers --help` stays
-// as quick as `herald --help` (tests/cli/help-modules.test.ts).
+// as quick as `herald --help` (tests/cli/compiled-cli.test.ts).
 const storeModule = () => import('../adapters/subscriber-store.ts');
 
 /** Seams for tests and the local runtime; each defaults to the real thing. */
 export interface SubscriberCommandContext {
   store?: (table: string | undefined) => SubscriberStore | Promise<SubscriberStore>;
-  /** Deps for sending double opt-in invitations (`import` without `--consented`). */
-  subscriptionDeps?: () => Promise<SubscriptionDeps>;
+  /** Deps for sending double opt-in invitations (`import` without `--consented`), sent at once. */
+  subscriptionDeps?: () => Promise<ConfirmationMailer>;
   now?: () => Date;
   newId?: () => string;
   /** Where reports go (default stdout). */
@@ -412,8 +412,9 @@ function exportRecord(sub: Subscriber | undefined): Record<string, unknown> {
   };
 }
 
-async function depsFromEnv(): Promise<SubscriptionDeps> {
+async function depsFromEnv(): Promise<ConfirmationMailer> {
   const { loadSubscriptionConfig } = await import('../wiring/config.ts');
-  const { buildSubscriptionDeps, createLogger } = await import('../wiring/subscription-deps.ts');
-  return buildSubscriptionDeps(loadSubscriptionConfig(process.env), createLogger());
+  const { buildConfirmationMailerDeps } = await import('../wiring/confirmation-mailer-deps.ts');
+  const { createLogger } = await import('../wiring/subscription-deps.ts');
+  return buildConfirmationMailerDeps(loadSubscriptionConfig(process.env), createLogger());
 }

@@ -7,27 +7,42 @@
 /** The subscription functions behind the API (file names under `functions/handlers/`). */
 export type ApiFunctionName = 'subscribe' | 'confirm' | 'resend' | 'unsubscribe' | 'preferences';
 
-/** What each API function is for, and whether it mails confirmation links (needs SES send). */
-export const API_FUNCTIONS: Readonly<
-  Record<ApiFunctionName, { description: string; sendsConfirmations: boolean }>
-> = {
+/** What an API function is for and which of the subscription resources it may touch. */
+export interface ApiFunctionSpec {
+  description: string;
+  /** Puts confirmation requests on the confirmation queue (SQS send). None sends mail itself. */
+  requestsConfirmations: boolean;
+  /** Signs or verifies tokens, so reads the token-key secret. */
+  verifiesTokens: boolean;
+}
+
+/** Every API function's spec; the CDK construct grants exactly what it says. */
+export const API_FUNCTIONS: Readonly<Record<ApiFunctionName, ApiFunctionSpec>> = {
   subscribe: {
-    description: 'Stores a pending subscriber and mails the confirmation link',
-    sendsConfirmations: true,
+    description: 'Validates a sign-up and queues its confirmation request',
+    requestsConfirmations: true,
+    verifiesTokens: false,
   },
-  confirm: { description: 'Shows the confirm page (GET) and confirms (POST)', sendsConfirmations: false },
+  confirm: {
+    description: 'Shows the confirm page (GET) and confirms (POST)',
+    requestsConfirmations: false,
+    verifiesTokens: true,
+  },
   resend: {
-    description: 'Mails a fresh confirmation link to a still-pending subscriber',
-    sendsConfirmations: true,
+    description: 'Queues a fresh confirmation link for a still-pending subscriber',
+    requestsConfirmations: true,
+    verifiesTokens: true,
   },
   unsubscribe: {
     description: 'RFC 8058 one-click unsubscribe (POST) and the unsubscribe page (GET)',
-    sendsConfirmations: false,
+    requestsConfirmations: false,
+    verifiesTokens: true,
   },
   preferences: {
     description:
       'The preference page behind "Manage your subscription": shows (GET), changes topics or unsubscribes (POST)',
-    sendsConfirmations: false,
+    requestsConfirmations: false,
+    verifiesTokens: true,
   },
 };
 

@@ -4,6 +4,8 @@
  * Structural types keep this free of `aws-lambda` runtime code.
  */
 
+import { createHash, timingSafeEqual } from 'node:crypto';
+
 /** The parts of an API Gateway v2 event this module reads. */
 export interface HttpRequestLike {
   headers?: Record<string, string | undefined>;
@@ -36,10 +38,38 @@ export type ParsedBody =
     };
 
 /**
+ * The header CloudFront adds to every `/api/*` request it forwards, carrying a secret only the
+ * distribution and the API functions know (a Secrets Manager secret on AWS). A request without it
+ * did not come through CloudFront.
+ */
+export const ORIGIN_SECRET_HEADER = 'x-herald-origin-verify';
+
+/** Whether the request carries the origin secret (compared in constant time). */
+export function fromTrustedOrigin(request: HttpRequestLike, secret: string): boolean {
+  const sent = header(request, ORIGIN_SECRET_HEADER);
+  if (sent === undefined || secret === '') return false;
+  const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+  return timingSafeEqual(digest(sent), digest(secret));
+}
+
+/**
+ * The request as the handlers may read it: never with the origin secret, and with the
+ * `CloudFront-Viewer-Address` header only when `viaCloudFront` (the secret verified), since
+ * anyone can write that header on a request that did not pass CloudFront.
+ */
+export function withTrustedHeaders<R extends HttpRequestLike>(request: R, viaCloudFront: boolean): R {
+  const drop = new Set([ORIGIN_SECRET_HEADER, ...(viaCloudFront ? [] : ['cloudfront-viewer-address'])]);
+  const headers = Object.fromEntries(
+    Object.entries(request.headers ?? {}).filter(([key]) => !drop.has(key.toLowerCase())),
+  );
+  return { ...request, headers };
+}
+
+/**
  * The reader's IP address. Behind CloudFront the API sees an edge address, so the viewer's address
  * comes from the `CloudFront-Viewer-Address` header (`ip:port`) that the distribution forwards.
- * A caller who bypasses CloudFront can forge that header; that only changes which per-IP rate
- * counter it spends, and the API stage throttle still bounds the total.
+ * Handlers only ever see that header on a request whose origin secret verified (see
+ * {@link withTrustedHeaders}); locally the HTTP adapter sets no such header.
  */
 export function clientIp(request: HttpRequestLike): string | undefined {
   const viewer = header(request, 'cloudfront-viewer-address')?.trim();

@@ -232,6 +232,7 @@ export async function wireLocalCloud(options: LocalWiringOptions): Promise<Local
     from: { name: fromName, address: fromAddress },
     now,
   });
+  options.onStop(() => subscriptionDeps.confirmationQueue.stop());
   const listener = createSiteListener({
     client: s3.client,
     bucket: BUCKETS.site,

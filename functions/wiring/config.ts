@@ -38,36 +38,50 @@ const topicsJson = z.pipe(
   }),
 );
 
-const subscriptionEnv = z
-  .object({
-    TABLE_NAME: z.string().check(z.minLength(3, 'must be at least 3 characters')),
-    SITE_URL: z.pipe(
-      z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
-      z.transform((url: string) => url.replace(/\/+$/, '')),
-    ),
-    SITE_TITLE: z._default(text(), 'Herald'),
-    FROM_ADDRESS: z.email('must be an email address'),
-    FROM_NAME: z.optional(z.string()),
-    REPLY_TO: z.optional(z.email('must be an email address')),
-    SES_CONFIGURATION_SET: z.optional(text()),
-    TOKEN_KEYS_FILE: z.optional(text()),
-    TOKEN_KEYS_SECRET_ID: z.optional(text()),
-    TEMPLATES_DIR: z._default(text(), 'templates'),
-    CONFIRM_TEMPLATE: z.optional(text()),
-    CONFIRM_TOKEN_MAX_AGE_HOURS: positiveInt(7 * 24),
-    CONFIRMATION_RESEND_MINUTES: positiveInt(15),
-    SUBSCRIBE_IP_LIMIT: positiveInt(20),
-    SUBSCRIBE_IP_WINDOW_SECONDS: positiveInt(3600),
-    CONSENT_TEXT_VERSION: z._default(text(), '1'),
-    TRANSIENT_BOUNCE_THRESHOLD: positiveInt(3),
-    TOPICS: z.optional(z.pipe(topicsJson, topicList)),
-  })
-  .check(
-    z.refine((env) => (env.TOKEN_KEYS_FILE === undefined) !== (env.TOKEN_KEYS_SECRET_ID === undefined), {
-      message: 'set exactly one of TOKEN_KEYS_FILE or TOKEN_KEYS_SECRET_ID',
-      path: ['TOKEN_KEYS_SECRET_ID'],
-    }),
-  );
+const subscriptionFields = z.object({
+  TABLE_NAME: z.string().check(z.minLength(3, 'must be at least 3 characters')),
+  SITE_URL: z.pipe(
+    z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+    z.transform((url: string) => url.replace(/\/+$/, '')),
+  ),
+  SITE_TITLE: z._default(text(), 'Herald'),
+  FROM_ADDRESS: z.email('must be an email address'),
+  FROM_NAME: z.optional(z.string()),
+  REPLY_TO: z.optional(z.email('must be an email address')),
+  SES_CONFIGURATION_SET: z.optional(text()),
+  TOKEN_KEYS_FILE: z.optional(text()),
+  TOKEN_KEYS_SECRET_ID: z.optional(text()),
+  TEMPLATES_DIR: z._default(text(), 'templates'),
+  CONFIRM_TEMPLATE: z.optional(text()),
+  CONFIRM_TOKEN_MAX_AGE_HOURS: positiveInt(7 * 24),
+  CONFIRMATION_RESEND_MINUTES: positiveInt(15),
+  SUBSCRIBE_IP_LIMIT: positiveInt(20),
+  SUBSCRIBE_IP_WINDOW_SECONDS: positiveInt(3600),
+  CONSENT_TEXT_VERSION: z._default(text(), '1'),
+  TRANSIENT_BOUNCE_THRESHOLD: positiveInt(3),
+  TOPICS: z.optional(z.pipe(topicsJson, topicList)),
+  CONFIRMATION_QUEUE_URL: z.optional(z.url({ protocol: /^https?$/, error: 'must be an SQS queue URL' })),
+  ORIGIN_SECRET_ID: z.optional(text()),
+});
+
+const subscriptionEnv = subscriptionFields.check(
+  z.refine((env) => (env.TOKEN_KEYS_FILE === undefined) !== (env.TOKEN_KEYS_SECRET_ID === undefined), {
+    message: 'set exactly one of TOKEN_KEYS_FILE or TOKEN_KEYS_SECRET_ID',
+    path: ['TOKEN_KEYS_SECRET_ID'],
+  }),
+);
+
+/** Subscribe signs and verifies no token, so it needs no token keys, but it needs the queue. */
+const subscribeEnv = subscriptionFields.check(
+  z.refine((env) => env.TOKEN_KEYS_FILE === undefined || env.TOKEN_KEYS_SECRET_ID === undefined, {
+    message: 'set at most one of TOKEN_KEYS_FILE or TOKEN_KEYS_SECRET_ID',
+    path: ['TOKEN_KEYS_SECRET_ID'],
+  }),
+  z.refine((env) => env.CONFIRMATION_QUEUE_URL !== undefined, {
+    message: 'subscribe queues confirmation requests: set the queue URL',
+    path: ['CONFIRMATION_QUEUE_URL'],
+  }),
+);
 
 /** Validated configuration for subscribe, confirm and unsubscribe. */
 export interface SubscriptionConfig {
@@ -79,7 +93,8 @@ export interface SubscriptionConfig {
   fromName?: string;
   replyTo?: string;
   sesConfigurationSet?: string;
-  tokenKeys: { kind: 'file'; path: string } | { kind: 'secret'; secretId: string };
+  /** Absent only for subscribe, which signs and verifies no token. */
+  tokenKeys?: { kind: 'file'; path: string } | { kind: 'secret'; secretId: string };
   templatesDir: string;
   /** `confirm.mjml`, or HTML precompiled from it so the Lambda never loads mjml. Default `<templatesDir>/confirm.mjml`. */
   confirmTemplate?: string;
@@ -90,6 +105,13 @@ export interface SubscriptionConfig {
   transientBounceThreshold: number;
   /** The topics readers may choose (from site.yml); empty = none configured. */
   topics: Topic[];
+  /** The SQS queue subscribe and resend put confirmation requests on (they fail without it). */
+  confirmationQueueUrl?: string;
+  /**
+   * The Secrets Manager secret CloudFront's origin header must match (AWS); requests without it are
+   * refused with 403. Unset locally, where no CloudFront sits in front.
+   */
+  originSecretId?: string;
 }
 
 /**
@@ -119,7 +141,17 @@ function fail(error: z.core.$ZodError, env: Record<string, string | undefined>):
 export function loadSubscriptionConfig(env: Record<string, string | undefined>): SubscriptionConfig {
   const parsed = subscriptionEnv.safeParse(env);
   if (!parsed.success) fail(parsed.error, env);
-  const e = parsed.data;
+  return subscriptionConfig(parsed.data);
+}
+
+/** Reads the subscribe function's configuration: no token keys needed, the confirmation queue required. */
+export function loadSubscribeConfig(env: Record<string, string | undefined>): SubscriptionConfig {
+  const parsed = subscribeEnv.safeParse(env);
+  if (!parsed.success) fail(parsed.error, env);
+  return subscriptionConfig(parsed.data);
+}
+
+function subscriptionConfig(e: z.output<typeof subscriptionFields>): SubscriptionConfig {
   return {
     tableName: e.TABLE_NAME,
     siteUrl: e.SITE_URL,
@@ -128,9 +160,11 @@ export function loadSubscriptionConfig(env: Record<string, string | undefined>):
     fromName: e.FROM_NAME,
     replyTo: e.REPLY_TO,
     sesConfigurationSet: e.SES_CONFIGURATION_SET,
-    tokenKeys: e.TOKEN_KEYS_FILE
-      ? { kind: 'file', path: e.TOKEN_KEYS_FILE }
-      : { kind: 'secret', secretId: e.TOKEN_KEYS_SECRET_ID ?? '' },
+    ...(e.TOKEN_KEYS_FILE
+      ? { tokenKeys: { kind: 'file', path: e.TOKEN_KEYS_FILE } as const }
+      : e.TOKEN_KEYS_SECRET_ID
+        ? { tokenKeys: { kind: 'secret', secretId: e.TOKEN_KEYS_SECRET_ID } as const }
+        : {}),
     templatesDir: e.TEMPLATES_DIR,
     confirmTemplate: e.CONFIRM_TEMPLATE,
     confirmTokenMaxAgeMs: e.CONFIRM_TOKEN_MAX_AGE_HOURS * 3600_000,
@@ -144,6 +178,8 @@ export function loadSubscriptionConfig(env: Record<string, string | undefined>):
       ...(t.description !== undefined ? { description: t.description } : {}),
       tags: t.tags,
     })),
+    ...(e.CONFIRMATION_QUEUE_URL ? { confirmationQueueUrl: e.CONFIRMATION_QUEUE_URL } : {}),
+    ...(e.ORIGIN_SECRET_ID ? { originSecretId: e.ORIGIN_SECRET_ID } : {}),
   };
 }
 

@@ -1,18 +1,20 @@
-import { Duration, Fn } from 'aws-cdk-lib';
-import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { Duration } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { SITE_CONTENT_SECURITY_POLICY } from '../../functions/core/http.ts';
+import { ORIGIN_SECRET_HEADER, SITE_CONTENT_SECURITY_POLICY } from '../../functions/core/http.ts';
 import { acknowledge } from '../nag.ts';
 import { privateBucketProps } from './storage.ts';
 
 export interface SiteProps {
   accessLogs: s3.IBucket;
-  /** Routes `/api/*` here. */
-  api: apigwv2.IHttpApi;
+  /** Routes `/api/*` to this host (the API's custom domain, or its execute-api host). */
+  apiHost: string;
+  /** Its `value` goes in the origin header every `/api/*` request carries to the API. */
+  apiOriginSecret: secretsmanager.ISecret;
   domain?: { name: string; certificateArn: string };
 }
 
@@ -101,7 +103,6 @@ export class Site extends Construct {
       code: cloudfront.FunctionCode.fromInline(indexRewrite),
       runtime: cloudfront.FunctionRuntime.JS_2_0,
     });
-    const apiDomain = Fn.select(2, Fn.split('/', props.api.apiEndpoint));
     const feedBehavior: cloudfront.BehaviorOptions = {
       origin,
       viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
@@ -139,8 +140,12 @@ export class Site extends Construct {
         '*.xml': feedBehavior,
         '*.json': feedBehavior,
         '/api/*': {
-          origin: new origins.HttpOrigin(apiDomain, {
+          origin: new origins.HttpOrigin(props.apiHost, {
             protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+            // A dynamic reference: CloudFormation resolves it at deploy; the template holds no value.
+            customHeaders: {
+              [ORIGIN_SECRET_HEADER]: props.apiOriginSecret.secretValueFromJson('value').unsafeUnwrap(),
+            },
           }),
           viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
           allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,

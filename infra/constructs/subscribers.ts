@@ -1,9 +1,12 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { SUBSCRIBER_TABLE_KEYS } from '../../functions/adapters/subscriber-store.ts';
 import { API_FUNCTIONS, API_ROUTES, type ApiFunctionName } from '../../functions/core/api-routes.ts';
@@ -13,20 +16,41 @@ import { HeraldFunction } from './herald-function.ts';
 export interface SubscribersProps {
   /** Public site origin (CORS is limited to it). */
   siteOrigin: string;
+  /**
+   * The name CloudFront reaches the API at, with a regional certificate: the default execute-api
+   * endpoint is then disabled. Without it the endpoint stays on; the origin secret guards it.
+   */
+  apiDomain?: { name: string; certificateArn: string };
   /** Environment every subscription function needs (site URL, sender, configuration set…). */
   environment: Record<string, string>;
 }
 
+/** The confirm-mailer's timeout; its queue's visibility timeout is six times this. */
+export const CONFIRM_MAILER_TIMEOUT = Duration.seconds(20);
+/** Receives of a confirmation request before it rests in the dead-letter queue. */
+export const CONFIRMATION_MAX_RECEIVES = 5;
+
 /**
  * Subscribers: one DynamoDB table (on-demand, point-in-time recovery, deletion protection,
  * sparse index of confirmed subscribers, TTL for stale records), the token-signing secret,
- * and the HTTP API with the subscribe / confirm / unsubscribe handlers.
+ * the HTTP API with the subscribe / confirm / resend / unsubscribe / preferences handlers, and the
+ * confirmation queue (with its dead-letter queue) that the confirm-mailer, the one subscription
+ * function allowed to send mail, works off.
  */
 export class Subscribers extends Construct {
   readonly table: dynamodb.TableV2;
   readonly tokenKeys: secretsmanager.Secret;
   readonly api: apigwv2.HttpApi;
   readonly functions: HeraldFunction[] = [];
+  /** Sent by CloudFront on every `/api/*` request and checked by every API function (403 without). */
+  readonly originSecret: secretsmanager.Secret;
+  /** Where CloudFront reaches the API: the custom domain when configured, else the execute-api host. */
+  readonly apiOriginHost: string;
+  readonly apiDomainName?: apigwv2.DomainName;
+  readonly confirmationQueue: sqs.Queue;
+  readonly confirmationDeadLetters: sqs.Queue;
+  /** Sends the confirmation emails subscribe and resend queue: the only one that needs SES. */
+  readonly confirmMailer: HeraldFunction;
 
   constructor(scope: Construct, id: string, props: SubscribersProps) {
     super(scope, id);
@@ -67,6 +91,22 @@ export class Subscribers extends Construct {
       'Keys rotate by adding a key id and moving currentKeyId (see README); automatic replacement would break unsubscribe links in newsletters already sent',
     );
 
+    this.originSecret = new secretsmanager.Secret(this, 'OriginSecret', {
+      description:
+        'Herald: the header value CloudFront sends to the subscription API, which refuses requests without it',
+      generateSecretString: {
+        secretStringTemplate: '{}',
+        generateStringKey: 'value',
+        passwordLength: 48,
+        excludePunctuation: true,
+      },
+    });
+    acknowledge(
+      this.originSecret,
+      'AwsSolutions::AwsSolutions-SMG4',
+      'CloudFront reads the value at deploy time; rotate by changing the secret and redeploying (README)',
+    );
+
     const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', { retention: logs.RetentionDays.ONE_MONTH });
     this.api = new apigwv2.HttpApi(this, 'Api', {
       description: 'Herald subscription API (reached through CloudFront at /api/*)',
@@ -77,6 +117,8 @@ export class Subscribers extends Construct {
         maxAge: Duration.hours(1),
       },
       createDefaultStage: false,
+      // Only CloudFront may call the API: with a custom domain for it, the default endpoint goes.
+      disableExecuteApiEndpoint: props.apiDomain !== undefined,
     });
     const stage = new apigwv2.HttpStage(this, 'Stage', {
       httpApi: this.api,
@@ -84,6 +126,18 @@ export class Subscribers extends Construct {
       // Backstop against floods; per-IP limits live in the subscribe handler.
       throttle: { rateLimit: 50, burstLimit: 100 },
     });
+    if (props.apiDomain) {
+      this.apiDomainName = new apigwv2.DomainName(this, 'ApiDomain', {
+        domainName: props.apiDomain.name,
+        certificate: acm.Certificate.fromCertificateArn(
+          this,
+          'ApiCertificate',
+          props.apiDomain.certificateArn,
+        ),
+      });
+      new apigwv2.ApiMapping(this, 'ApiMapping', { api: this.api, domainName: this.apiDomainName, stage });
+    }
+    this.apiOriginHost = props.apiDomain?.name ?? Fn.select(2, Fn.split('/', this.api.apiEndpoint));
     const cfnStage = stage.node.defaultChild as apigwv2.CfnStage;
     cfnStage.accessLogSettings = {
       destinationArn: accessLogs.logGroupArn,
@@ -97,6 +151,45 @@ export class Subscribers extends Construct {
       }),
     };
 
+    this.confirmationDeadLetters = new sqs.Queue(this, 'ConfirmationsDLQ', {
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(
+      this.confirmationDeadLetters,
+      'Serverless::Serverless-SQSRedrivePolicy',
+      'This is a dead-letter queue (alarmed when not empty)',
+    );
+    this.confirmationQueue = new sqs.Queue(this, 'ConfirmationsQueue', {
+      enforceSSL: true,
+      // Six times the function timeout, as Lambda's SQS guidance asks; a failed send waits this long.
+      visibilityTimeout: Duration.seconds(CONFIRM_MAILER_TIMEOUT.toSeconds() * 6),
+      // A confirmation link is worth sending within a day, not after it.
+      retentionPeriod: Duration.days(1),
+      deadLetterQueue: { queue: this.confirmationDeadLetters, maxReceiveCount: CONFIRMATION_MAX_RECEIVES },
+    });
+    this.confirmMailer = new HeraldFunction(this, 'confirmMailer', {
+      handler: 'confirm-mailer',
+      description: 'Sends the confirmation emails subscribe and resend queued',
+      invocation: 'sqs',
+      sendsConfirmations: true,
+      timeout: CONFIRM_MAILER_TIMEOUT,
+      environment: { ...props.environment, TABLE_NAME: this.table.tableName },
+    });
+    this.confirmMailer.fn.addEventSource(
+      new lambdaEvents.SqsEventSource(this.confirmationQueue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        // Confirmations trickle; two workers keep SES throttling rare, and the queue absorbs bursts.
+        maxConcurrency: 2,
+      }),
+    );
+    this.table.grantReadWriteData(this.confirmMailer.fn);
+    acknowledgeTableIndexes(this.confirmMailer, this.table);
+    this.tokenKeys.grantRead(this.confirmMailer.fn);
+    this.confirmMailer.fn.addEnvironment('TOKEN_KEYS_SECRET_ID', this.tokenKeys.secretArn);
+    this.functions.push(this.confirmMailer);
+
     const fns = {} as Record<ApiFunctionName, HeraldFunction>;
     for (const [handler, spec] of Object.entries(API_FUNCTIONS) as [
       ApiFunctionName,
@@ -106,16 +199,23 @@ export class Subscribers extends Construct {
         handler,
         description: spec.description,
         invocation: 'http',
-        sendsConfirmations: spec.sendsConfirmations,
-        environment: { ...props.environment, TABLE_NAME: this.table.tableName },
+        environment: {
+          ...props.environment,
+          TABLE_NAME: this.table.tableName,
+          ...(spec.requestsConfirmations ? { CONFIRMATION_QUEUE_URL: this.confirmationQueue.queueUrl } : {}),
+        },
       });
+      if (spec.requestsConfirmations) this.confirmationQueue.grantSendMessages(fn.fn);
+      this.originSecret.grantRead(fn.fn);
+      fn.fn.addEnvironment('ORIGIN_SECRET_ID', this.originSecret.secretArn);
       this.table.grantReadWriteData(fn.fn);
       acknowledgeTableIndexes(fn, this.table);
-      this.tokenKeys.grantRead(fn.fn);
-      fn.fn.addEnvironment('TOKEN_KEYS_SECRET_ID', this.tokenKeys.secretArn);
+      if (spec.verifiesTokens) {
+        this.tokenKeys.grantRead(fn.fn);
+        fn.fn.addEnvironment('TOKEN_KEYS_SECRET_ID', this.tokenKeys.secretArn);
+      }
       fns[handler] = fn;
       this.functions.push(fn);
-      if (spec.sendsConfirmations) this.mailers.push(fn);
     }
     // One integration per function; the paths come from the table the local router reads too.
     const integrations = new Map<ApiFunctionName, HttpLambdaIntegration>();
@@ -142,8 +242,6 @@ export class Subscribers extends Construct {
 
   readonly subscribe: HeraldFunction;
   readonly resend: HeraldFunction;
-  /** The functions that send confirmation emails (need SES permissions), from `API_FUNCTIONS`. */
-  readonly mailers: HeraldFunction[] = [];
   readonly confirm: HeraldFunction;
   readonly unsubscribe: HeraldFunction;
   readonly preferences: HeraldFunction;

@@ -19,8 +19,11 @@ import { parseSiteConfig } from '../../functions/core/site-config.ts';
 import { signToken, type TokenKeys } from '../../functions/core/tokens.ts';
 import { createRequestListener, type Routes } from '../../functions/local/http-adapter.ts';
 import { createSubscriberTable, localDynamoClient } from '../../functions/local/services.ts';
-import { createLocalSubscriptionDeps, subscriptionRoutes } from '../../functions/local/subscriptions.ts';
-import type { SubscriptionDeps } from '../../functions/wiring/subscription-deps.ts';
+import {
+  createLocalSubscriptionDeps,
+  type LocalSubscriptionDeps,
+  subscriptionRoutes,
+} from '../../functions/local/subscriptions.ts';
 import { describeWithBrowser, itWithBrowser, launchChromium } from '../support/chromium.ts';
 import { clockFrom } from '../support/clock.ts';
 
@@ -28,7 +31,7 @@ import { clockFrom } from '../support/clock.ts';
 const now = clockFrom('2026-12-02T10:00:00Z');
 let browser: Browser;
 let origin: string;
-let deps: SubscriptionDeps;
+let deps: LocalSubscriptionDeps;
 let keys: TokenKeys;
 let stopServer: () => Promise<void>;
 let outDir: string;
@@ -78,6 +81,8 @@ afterAll(async () => {
 });
 
 async function stored(email: string) {
+  // The confirm-mailer stores the reader, after the answer: let it finish first.
+  await deps.confirmationQueue.idle();
   const record = await deps.store.findByAddressHash(addressHash(email));
   return isSubscriber(record) ? record : undefined;
 }

@@ -8,7 +8,11 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { API_ROUTES } from '../../functions/core/api-routes.ts';
-import { loadFeedbackConfig, loadSubscriptionConfig } from '../../functions/wiring/config.ts';
+import {
+  loadFeedbackConfig,
+  loadSubscribeConfig,
+  loadSubscriptionConfig,
+} from '../../functions/wiring/config.ts';
 import {
   loadFanoutConfig,
   loadReconcileConfig,
@@ -95,6 +99,7 @@ describe('Herald stack', () => {
     ).toEqual(
       [
         'herald-confirm',
+        'herald-confirm-mailer',
         'herald-fanout',
         'herald-feedback',
         'herald-inbound-unsubscribe',
@@ -388,10 +393,56 @@ describe('Herald stack', () => {
       .filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes('ses:SendRawEmail'))
       .flatMap(([, p]) => (p.Properties.Roles as { Ref: string }[]).map((r) => r.Ref));
     const subscribers = stack.subscribers;
-    expect(sendingRoles).toContain(roleOf(subscribers.subscribe));
-    expect(sendingRoles).toContain(roleOf(subscribers.resend));
-    expect(sendingRoles).not.toContain(roleOf(subscribers.confirm));
-    expect(sendingRoles).not.toContain(roleOf(subscribers.unsubscribe));
+    expect(sendingRoles).toContain(roleOf(subscribers.confirmMailer));
+    for (const fn of [
+      subscribers.subscribe,
+      subscribers.resend,
+      subscribers.confirm,
+      subscribers.unsubscribe,
+    ]) {
+      expect(sendingRoles).not.toContain(roleOf(fn));
+    }
+  });
+
+  it('sends confirmations from a queue: only the confirm-mailer may send mail, subscribe and resend only enqueue', () => {
+    const subscribers = stack.subscribers;
+    const queueId = logicalIdOf(subscribers.confirmationQueue);
+    const deadLettersId = logicalIdOf(subscribers.confirmationDeadLetters);
+    const roleOf = (construct: { fn: { role?: { node: { defaultChild?: unknown } } } }) =>
+      stack.getLogicalId(construct.fn.role?.node.defaultChild as never);
+    const policiesOf = (construct: { fn: { role?: { node: { defaultChild?: unknown } } } }) =>
+      resources('AWS::IAM::Policy')
+        .filter(([, p]) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleOf(construct)))
+        .map(([, p]) => JSON.stringify(p.Properties.PolicyDocument))
+        .join('\n');
+    const variablesOf = (construct: { fn: { node: { defaultChild?: unknown } } }) =>
+      (template.toJSON().Resources[logicalIdOf(construct.fn)].Properties.Environment.Variables ??
+        {}) as Record<string, unknown>;
+
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 120,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [deadLettersId, 'Arn'] }, maxReceiveCount: 5 },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      FunctionName: { Ref: logicalIdOf(subscribers.confirmMailer.fn) },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    expect(policiesOf(subscribers.confirmMailer)).toContain('ses:SendEmail');
+    expect(variablesOf(subscribers.confirmMailer)).toHaveProperty('SES_CONFIGURATION_SET');
+    expect(policiesOf(subscribers.subscribe)).not.toContain(logicalIdOf(subscribers.tokenKeys));
+    expect(variablesOf(subscribers.subscribe)).not.toHaveProperty('TOKEN_KEYS_SECRET_ID');
+    for (const fn of [subscribers.subscribe, subscribers.resend]) {
+      expect(policiesOf(fn)).toContain('sqs:SendMessage');
+      expect(policiesOf(fn)).toContain(queueId);
+      expect(policiesOf(fn)).not.toContain('ses:');
+      expect(variablesOf(fn).CONFIRMATION_QUEUE_URL).toEqual({ Ref: queueId });
+    }
+    for (const fn of [subscribers.confirm, subscribers.unsubscribe, subscribers.preferences]) {
+      expect(policiesOf(fn)).not.toContain('sqs:SendMessage');
+      expect(policiesOf(fn)).not.toContain('ses:');
+      expect(variablesOf(fn)).not.toHaveProperty('CONFIRMATION_QUEUE_URL');
+    }
   });
 
   it('runs the reconciler at the interval of CDK context herald:reconcileMinutes, with the same staleness', () => {
@@ -408,8 +459,9 @@ describe('Herald stack', () => {
 
   it('gives every function the environment its handler validates at cold start', () => {
     const loaders: Record<string, (env: Record<string, string>) => unknown> = {
-      'herald-subscribe': loadSubscriptionConfig,
+      'herald-subscribe': loadSubscribeConfig,
       'herald-confirm': loadSubscriptionConfig,
+      'herald-confirm-mailer': loadSubscriptionConfig,
       'herald-resend': loadSubscriptionConfig,
       'herald-unsubscribe': loadSubscriptionConfig,
       'herald-preferences': loadSubscriptionConfig,
@@ -438,8 +490,8 @@ describe('Herald stack', () => {
     }
   });
 
-  it('keeps the token-signing key in Secrets Manager and out of every environment', () => {
-    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+  it('keeps the token-signing key (and the API origin secret) in Secrets Manager and out of every environment', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
     const env = JSON.stringify(heraldFunctions().map(([, r]) => r.Properties.Environment));
     expect(env).toContain('TOKEN_KEYS_SECRET_ID');
     expect(env).not.toMatch(/TOKEN_KEYS_FILE|SecretString/);
@@ -465,7 +517,7 @@ describe('Herald stack', () => {
     const dlqAlarms = template.findResources('AWS::CloudWatch::Alarm', {
       Properties: { MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0 },
     });
-    expect(Object.keys(dlqAlarms).length).toBe(7);
+    expect(Object.keys(dlqAlarms).length).toBe(8);
     const errorAlarms = template.findResources('AWS::CloudWatch::Alarm', {
       Properties: { MetricName: 'Errors' },
     });

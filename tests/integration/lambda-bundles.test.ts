@@ -126,17 +126,39 @@ afterAll(() => {
 });
 
 describe('Lambda bundles serve requests', () => {
-  it('subscribe mails a confirmation from the precompiled templates, and confirm confirms', async () => {
+  it('subscribe queues a confirmation, the confirm-mailer mails it from the precompiled templates, and confirm confirms', async () => {
     const address = freshAddress('bundle');
-    const subscribed = await invoke(
-      'herald-subscribe',
-      apiEvent({
-        path: '/api/subscribe',
-        contentType: 'application/x-www-form-urlencoded',
-        body: new URLSearchParams({ email: address }).toString(),
-      }),
-    );
+    const sqs = await startSqsStandIn();
+    let subscribed: Awaited<ReturnType<typeof invoke>>;
+    try {
+      subscribed = await invoke(
+        'herald-subscribe',
+        apiEvent({
+          path: '/api/subscribe',
+          contentType: 'application/x-www-form-urlencoded',
+          body: new URLSearchParams({ email: address }).toString(),
+        }),
+        { CONFIRMATION_QUEUE_URL: `${sqs.endpoint}/123456789012/herald-confirmations` },
+      );
+    } finally {
+      await new Promise((resolve) => sqs.server.close(resolve));
+    }
     expect(subscribed.statusCode, lastLogs).toBe(200);
+    expect(sqs.bodies).toHaveLength(1);
+    const mailed = await invoke('herald-confirm-mailer', {
+      Records: sqs.bodies.map((body) => ({
+        messageId: randomUUID(),
+        receiptHandle: 'r',
+        body,
+        attributes: { ApproximateReceiveCount: '1' },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:eu-central-1:123456789012:confirmations',
+        awsRegion: 'eu-central-1',
+      })),
+    });
+    expect(mailed.batchItemFailures, lastLogs).toEqual([]);
 
     const mails = (await readSesStore(inject('sesEndpoint'))).filter((m) =>
       m.destination.to.includes(address),

@@ -1,6 +1,6 @@
 /**
- * A small in-process SES stand-in speaking the SES v1 query API for `SendRawEmail` and
- * `GetSendQuota`. Unlike aws-ses-v2-local it enforces a maximum send rate (a token bucket holding
+ * A small in-process SES stand-in speaking the SES v1 query API for `SendRawEmail`, `SendEmail`
+ * (confirmation links) and `GetSendQuota`. Unlike aws-ses-v2-local it enforces a maximum send rate (a token bucket holding
  * one second of sends) and can inject throttling, `MessageRejected`, daily-quota and
  * account-paused errors. It keeps the raw MIME of every accepted message, since the local SES
  * store drops custom headers of raw messages.
@@ -147,11 +147,12 @@ export async function startThrottlingSes(initial: ThrottlingSesOptions = {}): Pr
       );
       return;
     }
-    if (action !== 'SendRawEmail') {
+    if (action !== 'SendRawEmail' && action !== 'SendEmail') {
       send(res, 400, errorXml('InvalidAction', `unsupported action ${action}`));
       return;
     }
-    const to = params.get('Destinations.member.1') ?? '';
+    const raw = action === 'SendRawEmail';
+    const to = params.get(raw ? 'Destinations.member.1' : 'Destination.ToAddresses.member.1') ?? '';
     await options.onSend?.(to);
     if (options.accountPaused) {
       counts.paused++;
@@ -179,7 +180,11 @@ export async function startThrottlingSes(initial: ThrottlingSesOptions = {}): Pr
       send(res, 400, errorXml('MessageRejected', 'Email address is not verified.'));
       return;
     }
-    const data = params.get('RawMessage.Data');
+    const data = raw
+      ? params.get('RawMessage.Data')
+      : Buffer.from(
+          `Subject: ${params.get('Message.Subject.Data') ?? ''}\n\n${params.get('Message.Body.Text.Data') ?? ''}`,
+        ).toString('base64');
     if (!data) {
       send(res, 400, errorXml('InvalidParameterValue', 'RawMessage.Data is required'));
       return;
@@ -198,7 +203,7 @@ export async function startThrottlingSes(initial: ThrottlingSesOptions = {}): Pr
     send(
       res,
       200,
-      `<SendRawEmailResponse xmlns="${NS}"><SendRawEmailResult><MessageId>${messageId}</MessageId></SendRawEmailResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></SendRawEmailResponse>`,
+      `<${action}Response xmlns="${NS}"><${action}Result><MessageId>${messageId}</MessageId></${action}Result><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></${action}Response>`,
     );
   }
 

@@ -1,5 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ConfigError, loadFeedbackConfig, loadSubscriptionConfig } from '../../functions/wiring/config.ts';
+import {
+  ConfigError,
+  loadFeedbackConfig,
+  loadSubscribeConfig,
+  loadSubscriptionConfig,
+} from '../../functions/wiring/config.ts';
 
 const BASE = {
   TABLE_NAME: 'herald-subscribers',
@@ -43,6 +48,27 @@ describe('loadSubscriptionConfig', () => {
 
     expect(both).toThrow('set exactly one of TOKEN_KEYS_FILE or TOKEN_KEYS_SECRET_ID');
     expect(none).toThrow('set exactly one of TOKEN_KEYS_FILE or TOKEN_KEYS_SECRET_ID');
+  });
+});
+
+describe('loadSubscribeConfig', () => {
+  const QUEUE = 'https://sqs.eu-central-1.amazonaws.com/123456789012/herald-confirmations';
+
+  it('needs no token keys, since subscribe signs nothing', () => {
+    const config = loadSubscribeConfig({
+      ...BASE,
+      TOKEN_KEYS_SECRET_ID: undefined,
+      CONFIRMATION_QUEUE_URL: QUEUE,
+    });
+
+    expect(config.tokenKeys).toBeUndefined();
+    expect(config.confirmationQueueUrl).toBe(QUEUE);
+  });
+
+  it('requires the confirmation queue, naming it', () => {
+    const load = () => loadSubscribeConfig({ ...BASE, TOKEN_KEYS_SECRET_ID: undefined });
+
+    expect(load).toThrow(/CONFIRMATION_QUEUE_URL=\(unset\)/);
   });
 });
 

@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { GetItemCommand, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it, vi } from 'vitest';
 import { addressHash } from '../../../functions/core/email-address.ts';
 import { createConfirmHandler } from '../../../functions/handlers/confirm.ts';
-import { createSubscribeHandler } from '../../../functions/handlers/subscribe.ts';
 import { createUnsubscribeHandler } from '../../../functions/handlers/unsubscribe.ts';
 import { localDynamoClient } from '../../../functions/local/services.ts';
 import { apiEvent, freshAddress, type Result, startHarness } from './harness.ts';
@@ -107,9 +106,9 @@ describe('subscribe: bad input and abuse', () => {
     expect(await h.emailsTo(email.split('\r')[0] ?? '')).toHaveLength(0);
   });
 
-  it('fails cleanly when DynamoDB throttles the write: 503, no email, nothing stored', async () => {
-    // Reads and the rate counter reach dynalite; the subscriber write is throttled.
-    const h = await startHarness();
+  it('answers 200 when DynamoDB throttles the subscriber write, and the queued request is retried until it is stored and mailed', async () => {
+    // Reads and the rate counter reach dynalite; the confirm-mailer's subscriber write is throttled.
+    const h = await startHarness({ holdConfirmations: true });
     const email = freshAddress('throttle');
     const realSend = DynamoDBDocumentClient.prototype.send as (
       this: unknown,
@@ -123,33 +122,34 @@ describe('subscribe: bad input and abuse', () => {
     mock
       .on(UpdateCommand)
       .callsFake((input, getClient) => realSend.call(getClient(), new UpdateCommand(input)));
-    const handler = createSubscribeHandler(h.deps);
+    const storedItem = async () =>
+      (
+        await localDynamoClient(inject('dynamoEndpoint')).send(
+          new GetItemCommand({
+            TableName: h.tableName,
+            Key: { pk: { S: `ADDRESS#${addressHash(email)}` }, sk: { S: 'SUBSCRIBER' } },
+            ConsistentRead: true,
+          }),
+        )
+      ).Item;
 
     let response: Result;
+    let putsWhileThrottled = 0;
     try {
-      response = (await handler(
-        apiEvent({
-          path: '/api/subscribe',
-          contentType: 'application/json',
-          body: JSON.stringify({ email }),
-        }),
-      )) as Result;
+      response = await h.subscribe({ email });
+      h.deps.confirmationQueue.start();
+      await vi.waitFor(() => expect(mock.commandCalls(PutCommand).length).toBeGreaterThan(0));
+      putsWhileThrottled = mock.commandCalls(PutCommand).length;
+      expect(await storedItem()).toBeUndefined();
     } finally {
       mock.restore();
     }
+    await h.deps.confirmationQueue.idle();
 
-    expect(mock.commandCalls(PutCommand)).toHaveLength(1);
-    expect(response.statusCode).toBe(503);
-    expect(response.headers?.['retry-after']).toBe('30');
-    expect(JSON.parse(response.body).ok).toBe(false);
-    expect(await h.emailsTo(email)).toHaveLength(0);
-    const raw = await localDynamoClient(inject('dynamoEndpoint')).send(
-      new GetItemCommand({
-        TableName: h.tableName,
-        Key: { pk: { S: `ADDRESS#${addressHash(email)}` }, sk: { S: 'SUBSCRIBER' } },
-        ConsistentRead: true,
-      }),
-    );
-    expect(raw.Item).toBeUndefined();
+    expect(response.statusCode).toBe(200);
+    expect(putsWhileThrottled).toBeGreaterThan(0);
+    expect(await h.emailsTo(email)).toHaveLength(1);
+    expect((await storedItem())?.status?.S).toBe('pending');
+    expect(h.deps.confirmationQueue.deadLetters).toEqual([]);
   });
 });

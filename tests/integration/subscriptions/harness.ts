@@ -18,8 +18,10 @@ import {
   readSesStore,
   type StoredEmail,
 } from '../../../functions/local/services.ts';
-import { createLocalSubscriptionDeps } from '../../../functions/local/subscriptions.ts';
-import type { SubscriptionDeps } from '../../../functions/wiring/subscription-deps.ts';
+import {
+  createLocalSubscriptionDeps,
+  type LocalSubscriptionDeps,
+} from '../../../functions/local/subscriptions.ts';
 
 export const SITE_URL = 'https://recaps.test';
 
@@ -83,7 +85,7 @@ export function freshAddress(label = 'reader'): string {
 
 /** A started harness: fresh table, handlers, clock. */
 export interface Harness {
-  deps: SubscriptionDeps;
+  deps: LocalSubscriptionDeps;
   store: SubscriberStore;
   tableName: string;
   sesEndpoint: string;
@@ -103,7 +105,12 @@ export type Result = APIGatewayProxyStructuredResultV2 & { statusCode: number; b
 
 /** Creates a fresh table and handlers over the local services started by the global setup. */
 export async function startHarness(
-  options: { policy?: Partial<SubscriptionPolicy>; ipLimit?: { max: number; windowMs: number } } = {},
+  options: {
+    policy?: Partial<SubscriptionPolicy>;
+    ipLimit?: { max: number; windowMs: number };
+    /** Keep queued confirmations unsent until the test starts `deps.confirmationQueue`. */
+    holdConfirmations?: boolean;
+  } = {},
 ): Promise<Harness> {
   const dynamoEndpoint = inject('dynamoEndpoint');
   const sesEndpoint = inject('sesEndpoint');
@@ -121,14 +128,22 @@ export async function startHarness(
     now: () => clock.now,
     policy: options.policy,
     ipLimit: options.ipLimit ?? { max: 1_000_000, windowMs: 3600_000 },
+    holdConfirmations: options.holdConfirmations ?? false,
   });
   const subscribe = createSubscribeHandler(deps);
   const confirm = createConfirmHandler(deps);
   const unsubscribe = createUnsubscribeHandler(deps);
   const resend = createResendHandler(deps);
   const run = async (p: Promise<APIGatewayProxyStructuredResultV2>) => (await p) as Result;
+  // The confirm-mailer runs behind a queue: a running one has handled what was asked before it answers.
+  const settled = async (p: Promise<APIGatewayProxyStructuredResultV2>) => {
+    const result = await run(p);
+    if (!options.holdConfirmations) await deps.confirmationQueue.idle();
+    return result;
+  };
 
   async function emailsTo(address: string) {
+    if (!options.holdConfirmations) await deps.confirmationQueue.idle();
     return (await readSesStore(sesEndpoint)).filter((e) => e.destination.to.includes(address));
   }
 
@@ -141,7 +156,7 @@ export async function startHarness(
     subscribe: ({ email, website, form, ...init }) => {
       const fields = { email: email ?? '', ...(website === undefined ? {} : { website }) };
       const body = form ? new URLSearchParams(fields).toString() : JSON.stringify(fields);
-      return run(
+      return settled(
         subscribe(
           apiEvent({
             path: '/api/subscribe',
@@ -164,7 +179,7 @@ export async function startHarness(
         ),
       ),
     resend: (token) =>
-      run(
+      settled(
         resend(
           apiEvent({
             path: '/api/resend',

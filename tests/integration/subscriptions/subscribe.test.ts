@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { isSubscriber } from '../../../functions/adapters/subscriber-store.ts';
 import { addressHash } from '../../../functions/core/email-address.ts';
+import { ORIGIN_SECRET_HEADER } from '../../../functions/core/http.ts';
 import { signToken } from '../../../functions/core/tokens.ts';
 import { freshAddress, startHarness } from './harness.ts';
 
@@ -195,11 +196,13 @@ describe('POST /api/subscribe', () => {
 
   it('counts the viewer address CloudFront forwards, not the edge address the API sees', async () => {
     const h = await startHarness({ ipLimit: { max: 2, windowMs: 3600_000 } });
+    const secret = 'origin-secret-for-this-test-0123456789abcdef';
+    h.deps.originSecret = secret;
     const edge = '130.176.0.10';
     const viaEdge = (viewer: string) => ({
       email: freshAddress('viewer'),
       ip: edge,
-      headers: { 'cloudfront-viewer-address': viewer },
+      headers: { 'cloudfront-viewer-address': viewer, [ORIGIN_SECRET_HEADER]: secret },
     });
 
     const first = [
