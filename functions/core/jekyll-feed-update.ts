@@ -8,7 +8,7 @@ import { feedPaths } from './feeds.ts';
 import type { JekyllFeedSettings } from './jekyll-config.ts';
 import { type JekyllFeedSpec, jekyllFeedFile, jekyllFeedSpecs } from './jekyll-feeds.ts';
 import type { RenderedPost, SiteConfig } from './model.ts';
-import type { PostFragments } from './plan-site-update.ts';
+import { feedSelection, type PostFragments } from './plan-site-update.ts';
 import { entryPost, type IndexEntry, type PostIndex, publishedEntries } from './post-index.ts';
 
 /** What to write and delete among the extra feeds. */
@@ -36,17 +36,6 @@ function heraldPaths(published: readonly IndexEntry[]): Set<string> {
   return taken;
 }
 
-/** The newest `limit` entries, in the order `buildFeeds` picks them (date, then guid). */
-function newest(entries: readonly IndexEntry[], limit: number): IndexEntry[] {
-  return [...entries]
-    .map((entry) => ({ entry, time: Date.parse(entry.date) }))
-    .sort(
-      (a, b) => b.time - a.time || (a.entry.guid < b.entry.guid ? -1 : a.entry.guid > b.entry.guid ? 1 : 0),
-    )
-    .slice(0, Math.max(0, limit))
-    .map(({ entry }) => entry);
-}
-
 function feedsOf(index: PostIndex, feed: JekyllFeedSettings): Map<string, FeedState> {
   const published = publishedEntries(index);
   const posts = published.map((entry) => ({ entry, post: entryPost(entry) }));
@@ -60,7 +49,7 @@ function feedsOf(index: PostIndex, feed: JekyllFeedSettings): Map<string, FeedSt
       spec.path,
       {
         spec,
-        selection: newest(
+        selection: feedSelection(
           posts.filter((p) => spec.includes(p.post)).map((p) => p.entry),
           feed.postsLimit,
         ),

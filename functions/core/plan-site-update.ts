@@ -116,7 +116,7 @@ function listingKey(entry: IndexEntry): unknown[] {
 }
 
 /** The entries a feed carries, in the order `buildFeeds` picks them (date, then guid). */
-function feedSelection(entries: readonly IndexEntry[], limit: number): IndexEntry[] {
+export function feedSelection(entries: readonly IndexEntry[], limit: number): IndexEntry[] {
   return [...entries]
     .map((entry) => ({ entry, time: Date.parse(entry.date) }))
     .sort(
