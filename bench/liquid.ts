@@ -168,6 +168,9 @@ try {
     console.log(
       `${String(r[0]).padEnd(22)} ${String(r[1]).padStart(5)}  ${String(r[2]).padStart(7)}  ${String(r[3]).padStart(6)}  ${String(r[4]).padStart(7)}`,
     );
+  // Every run, so the spread behind the medians is visible.
+  for (const k of ['plain', 'liquid'] as const)
+    console.log(`${k} runs, cpu ms: ${runs[k].map((r) => r.cpuMs.toFixed(0)).join(' ')}`);
   const wallPct = pct(a.wallMs, b.wallMs);
   const cpuPct = pct(a.cpuMs, b.cpuMs);
   console.log(
