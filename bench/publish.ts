@@ -106,7 +106,9 @@ try {
         ` (${r.postPages} post pages, ${r.tagFeeds} tag feeds re-rendered; mailed: ${r.mailed})`,
     );
   }
-  console.log(`  target: < 3,000 ms; seeding the state took ${Math.round(seedMs)} ms`);
+  // Issue 4 asked for under 3 s; issue 14 for under 1 s warm.
+  const verdict = warm.wallMs < 1000 ? 'met' : 'MISSED';
+  console.log(`  target: warm < 1,000 ms → ${verdict}; seeding the state took ${Math.round(seedMs)} ms`);
   console.log(JSON.stringify(result));
 } finally {
   await Promise.all([s3Server.stop(), dynamoServer.stop()]);
