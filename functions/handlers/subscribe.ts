@@ -1,7 +1,8 @@
 /**
- * `POST /api/subscribe`: validate the address, store a pending subscriber, send the double
- * opt-in email. Answers identically for new, pending, confirmed, unsubscribed and suppressed
- * addresses so the endpoint never tells anyone who is subscribed.
+ * `POST /api/subscribe`: validate the form and queue a confirmation request; the confirm-mailer
+ * stores the pending subscriber and sends the double opt-in email. Answers identically, and after
+ * the same work, for new, pending, confirmed, unsubscribed and suppressed addresses, so the
+ * endpoint never tells anyone who is subscribed.
  */
 import { submitSubscribeForm } from '../app/request-subscription.ts';
 import { parseBody } from '../core/http.ts';
