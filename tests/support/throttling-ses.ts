@@ -37,6 +37,7 @@ export interface AcceptedMessage {
   to: string;
   configurationSet?: string;
   raw?: Buffer;
+  /** When the stand-in accepted it: `performance.now()` (monotonic; for spacing, never a date). */
   at: number;
 }
 
@@ -194,7 +195,7 @@ export async function startThrottlingSes(initial: ThrottlingSesOptions = {}): Pr
     accepted.push({
       messageId,
       to,
-      at: Date.now(),
+      at: performance.now(),
       ...(configurationSet ? { configurationSet } : {}),
       ...(options.keepRaw === false ? {} : { raw: Buffer.from(data, 'base64') }),
     });
