@@ -6,60 +6,27 @@
 // Environment: HERALD_BENCH_STATIC_POSTS (default 125), HERALD_BENCH_REPEAT (default 5),
 // HERALD_BENCH_LARGE (default 10000; 0 skips). The last line of output is JSON.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeCorpus, writeJekyllCorpus } from './corpus.ts';
+import { measure as measureIn, median, type Run } from './process-time.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'herald.mjs');
 const POSTS = Number(process.env.HERALD_BENCH_STATIC_POSTS ?? 125);
 const REPEAT = Number(process.env.HERALD_BENCH_REPEAT ?? 5);
 const LARGE = Number(process.env.HERALD_BENCH_LARGE ?? 10_000);
-const GNU_TIME = '/usr/bin/time';
-
-interface Run {
-  wallMs: number;
-  /** User + system CPU time of the process tree; undefined without GNU time. */
-  cpuMs?: number;
-  maxRssMb?: number;
-}
 
 function which(command: string): string | undefined {
   const found = spawnSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' });
   return found.status === 0 ? found.stdout.trim() : undefined;
 }
 
-const gnuTime = existsSync(GNU_TIME);
-
 /** Runs a command to completion and measures it; throws when it fails. */
-function measure(command: string, args: string[], cwd = ROOT): Run {
-  const stats = join(work, 'time.txt');
-  const [file, argv] = gnuTime
-    ? [GNU_TIME, ['-f', '%e %U %S %M', '-o', stats, command, ...args]]
-    : [command, args];
-  const started = performance.now();
-  const result = spawnSync(file, argv, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const wallMs = performance.now() - started;
-  if (result.status !== 0) {
-    throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr.slice(-2000)}`);
-  }
-  if (!gnuTime) return { wallMs };
-  const [, user = '0', system = '0', maxKb = '0'] = readFileSync(stats, 'utf8').trim().split(/\s+/).slice(-4);
-  return {
-    wallMs,
-    cpuMs: (Number(user) + Number(system)) * 1000,
-    maxRssMb: Number(maxKb) / 1024,
-  };
-}
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-};
+const measure = (command: string, args: string[], cwd = ROOT): Run =>
+  measureIn(command, args, { cwd, scratch: work });
 
 interface Summary {
   name: string;
