@@ -98,7 +98,7 @@ export async function compileCli({ outDir = CLI_CACHE_DIR } = {}) {
   const staging = `${outDir}.staging-${process.pid}`;
   const result = await build({
     absWorkingDir: ROOT,
-    entryPoints: { main: 'functions/cli/main.ts' },
+    entryPoints: { main: 'functions/cli/main.ts', 'preview-worker': 'functions/cli/preview-worker.ts' },
     outdir: staging,
     outExtension: { '.js': '.mjs' },
     bundle: true,
@@ -106,9 +106,11 @@ export async function compileCli({ outDir = CLI_CACHE_DIR } = {}) {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    // Bundled CommonJS packages call require() for Node's built-in modules.
+    // Bundled CommonJS packages call require() for Node's built-in modules. The compiled modules'
+    // own import.meta.url names their source (see sourceUrls); the banner's is the real one, and
+    // tells the CLI where the compiled files lie, for the worker threads it starts.
     banner: {
-      js: "import { createRequire as __heraldRequire } from 'node:module'; const require = __heraldRequire(import.meta.url);",
+      js: "import { createRequire as __heraldRequire } from 'node:module'; const require = __heraldRequire(import.meta.url); globalThis[Symbol.for('herald.compiledCli')] ??= import.meta.url;",
     },
     sourcemap: 'linked',
     sourcesContent: false,

@@ -14,6 +14,9 @@ import { toPortableHtml } from '../core/portable-html.ts';
 import { printable } from '../core/printable.ts';
 import { renderMarkdownReport } from '../core/render-markdown.ts';
 import { postAudience } from '../core/topics.ts';
+import { type EmailReport, type PreviewJob, startPreviewEmails } from './preview-emails.ts';
+
+export type { EmailReport } from './preview-emails.ts';
 
 /** The repository's own `templates/` folder: site templates in `site/`, the newsletter MJML at the top. */
 export const DEFAULT_TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
@@ -53,16 +56,6 @@ export interface BuildOptions {
 
 /** See {@link BuildOptions.emails}. */
 export type EmailSelection = 'all' | 'mailable';
-
-/** One preview email written by the build. */
-export interface EmailReport {
-  postId: string;
-  /** File name stem under `email/`: the post slug, or the post id when two mailed posts share a slug. */
-  name: string;
-  subject: string;
-  htmlBytes: number;
-  excerpted: boolean;
-}
 
 /** What a build produced, for the CLI summary, the benchmark and tests. */
 export interface BuildReport {
@@ -159,6 +152,15 @@ function feedCandidates(posts: readonly RenderedPost[], limit: number): Set<Rend
   return keep;
 }
 
+/**
+ * A file of the compiled CLI (each compiled module records where it lies: see bin/compile-cli.mjs), or
+ * undefined when the CLI runs from its TypeScript sources (tests, HERALD_TSX).
+ */
+function compiledCliFile(name: string): URL | undefined {
+  const entry = (globalThis as Record<symbol, unknown>)[Symbol.for('herald.compiledCli')];
+  return typeof entry === 'string' ? new URL(name, entry) : undefined;
+}
+
 /** A post gets a newsletter unless it is a draft or says `email: false`. */
 export function wouldBeMailed(post: Post): boolean {
   return !post.draft && post.email !== false;
@@ -212,6 +214,31 @@ export async function prepareBuild(
     })),
   );
   phases.render = lap();
+
+  // The preview emails are chosen now and start rendering (on a worker thread when the CLI is
+  // compiled) while the site is built; they are awaited after it.
+  const mailable = rendered
+    .filter((r) => wouldBeMailed(r.post))
+    .sort((a, b) => b.post.date.getTime() - a.post.date.getTime());
+  const { now } = options;
+  if (options.emails === 'mailable' && !now) throw new TypeError("emails: 'mailable' needs now");
+  const current =
+    options.emails === 'mailable' && now
+      ? mailable.filter((r) => canStillBeMailed(r.post, site, now))
+      : mailable;
+  const toMail = options.maxEmails === undefined ? current : current.slice(0, options.maxEmails);
+  const slugCount = new Map<string, number>();
+  for (const r of mailable) slugCount.set(r.post.slug, (slugCount.get(r.post.slug) ?? 0) + 1);
+  const jobs: PreviewJob[] = toMail.map((r) => ({
+    rendered: r,
+    name: (slugCount.get(r.post.slug) ?? 0) > 1 ? r.post.id : r.post.slug,
+  }));
+  const previews = startPreviewEmails(
+    jobs,
+    { site, templatesDir, cacheDir: EMAIL_SHAPE_CACHE_DIR },
+    compiledCliFile('preview-worker.mjs'),
+  );
+
   const siteFiles: SiteFile[] = [];
   const sitePaths = new Set<string>();
   const counts = { files: 0, pages: 0, feeds: 0 };
@@ -232,55 +259,25 @@ export async function prepareBuild(
     const page = pageOf.get(file.path);
     if (page && !keep.has(page)) page.release();
   };
-  for (const file of generateSite(site, rendered, templates, assets)) {
-    sitePaths.add(file.path);
-    await emit(file);
-  }
-  if (content.jekyll) {
-    for (const file of jekyllFeedFiles(site, rendered, content.jekyll.feed, sitePaths)) await emit(file);
+  try {
+    for (const file of generateSite(site, rendered, templates, assets)) {
+      sitePaths.add(file.path);
+      await emit(file);
+    }
+    if (content.jekyll) {
+      for (const file of jekyllFeedFiles(site, rendered, content.jekyll.feed, sitePaths)) await emit(file);
+    }
+  } catch (error) {
+    previews.cancel();
+    throw error;
   }
   phases.site = lap();
 
-  const mailable = rendered
-    .filter((r) => wouldBeMailed(r.post))
-    .sort((a, b) => b.post.date.getTime() - a.post.date.getTime());
-  const { now } = options;
-  if (options.emails === 'mailable' && !now) throw new TypeError("emails: 'mailable' needs now");
-  const current =
-    options.emails === 'mailable' && now
-      ? mailable.filter((r) => canStillBeMailed(r.post, site, now))
-      : mailable;
-  const toMail = options.maxEmails === undefined ? current : current.slice(0, options.maxEmails);
-  const slugCount = new Map<string, number>();
-  for (const r of mailable) slugCount.set(r.post.slug, (slugCount.get(r.post.slug) ?? 0) + 1);
-
   const emails: EmailReport[] = [];
   const emailFiles: OutputFile[] = [];
-  if (toMail.length > 0) {
-    // MJML, juice, html-to-text and nodemailer load only when there is an email to preview.
-    const [{ createEmailRenderer }, { buildPreviewMessage }] = await Promise.all([
-      import('../adapters/mjml-email-renderer.ts'),
-      import('../core/preview-message.ts'),
-    ]);
-    const emailRenderer = createEmailRenderer({ templatesDir, cacheDir: EMAIL_SHAPE_CACHE_DIR });
-    for (const r of toMail) {
-      const email = await emailRenderer.render(r, site);
-      // The post's own date keeps the preview's Date header stable between builds.
-      const preview = await buildPreviewMessage(email, site, { date: r.post.date });
-      const name = (slugCount.get(r.post.slug) ?? 0) > 1 ? r.post.id : r.post.slug;
-      emailFiles.push(
-        { path: `email/${name}.html`, body: preview.html },
-        { path: `email/${name}.txt`, body: preview.text },
-        { path: `email/${name}.eml`, body: preview.eml },
-      );
-      emails.push({
-        postId: r.post.id,
-        name,
-        subject: email.subject,
-        htmlBytes: email.htmlBytes,
-        excerpted: email.excerpted,
-      });
-    }
+  for (const preview of await previews.wait()) {
+    emails.push(preview.report);
+    emailFiles.push(...preview.files);
   }
 
   phases.emails = lap();

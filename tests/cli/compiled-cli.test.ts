@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -7,6 +7,17 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error -- plain JavaScript build script without type declarations
 import { compileCli } from '../../bin/compile-cli.mjs';
+import { EmailTemplateError } from '../../functions/adapters/email-template-error.ts';
+import { DEFAULT_TEMPLATES_DIR } from '../../functions/cli/build.ts';
+import {
+  type PreviewEmail,
+  type PreviewJob,
+  renderOnWorker,
+  renderPreviewEmails,
+  startPreviewEmails,
+} from '../../functions/cli/preview-emails.ts';
+import { renderPost } from '../../functions/core/render-post.ts';
+import { makePost, makeSite } from '../helpers/fixtures.ts';
 import { outputManifest } from '../helpers/output-manifest.ts';
 
 const run = promisify(execFile);
@@ -74,6 +85,91 @@ describe('the compiled CLI', () => {
       string
     >;
     expect(await outputManifest(out)).toEqual(pinned);
+  });
+});
+
+describe('preview emails on the compiled CLI’s worker thread', () => {
+  const site = makeSite();
+  const jobs: PreviewJob[] = [
+    {
+      rendered: renderPost(makePost({ id: 'first', slug: 'first', title: 'First & <best>' }), site),
+      name: 'first',
+    },
+    {
+      rendered: renderPost(
+        makePost({ id: 'second', slug: 'second', body: '## Talks\n\n- one\n- two\n\n> quoted' }),
+        site,
+      ),
+      name: 'second',
+    },
+  ];
+  const options = {
+    site,
+    templatesDir: DEFAULT_TEMPLATES_DIR,
+    cacheDir: join(tmpdir(), 'herald-no-shape-cache'),
+  };
+  const workerUrl = () => pathToFileURL(join(outDir, 'preview-worker.mjs'));
+  /** MIME boundaries are random per message; everything else must be equal. */
+  const comparable = (previews: PreviewEmail[] | undefined) =>
+    previews?.map((p) => ({
+      ...p,
+      files: p.files.map((f) => ({
+        ...f,
+        body: Buffer.from(f.body)
+          .toString('utf8')
+          .replace(/_NmP-[0-9a-f]+-Part/g, 'BOUNDARY'),
+      })),
+    }));
+
+  it('renders the same previews as the main thread, .eml files as Buffers', async () => {
+    const here = await renderPreviewEmails(jobs, options);
+
+    const onWorker = await renderOnWorker(jobs, options, workerUrl()).previews;
+
+    expect(onWorker).toHaveLength(2);
+    expect(comparable(onWorker)).toEqual(comparable(here));
+    expect(onWorker?.[0]?.files.map((f) => f.path)).toEqual([
+      'email/first.html',
+      'email/first.txt',
+      'email/first.eml',
+    ]);
+    expect(Buffer.isBuffer(onWorker?.[0]?.files[2]?.body)).toBe(true);
+  });
+
+  it('falls back to the main thread when the worker cannot start', async () => {
+    const missing = pathToFileURL(join(outDir, 'no-such-worker.mjs'));
+
+    expect(await renderOnWorker(jobs, options, missing).previews).toBeUndefined();
+    expect(comparable(await startPreviewEmails(jobs, options, missing).wait())).toEqual(
+      comparable(await renderPreviewEmails(jobs, options)),
+    );
+  });
+
+  it('falls back to the main thread when a post cannot be copied to the worker', async () => {
+    const odd = renderPost(makePost({ id: 'odd', slug: 'odd', data: { hook: () => 'not cloneable' } }), site);
+    const oddJobs = [{ rendered: odd, name: 'odd' }];
+
+    expect(await renderOnWorker(oddJobs, options, workerUrl()).previews).toBeUndefined();
+    const previews = await startPreviewEmails(oddJobs, options, workerUrl()).wait();
+    expect(previews.map((p) => p.report.name)).toEqual(['odd']);
+  });
+
+  it('reports a broken template with the renderer’s own error, naming the file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'herald-worker-template-'));
+    try {
+      await writeFile(
+        join(dir, 'newsletter.mjml'),
+        '<mjml><mj-body><mj-section><mj-column><mj-txt>{{title}}</mj-txt></mj-column></mj-section></mj-body></mjml>',
+      );
+      const broken = { ...options, templatesDir: dir };
+
+      expect(await renderOnWorker(jobs, broken, workerUrl()).previews).toBeUndefined();
+      const result = startPreviewEmails(jobs, broken, workerUrl()).wait();
+      await expect(result).rejects.toBeInstanceOf(EmailTemplateError);
+      await expect(result).rejects.toThrow(`${join(dir, 'newsletter.mjml')}: MJML errors`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
