@@ -120,6 +120,9 @@ export async function compileCli({ outDir = CLI_CACHE_DIR } = {}) {
   });
   const sources = [
     fileURLToPath(import.meta.url),
+    // Bundled packages change only with the lockfile; a change compiles the CLI afresh (and so empties
+    // the build cache kept in its folder).
+    join(ROOT, 'package-lock.json'),
     ...Object.keys(result.metafile.inputs)
       .filter((path) => !path.includes('node_modules/'))
       .map((path) => resolve(ROOT, path)),

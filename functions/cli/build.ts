@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type BuildCache, NO_BUILD_CACHE, openBuildCache } from '../adapters/build-cache.ts';
 import { type Content, loadContent } from '../adapters/content-fs.ts';
 import { type OutputFile, openOutput } from '../adapters/output-fs.ts';
 import { loadSiteTemplates } from '../adapters/templates-fs.ts';
@@ -50,6 +51,12 @@ export interface BuildOptions {
   now?: Date;
   /** Jekyll's `--drafts`: publish `_drafts/` too (Jekyll layout). */
   drafts?: boolean;
+  /**
+   * Where Markdown and sanitised HTML are kept between builds (see `openBuildCache`). Default: inside the
+   * compiled CLI's folder, which is replaced whenever Herald's sources or packages change, so nothing
+   * stale survives an upgrade; none when the CLI runs from its TypeScript sources (tests).
+   */
+  cacheDir?: string;
   /** Take `updated` from each post file's last git commit (default true; off where the publish path is compared). */
   gitTimes?: boolean;
 }
@@ -107,6 +114,7 @@ export interface PreparedBuild {
 export function renderPostLazily(
   post: Post,
   site: SiteConfig,
+  cache: BuildCache = NO_BUILD_CACHE,
 ): RenderedPost & {
   /** Page-hijacking tags cut from the body. */
   readonly removedTags: string[];
@@ -116,7 +124,11 @@ export function renderPostLazily(
   let removed: string[] | undefined;
   let portable: string | undefined;
   const render = (): string => {
-    if (html === undefined) ({ html, removed } = renderMarkdownReport(post.body));
+    if (html === undefined) {
+      ({ html, removed } = JSON.parse(
+        cache.get('markdown', post.body, () => JSON.stringify(renderMarkdownReport(post.body))),
+      ) as { html: string; removed: string[] });
+    }
     return html;
   };
   return {
@@ -129,7 +141,10 @@ export function renderPostLazily(
       return removed ?? [];
     },
     get portableHtml() {
-      portable ??= toPortableHtml(render(), post.url, site.url + site.baseurl);
+      const root = site.url + site.baseurl;
+      portable ??= cache.get(`portable\0${post.url}\0${root}`, render(), () =>
+        toPortableHtml(render(), post.url, root),
+      );
       return portable;
     },
     release() {
@@ -159,6 +174,12 @@ function feedCandidates(posts: readonly RenderedPost[], limit: number): Set<Rend
 function compiledCliFile(name: string): URL | undefined {
   const entry = (globalThis as Record<symbol, unknown>)[Symbol.for('herald.compiledCli')];
   return typeof entry === 'string' ? new URL(name, entry) : undefined;
+}
+
+/** The build cache's default folder: see {@link BuildOptions.cacheDir}. */
+function defaultCacheDir(): string | undefined {
+  const url = compiledCliFile('build-cache/');
+  return url === undefined ? undefined : fileURLToPath(url);
 }
 
 /** A post gets a newsletter unless it is a draft or says `email: false`. */
@@ -205,131 +226,137 @@ export async function prepareBuild(
   };
 
   const published = content.posts.filter((p) => !p.draft);
-  const rendered = published.map((post) => renderPostLazily(post, site));
-  const assets: SiteFile[] = await Promise.all(
-    content.assets.map(async (asset) => ({
-      path: asset.sitePath,
-      body: await readFile(asset.file),
-      contentType: contentTypeFor(asset.sitePath),
-    })),
-  );
-  phases.render = lap();
-
-  // The preview emails are chosen now and start rendering (on a worker thread when the CLI is
-  // compiled) while the site is built; they are awaited after it.
-  const mailable = rendered
-    .filter((r) => wouldBeMailed(r.post))
-    .sort((a, b) => b.post.date.getTime() - a.post.date.getTime());
-  const { now } = options;
-  if (options.emails === 'mailable' && !now) throw new TypeError("emails: 'mailable' needs now");
-  const current =
-    options.emails === 'mailable' && now
-      ? mailable.filter((r) => canStillBeMailed(r.post, site, now))
-      : mailable;
-  const toMail = options.maxEmails === undefined ? current : current.slice(0, options.maxEmails);
-  const slugCount = new Map<string, number>();
-  for (const r of mailable) slugCount.set(r.post.slug, (slugCount.get(r.post.slug) ?? 0) + 1);
-  const jobs: PreviewJob[] = toMail.map((r) => ({
-    rendered: r,
-    name: (slugCount.get(r.post.slug) ?? 0) > 1 ? r.post.id : r.post.slug,
-  }));
-  const previews = startPreviewEmails(
-    jobs,
-    { site, templatesDir, cacheDir: EMAIL_SHAPE_CACHE_DIR },
-    compiledCliFile('preview-worker.mjs'),
-  );
-
-  const siteFiles: SiteFile[] = [];
-  const sitePaths = new Set<string>();
-  const counts = { files: 0, pages: 0, feeds: 0 };
-  // Streaming, a post's HTML goes once its page is written, unless a feed will want it.
-  const pageOf = new Map(onSiteFile ? rendered.map((r) => [filePath(r.post.path), r]) : []);
-  const keep = onSiteFile
-    ? feedCandidates(rendered, Math.max(site.feed.limit, content.jekyll?.feed.postsLimit ?? 0))
-    : new Set();
-  const emit = async (file: SiteFile) => {
-    counts.files++;
-    if (file.path.endsWith('.html')) counts.pages++;
-    if (isFeedPath(file.path)) counts.feeds++;
-    if (!onSiteFile) {
-      siteFiles.push(file);
-      return;
-    }
-    await onSiteFile(file);
-    const page = pageOf.get(file.path);
-    if (page && !keep.has(page)) page.release();
-  };
+  const cacheDir = options.cacheDir ?? defaultCacheDir();
+  const cache = cacheDir === undefined ? NO_BUILD_CACHE : openBuildCache(cacheDir);
   try {
-    for (const file of generateSite(site, rendered, templates, assets)) {
-      sitePaths.add(file.path);
-      await emit(file);
-    }
-    if (content.jekyll) {
-      for (const file of jekyllFeedFiles(site, rendered, content.jekyll.feed, sitePaths)) await emit(file);
-    }
-  } catch (error) {
-    previews.cancel();
-    throw error;
-  }
-  phases.site = lap();
-
-  const emails: EmailReport[] = [];
-  const emailFiles: OutputFile[] = [];
-  for (const preview of await previews.wait()) {
-    emails.push(preview.report);
-    emailFiles.push(...preview.files);
-  }
-
-  phases.emails = lap();
-
-  const warnings = [...(content.warnings ?? [])];
-  // The loader already warns about a Jekyll site without one; say it once.
-  if (!site.newsletter.postalAddress.trim() && !warnings.some((w) => /postal.address/i.test(w))) {
-    warnings.push(
-      'site config: newsletter.postal_address is empty; every newsletter must show the sender’s postal address (CAN-SPAM)',
+    const rendered = published.map((post) => renderPostLazily(post, site, cache));
+    const assets: SiteFile[] = await Promise.all(
+      content.assets.map(async (asset) => ({
+        path: asset.sitePath,
+        body: await readFile(asset.file),
+        contentType: contentTypeFor(asset.sitePath),
+      })),
     );
-  }
-  for (const r of rendered) {
-    for (const tag of r.removedTags) {
-      const at = r.post.body.indexOf(tag);
-      const line = at < 0 ? '' : `:${r.post.body.slice(0, at).split('\n').length + r.post.bodyLine - 1}`;
+    phases.render = lap();
+
+    // The preview emails are chosen now and start rendering (on a worker thread when the CLI is
+    // compiled) while the site is built; they are awaited after it.
+    const mailable = rendered
+      .filter((r) => wouldBeMailed(r.post))
+      .sort((a, b) => b.post.date.getTime() - a.post.date.getTime());
+    const { now } = options;
+    if (options.emails === 'mailable' && !now) throw new TypeError("emails: 'mailable' needs now");
+    const current =
+      options.emails === 'mailable' && now
+        ? mailable.filter((r) => canStillBeMailed(r.post, site, now))
+        : mailable;
+    const toMail = options.maxEmails === undefined ? current : current.slice(0, options.maxEmails);
+    const slugCount = new Map<string, number>();
+    for (const r of mailable) slugCount.set(r.post.slug, (slugCount.get(r.post.slug) ?? 0) + 1);
+    const jobs: PreviewJob[] = toMail.map((r) => ({
+      rendered: r,
+      name: (slugCount.get(r.post.slug) ?? 0) > 1 ? r.post.id : r.post.slug,
+    }));
+    const previews = startPreviewEmails(
+      jobs,
+      { site, templatesDir, cacheDir: EMAIL_SHAPE_CACHE_DIR },
+      compiledCliFile('preview-worker.mjs'),
+    );
+
+    const siteFiles: SiteFile[] = [];
+    const sitePaths = new Set<string>();
+    const counts = { files: 0, pages: 0, feeds: 0 };
+    // Streaming, a post's HTML goes once its page is written, unless a feed will want it.
+    const pageOf = new Map(onSiteFile ? rendered.map((r) => [filePath(r.post.path), r]) : []);
+    const keep = onSiteFile
+      ? feedCandidates(rendered, Math.max(site.feed.limit, content.jekyll?.feed.postsLimit ?? 0))
+      : new Set();
+    const emit = async (file: SiteFile) => {
+      counts.files++;
+      if (file.path.endsWith('.html')) counts.pages++;
+      if (isFeedPath(file.path)) counts.feeds++;
+      if (!onSiteFile) {
+        siteFiles.push(file);
+        return;
+      }
+      await onSiteFile(file);
+      const page = pageOf.get(file.path);
+      if (page && !keep.has(page)) page.release();
+    };
+    try {
+      for (const file of generateSite(site, rendered, templates, assets)) {
+        sitePaths.add(file.path);
+        await emit(file);
+      }
+      if (content.jekyll) {
+        for (const file of jekyllFeedFiles(site, rendered, content.jekyll.feed, sitePaths)) await emit(file);
+      }
+    } catch (error) {
+      previews.cancel();
+      throw error;
+    }
+    phases.site = lap();
+
+    const emails: EmailReport[] = [];
+    const emailFiles: OutputFile[] = [];
+    for (const preview of await previews.wait()) {
+      emails.push(preview.report);
+      emailFiles.push(...preview.files);
+    }
+
+    phases.emails = lap();
+
+    const warnings = [...(content.warnings ?? [])];
+    // The loader already warns about a Jekyll site without one; say it once.
+    if (!site.newsletter.postalAddress.trim() && !warnings.some((w) => /postal.address/i.test(w))) {
       warnings.push(
-        `${r.post.sourcePath}${line}: ${printable(tag)} is removed from the site page (it would redirect readers or re-point its links)`,
+        'site config: newsletter.postal_address is empty; every newsletter must show the sender’s postal address (CAN-SPAM)',
       );
     }
-  }
-  const topics = site.newsletter.topics ?? [];
-  for (const post of topics.length > 0 ? published : []) {
-    const { unknown } = postAudience(post, topics);
-    if (unknown.length > 0) {
+    for (const r of rendered) {
+      for (const tag of r.removedTags) {
+        const at = r.post.body.indexOf(tag);
+        const line = at < 0 ? '' : `:${r.post.body.slice(0, at).split('\n').length + r.post.bodyLine - 1}`;
+        warnings.push(
+          `${r.post.sourcePath}${line}: ${printable(tag)} is removed from the site page (it would redirect readers or re-point its links)`,
+        );
+      }
+    }
+    const topics = site.newsletter.topics ?? [];
+    for (const post of topics.length > 0 ? published : []) {
+      const { unknown } = postAudience(post, topics);
+      if (unknown.length > 0) {
+        warnings.push(
+          `${post.sourcePath}: topics: unknown topic ${unknown.map((id) => `"${id}"`).join(', ')} (site.yml has ${topics.map((t) => t.id).join(', ')}); left out of the audience`,
+        );
+      }
+    }
+    for (const e of emails.filter((x) => x.excerpted)) {
       warnings.push(
-        `${post.sourcePath}: topics: unknown topic ${unknown.map((id) => `"${id}"`).join(', ')} (site.yml has ${topics.map((t) => t.id).join(', ')}); left out of the audience`,
+        `email for ${e.postId} is over ${EMAIL_SIZE_LIMIT / 1024} KB in full, so it is sent as an excerpt (${e.htmlBytes} bytes) with a link to the full recap`,
       );
     }
-  }
-  for (const e of emails.filter((x) => x.excerpted)) {
-    warnings.push(
-      `email for ${e.postId} is over ${EMAIL_SIZE_LIMIT / 1024} KB in full, so it is sent as an excerpt (${e.htmlBytes} bytes) with a link to the full recap`,
-    );
-  }
 
-  const report: BuildReport = {
-    baseurl: site.baseurl,
-    posts: published.length,
-    drafts: content.posts.length - published.length,
-    pages: counts.pages,
-    feeds: counts.feeds,
-    assets: assets.length,
-    siteFiles: counts.files,
-    emails,
-    emailsSkipped: current.length - toMail.length,
-    emailsPast: mailable.length - current.length,
-    warnings,
-    bytes: 0,
-    durationMs: performance.now() - started,
-    phases,
-  };
-  return { content, siteFiles, emailFiles, report };
+    const report: BuildReport = {
+      baseurl: site.baseurl,
+      posts: published.length,
+      drafts: content.posts.length - published.length,
+      pages: counts.pages,
+      feeds: counts.feeds,
+      assets: assets.length,
+      siteFiles: counts.files,
+      emails,
+      emailsSkipped: current.length - toMail.length,
+      emailsPast: mailable.length - current.length,
+      warnings,
+      bytes: 0,
+      durationMs: performance.now() - started,
+      phases,
+    };
+    return { content, siteFiles, emailFiles, report };
+  } finally {
+    cache.close();
+  }
 }
 
 /**

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type BuildCache, openBuildCache } from '../../functions/adapters/build-cache.ts';
 import { loadContent } from '../../functions/adapters/content-fs.ts';
 import { renderPostLazily, runBuild } from '../../functions/cli/build.ts';
 import { createProgram } from '../../functions/cli/program.ts';
@@ -236,6 +237,72 @@ describe('herald build', () => {
       expect(lazy[i]?.html).toBe(eager.html);
       expect(lazy[i]?.portableHtml).toBe(eager.portableHtml);
     }
+  });
+
+  it('takes Markdown and portable HTML from the build cache, exactly as rendered, and re-renders changed posts', async () => {
+    const { site, posts } = await loadContent(SAMPLE_CONTENT);
+    const cacheDir = join(work, 'cache');
+    const cold = openBuildCache(cacheDir);
+    const first = posts.map((post) => renderPostLazily(post, site, cold));
+    for (const r of first) [r.html, r.portableHtml, r.removedTags];
+    cold.close();
+
+    const warm = openBuildCache(cacheDir);
+    let computed = 0;
+    const counting: BuildCache = {
+      get: (kind, input, compute) =>
+        warm.get(kind, input, () => {
+          computed++;
+          return compute();
+        }),
+      close: () => warm.close(),
+    };
+    const again = posts.map((post) => renderPostLazily(post, site, counting));
+    const changed =
+      posts[0] &&
+      renderPostLazily({ ...posts[0], body: `${posts[0].body}\n\nOne more line.` }, site, counting);
+
+    for (const [i, post] of posts.entries()) {
+      const eager = renderPost(post, site);
+      expect(again[i]?.html).toBe(eager.html);
+      expect(again[i]?.portableHtml).toBe(eager.portableHtml);
+    }
+    expect(computed).toBe(0);
+    expect(changed?.html).toContain('<p>One more line.</p>');
+    expect(changed?.portableHtml).toContain('One more line.');
+    expect(computed).toBe(2);
+    counting.close();
+  });
+
+  it('builds the same site with a warm build cache as without one', async () => {
+    const content = await writeContent(join(work, 'content'), {
+      '2026-01-05-first.md':
+        '---\ntitle: First\ntags: [rust]\n---\n\nHello **there**.\n\n<meta http-equiv="refresh" content="0;url=https://evil.example">\n',
+      '2026-01-06-second.md': '---\ntitle: Second\n---\n\n## Talks\n\n- [one](/one/)\n',
+    });
+    const now = new Date('2026-01-07T12:00:00Z');
+    const cacheDir = join(work, 'cache');
+    const plain = await runBuild({ contentDir: content, outDir: join(work, 'plain'), emails: 'all', now });
+    await runBuild({ contentDir: content, outDir: join(work, 'cold'), emails: 'all', now, cacheDir });
+    const warm = await runBuild({
+      contentDir: content,
+      outDir: join(work, 'warm'),
+      emails: 'all',
+      now,
+      cacheDir,
+    });
+
+    const files = await tree(join(work, 'plain', 'site'));
+    expect(files.length).toBeGreaterThan(5);
+    expect(await tree(join(work, 'warm', 'site'))).toEqual(files);
+    for (const file of files) {
+      expect(await readFile(join(work, 'warm', 'site', file), 'utf8'), file).toBe(
+        await readFile(join(work, 'plain', 'site', file), 'utf8'),
+      );
+    }
+    // Which tags were cut from a page is cached with its HTML.
+    expect(plain.warnings.join('\n')).toMatch(/first\.md:\d+: <meta http-equiv="refresh".* is removed/);
+    expect(warm.warnings).toEqual(plain.warnings);
   });
 
   it('renders a post again after its HTML was let go, with the same output', async () => {

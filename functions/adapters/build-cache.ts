@@ -1,0 +1,188 @@
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * Results of pure, costly steps kept between builds, as Jekyll keeps its Markdown conversions in
+ * `.jekyll-cache`: a value is found by a hash of what it was computed from, so a changed input simply
+ * misses. The cache never fails a build: anything it cannot read or write is computed again.
+ */
+export interface BuildCache {
+  /** The value stored for `input` under `kind`, or `compute()`'s, which is then stored. */
+  get(kind: string, input: string, compute: () => string): string;
+  /** Saves what this build added; drops what no build needs any more when it is mostly garbage. */
+  close(): void;
+}
+
+/** A stored value: which segment file, where in it, how many bytes (the 20-byte key included). */
+type Location = [segment: string, offset: number, length: number];
+
+interface Index {
+  format: typeof FORMAT;
+  entries: Record<string, Location>;
+}
+
+const FORMAT = 1;
+const INDEX = 'index.json';
+const KEY_BYTES = 20;
+/** Compacted when the segments hold more than twice what this build used, plus this much. */
+const SLACK_BYTES = 4 * 1024 * 1024;
+
+/** A cache that stores nothing (no folder to keep it in). */
+export const NO_BUILD_CACHE: BuildCache = { get: (_kind, _input, compute) => compute(), close() {} };
+
+/**
+ * Opens the cache kept in `dir`. Values live in append-only segment files (one per build that added
+ * any), found through `index.json`; each value starts with its key, so an index that names a segment
+ * another build rewrote is caught on read and the value is computed again.
+ */
+export function openBuildCache(dir: string): BuildCache {
+  let index: Index = { format: FORMAT, entries: {} };
+  try {
+    const read = JSON.parse(readFileSync(join(dir, INDEX), 'utf8')) as Index;
+    if (read.format === FORMAT && read.entries && typeof read.entries === 'object') index = read;
+  } catch {
+    // No cache yet, or one this version cannot read: start empty.
+  }
+  const fds = new Map<string, number | undefined>();
+  const used = new Map<string, Location>();
+  let added: { name: string; fd: number; size: number } | undefined;
+  let broken = false;
+
+  const fdOf = (segment: string): number | undefined => {
+    if (!fds.has(segment)) {
+      try {
+        fds.set(segment, openSync(join(dir, segment), 'r'));
+      } catch {
+        fds.set(segment, undefined);
+      }
+    }
+    return fds.get(segment);
+  };
+
+  const readValue = (key: Buffer, [segment, offset, length]: Location): string | undefined => {
+    const fd = fdOf(segment);
+    if (fd === undefined || length < KEY_BYTES) return undefined;
+    const bytes = Buffer.allocUnsafe(length);
+    if (readSync(fd, bytes, 0, length, offset) !== length) return undefined;
+    if (!bytes.subarray(0, KEY_BYTES).equals(key)) return undefined;
+    return bytes.toString('utf8', KEY_BYTES);
+  };
+
+  const append = (key: Buffer, value: string): Location => {
+    if (!added) {
+      mkdirSync(dir, { recursive: true });
+      const name = `segment-${process.pid}-${randomBytes(6).toString('hex')}.bin`;
+      added = { name, fd: openSync(join(dir, name), 'w'), size: 0 };
+    }
+    const bytes = Buffer.concat([key, Buffer.from(value, 'utf8')]);
+    writeSync(added.fd, bytes, 0, bytes.length, added.size);
+    const location: Location = [added.name, added.size, bytes.length];
+    added.size += bytes.length;
+    return location;
+  };
+
+  return {
+    get(kind, input, compute) {
+      if (broken) return compute();
+      const key = createHash('sha1').update(kind).update('\0').update(input).digest();
+      const id = key.toString('hex');
+      try {
+        const known = used.get(id) ?? index.entries[id];
+        const hit = known ? readValue(key, known) : undefined;
+        if (known && hit !== undefined) {
+          used.set(id, known);
+          return hit;
+        }
+      } catch {
+        broken = true;
+        return compute();
+      }
+      const value = compute();
+      try {
+        used.set(id, append(key, value));
+      } catch {
+        broken = true;
+      }
+      return value;
+    },
+    close() {
+      try {
+        if (added) closeSync(added.fd);
+        const before = index.entries;
+        const unchanged = !added && Object.keys(before).every((id) => used.has(id));
+        if (broken || unchanged) return;
+        let entries: Record<string, Location> = { ...before, ...Object.fromEntries(used) };
+        const live = [...used.values()].reduce((sum, [, , length]) => sum + length, 0);
+        const stored = segmentBytes(dir, entries);
+        if (stored > 2 * live + SLACK_BYTES) entries = compact(dir, used, readValueAt(readValue));
+        const staging = join(dir, `${INDEX}.${process.pid}.${randomBytes(4).toString('hex')}`);
+        writeFileSync(staging, JSON.stringify({ format: FORMAT, entries } satisfies Index));
+        renameSync(staging, join(dir, INDEX));
+        // Segments the old index named and the new one does not; another build's new segment is never
+        // in the old index, so it is left alone.
+        const kept = new Set(Object.values(entries).map(([segment]) => segment));
+        const candidates = new Set([...Object.values(before).map(([segment]) => segment), added?.name]);
+        for (const segment of candidates) {
+          if (segment !== undefined && !kept.has(segment)) rmSync(join(dir, segment), { force: true });
+        }
+      } catch {
+        // The next build finds the previous index, or none: it computes what it cannot read.
+      } finally {
+        for (const fd of fds.values()) if (fd !== undefined) closeSync(fd);
+        fds.clear();
+      }
+    },
+  };
+}
+
+function segmentBytes(dir: string, entries: Record<string, Location>): number {
+  let total = 0;
+  for (const segment of new Set(Object.values(entries).map(([s]) => s))) {
+    total += statSync(join(dir, segment), { throwIfNoEntry: false })?.size ?? 0;
+  }
+  return total;
+}
+
+const readValueAt =
+  (read: (key: Buffer, at: Location) => string | undefined) =>
+  (id: string, at: Location): string | undefined =>
+    read(Buffer.from(id, 'hex'), at);
+
+/** Copies the entries this build used into one new segment; returns their new locations. */
+function compact(
+  dir: string,
+  used: ReadonlyMap<string, Location>,
+  read: (id: string, at: Location) => string | undefined,
+): Record<string, Location> {
+  const name = `segment-${process.pid}-${randomBytes(6).toString('hex')}.bin`;
+  const fd = openSync(join(dir, name), 'w');
+  const entries: Record<string, Location> = {};
+  try {
+    let size = 0;
+    for (const [id, at] of used) {
+      const value = read(id, at);
+      if (value === undefined) continue;
+      const bytes = Buffer.concat([Buffer.from(id, 'hex'), Buffer.from(value, 'utf8')]);
+      writeSync(fd, bytes, 0, bytes.length, size);
+      entries[id] = [name, size, bytes.length];
+      size += bytes.length;
+    }
+    if (fstatSync(fd).size !== size) throw new Error('build cache: short write while compacting');
+  } finally {
+    closeSync(fd);
+  }
+  return entries;
+}
