@@ -15,7 +15,13 @@ import { toPortableHtml } from '../core/portable-html.ts';
 import { printable } from '../core/printable.ts';
 import { renderMarkdownReport } from '../core/render-markdown.ts';
 import { postAudience } from '../core/topics.ts';
-import { type EmailReport, type PreviewJob, startPreviewEmails } from './preview-emails.ts';
+import {
+  type EmailReport,
+  type PreviewJob,
+  type PreviewWorker,
+  startPreviewEmails,
+  startPreviewWorker,
+} from './preview-emails.ts';
 
 export type { EmailReport } from './preview-emails.ts';
 
@@ -206,6 +212,22 @@ export async function prepareBuild(
   options: Omit<BuildOptions, 'outDir'>,
   onSiteFile?: (file: SiteFile) => void | Promise<void>,
 ): Promise<PreparedBuild> {
+  // Started first, so the email libraries load on a second core while the content is read.
+  const workerUrl = compiledCliFile('preview-worker.mjs');
+  const worker = workerUrl && startPreviewWorker(workerUrl);
+  try {
+    return await prepareWith(options, onSiteFile, worker);
+  } catch (error) {
+    worker?.close();
+    throw error;
+  }
+}
+
+async function prepareWith(
+  options: Omit<BuildOptions, 'outDir'>,
+  onSiteFile: ((file: SiteFile) => void | Promise<void>) | undefined,
+  worker: PreviewWorker | undefined,
+): Promise<PreparedBuild> {
   const started = performance.now();
   const templatesDir = resolve(options.templatesDir ?? DEFAULT_TEMPLATES_DIR);
   const [content, templates] = await Promise.all([
@@ -260,7 +282,7 @@ export async function prepareBuild(
     const previews = startPreviewEmails(
       jobs,
       { site, templatesDir, cacheDir: EMAIL_SHAPE_CACHE_DIR },
-      compiledCliFile('preview-worker.mjs'),
+      worker,
     );
 
     const siteFiles: SiteFile[] = [];

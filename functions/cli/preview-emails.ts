@@ -32,7 +32,7 @@ export interface PreviewEmail {
   files: OutputFile[];
 }
 
-/** The request a preview worker gets as its `workerData`. */
+/** What a preview worker is sent once the build knows which posts to preview. */
 interface PreviewRequest {
   jobs: PreviewJob[];
   options: PreviewOptions;
@@ -86,58 +86,83 @@ export interface PendingPreviews {
 }
 
 /**
- * Starts rendering preview emails. With `workerUrl` (the compiled CLI's `preview-worker.mjs`) they render
- * on a worker thread, alongside the site on the main one; loading the email libraries and inlining CSS then
- * cost the build no wall time on a machine with a second core. Without it, or if the worker fails in any
- * way (a post that cannot be copied to it, a broken template), they render in this thread when awaited, so
- * every error is the one the renderer throws here.
+ * Starts rendering preview emails. On `worker` (see {@link startPreviewWorker}) they render alongside the
+ * site, which the main thread builds meanwhile; loading the email libraries and inlining CSS then cost the
+ * build no wall time on a machine with a second core. Without one, or if the worker fails in any way (a
+ * post that cannot be copied to it, a broken template), they render in this thread when awaited, so every
+ * error is the one the renderer throws here.
  */
 export function startPreviewEmails(
   jobs: readonly PreviewJob[],
   options: PreviewOptions,
-  workerUrl: URL | undefined,
+  worker: PreviewWorker | undefined,
 ): PendingPreviews {
   const here = { wait: () => renderPreviewEmails(jobs, options), cancel() {} };
-  if (jobs.length === 0 || workerUrl === undefined) return here;
-  const onWorker = renderOnWorker(jobs, options, workerUrl);
+  if (jobs.length === 0 || worker === undefined) {
+    worker?.close();
+    return here;
+  }
+  const previews = worker.render(jobs, options);
   return {
-    wait: async () => (await onWorker.previews) ?? here.wait(),
-    cancel: onWorker.cancel,
+    wait: async () => (await previews) ?? here.wait(),
+    cancel: () => worker.close(),
   };
 }
 
+/** A worker thread for preview emails, started before the build knows which posts it previews. */
+export interface PreviewWorker {
+  /**
+   * Hands the jobs over (once); resolves to undefined when that failed in any way: the worker would not
+   * start or load, a post could not be copied to it, or rendering threw there.
+   */
+  render(jobs: readonly PreviewJob[], options: PreviewOptions): Promise<PreviewEmail[] | undefined>;
+  /** Stops the worker: nothing to preview, or the build failed. */
+  close(): void;
+}
+
 /**
- * Renders preview emails on a worker thread started from `workerUrl`. `previews` is undefined when that
- * failed in any way: the worker would not start or load, a post could not be copied to it, or rendering
- * threw there.
+ * Starts a preview worker from `workerUrl` (the compiled CLI's `preview-worker.mjs`). It loads the email
+ * libraries right away, while the main thread reads the content.
  */
-export function renderOnWorker(
-  jobs: readonly PreviewJob[],
-  options: PreviewOptions,
-  workerUrl: URL,
-): { previews: Promise<PreviewEmail[] | undefined>; cancel(): void } {
-  const request: PreviewRequest = {
-    jobs: jobs.map(({ rendered, name }) => ({
-      rendered: { post: rendered.post, html: rendered.html, portableHtml: rendered.portableHtml },
-      name,
-    })),
-    options,
-  };
-  let worker: Worker;
+export function startPreviewWorker(workerUrl: URL): PreviewWorker {
+  let worker: Worker | undefined;
   try {
-    worker = new Worker(workerUrl, { workerData: request });
+    worker = new Worker(workerUrl);
   } catch {
-    return { previews: Promise.resolve(undefined), cancel() {} };
+    worker = undefined;
   }
-  const previews = new Promise<PreviewEmail[] | undefined>((resolve) => {
-    worker.once('message', (reply: PreviewReply) => {
-      resolve('previews' in reply ? reply.previews.map(withBuffers) : undefined);
-      void worker.terminate();
-    });
-    worker.once('error', () => resolve(undefined));
-    worker.once('exit', () => resolve(undefined));
+  const exited = new Promise<undefined>((resolve) => {
+    worker?.once('error', () => resolve(undefined));
+    worker?.once('exit', () => resolve(undefined));
   });
-  return { previews, cancel: () => void worker.terminate() };
+  const close = () => void worker?.terminate();
+  return {
+    async render(jobs, options) {
+      if (!worker) return undefined;
+      const running = worker;
+      const request: PreviewRequest = {
+        jobs: jobs.map(({ rendered, name }) => ({
+          rendered: { post: rendered.post, html: rendered.html, portableHtml: rendered.portableHtml },
+          name,
+        })),
+        options,
+      };
+      const reply = new Promise<PreviewEmail[] | undefined>((resolve) => {
+        running.once('message', (message: PreviewReply) => {
+          resolve('previews' in message ? message.previews.map(withBuffers) : undefined);
+          close();
+        });
+      });
+      try {
+        running.postMessage(request);
+      } catch {
+        close();
+        return undefined;
+      }
+      return Promise.race([reply, exited]);
+    },
+    close,
+  };
 }
 
 /** Buffers cross threads as plain Uint8Arrays; the writer takes either, tests compare Buffers. */
@@ -152,7 +177,15 @@ function withBuffers(preview: PreviewEmail): PreviewEmail {
   };
 }
 
-/** The worker thread's side: renders the request it was started with and posts the result back. */
+/** The worker thread's side, first step: starts loading the email libraries. */
+export function preloadPreviewModules(): void {
+  void Promise.all([
+    import('../adapters/mjml-email-renderer.ts'),
+    import('../core/preview-message.ts'),
+  ]).catch(() => undefined);
+}
+
+/** The worker thread's side: renders the request it was sent and posts the result back. */
 export async function answerPreviewRequest(
   request: PreviewRequest,
   post: (reply: PreviewReply) => void,

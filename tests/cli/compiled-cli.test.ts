@@ -12,9 +12,9 @@ import { DEFAULT_TEMPLATES_DIR } from '../../functions/cli/build.ts';
 import {
   type PreviewEmail,
   type PreviewJob,
-  renderOnWorker,
   renderPreviewEmails,
   startPreviewEmails,
+  startPreviewWorker,
 } from '../../functions/cli/preview-emails.ts';
 import { renderPost } from '../../functions/core/render-post.ts';
 import { makePost, makeSite } from '../helpers/fixtures.ts';
@@ -124,7 +124,7 @@ describe('preview emails on the compiled CLI’s worker thread', () => {
   it('renders the same previews as the main thread, .eml files as Buffers', async () => {
     const here = await renderPreviewEmails(jobs, options);
 
-    const onWorker = await renderOnWorker(jobs, options, workerUrl()).previews;
+    const onWorker = await startPreviewWorker(workerUrl()).render(jobs, options);
 
     expect(onWorker).toHaveLength(2);
     expect(comparable(onWorker)).toEqual(comparable(here));
@@ -139,8 +139,8 @@ describe('preview emails on the compiled CLI’s worker thread', () => {
   it('falls back to the main thread when the worker cannot start', async () => {
     const missing = pathToFileURL(join(outDir, 'no-such-worker.mjs'));
 
-    expect(await renderOnWorker(jobs, options, missing).previews).toBeUndefined();
-    expect(comparable(await startPreviewEmails(jobs, options, missing).wait())).toEqual(
+    expect(await startPreviewWorker(missing).render(jobs, options)).toBeUndefined();
+    expect(comparable(await startPreviewEmails(jobs, options, startPreviewWorker(missing)).wait())).toEqual(
       comparable(await renderPreviewEmails(jobs, options)),
     );
   });
@@ -149,8 +149,8 @@ describe('preview emails on the compiled CLI’s worker thread', () => {
     const odd = renderPost(makePost({ id: 'odd', slug: 'odd', data: { hook: () => 'not cloneable' } }), site);
     const oddJobs = [{ rendered: odd, name: 'odd' }];
 
-    expect(await renderOnWorker(oddJobs, options, workerUrl()).previews).toBeUndefined();
-    const previews = await startPreviewEmails(oddJobs, options, workerUrl()).wait();
+    expect(await startPreviewWorker(workerUrl()).render(oddJobs, options)).toBeUndefined();
+    const previews = await startPreviewEmails(oddJobs, options, startPreviewWorker(workerUrl())).wait();
     expect(previews.map((p) => p.report.name)).toEqual(['odd']);
   });
 
@@ -163,8 +163,8 @@ describe('preview emails on the compiled CLI’s worker thread', () => {
       );
       const broken = { ...options, templatesDir: dir };
 
-      expect(await renderOnWorker(jobs, broken, workerUrl()).previews).toBeUndefined();
-      const result = startPreviewEmails(jobs, broken, workerUrl()).wait();
+      expect(await startPreviewWorker(workerUrl()).render(jobs, broken)).toBeUndefined();
+      const result = startPreviewEmails(jobs, broken, startPreviewWorker(workerUrl())).wait();
       await expect(result).rejects.toBeInstanceOf(EmailTemplateError);
       await expect(result).rejects.toThrow(`${join(dir, 'newsletter.mjml')}: MJML errors`);
     } finally {
