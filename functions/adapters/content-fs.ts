@@ -9,6 +9,7 @@ import { jekyllPageUrl } from '../core/jekyll-page-url.ts';
 import type { JekyllPostFile } from '../core/jekyll-site.ts';
 import type { Post, SiteConfig } from '../core/model.ts';
 import { parsePost } from '../core/parse-post.ts';
+import type { TextMemo } from '../core/read-yaml.ts';
 import { parseSiteConfig } from '../core/site-config.ts';
 import { lastCommitTimes } from './git-times.ts';
 import { createFsSiteFiles } from './site-files-fs.ts';
@@ -115,7 +116,10 @@ export async function loadContent(dir: string, options: LoadOptions = {}): Promi
   if (jekyll) {
     // Jekyll's own rules (defaults, drafts, future, unpublished, Liquid) live in core; this only reads files.
     try {
-      posts = await loadJekyllFolder(root, dir, found, sources, site, jekyll, options.now ?? new Date());
+      posts = await loadJekyllFolder(root, dir, found, sources, site, jekyll, {
+        now: options.now ?? new Date(),
+        ...(options.memo ? { memo: options.memo } : {}),
+      });
     } catch (error) {
       if (!(error instanceof ContentError)) throw error;
       problems.push(...error.problems);
@@ -123,7 +127,17 @@ export async function loadContent(dir: string, options: LoadOptions = {}): Promi
   } else {
     found.posts.forEach((rel, i) => {
       try {
-        posts.push(parsePost({ path: join(dir, rel), source: sources[i] ?? '', root: join(dir) }, site));
+        posts.push(
+          parsePost(
+            {
+              path: join(dir, rel),
+              source: sources[i] ?? '',
+              root: join(dir),
+              ...(options.memo ? { memo: options.memo } : {}),
+            },
+            site,
+          ),
+        );
       } catch (error) {
         if (!(error instanceof ContentError)) throw error;
         problems.push(...error.problems);
@@ -170,6 +184,8 @@ export interface LoadOptions {
   now?: Date;
   /** Take a post's `updated` from its file's last git commit (default true when the folder is in git). */
   gitTimes?: boolean;
+  /** Keeps parsed front matter between builds (the CLI's build cache). */
+  memo?: TextMemo;
 }
 
 async function loadJekyllFolder(
@@ -179,7 +195,7 @@ async function loadJekyllFolder(
   sources: string[],
   site: SiteConfig,
   settings: JekyllSettings,
-  now: Date,
+  { now, memo }: { now: Date; memo?: TextMemo },
 ): Promise<Post[]> {
   const toPosix = (rel: string) => rel.split(sep).join('/');
   const files: JekyllPostFile[] = found.posts.map((rel, i) => ({
@@ -210,6 +226,7 @@ async function loadJekyllFolder(
     now,
     root: join(dir),
     links,
+    ...(memo ? { memo } : {}),
   });
   return posts;
 }

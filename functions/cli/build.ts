@@ -215,11 +215,15 @@ export async function prepareBuild(
   // Started first, so the email libraries load on a second core while the content is read.
   const workerUrl = compiledCliFile('preview-worker.mjs');
   const worker = workerUrl && startPreviewWorker(workerUrl);
+  const cacheDir = options.cacheDir ?? defaultCacheDir();
+  const cache = cacheDir === undefined ? NO_BUILD_CACHE : openBuildCache(cacheDir);
   try {
-    return await prepareWith(options, onSiteFile, worker);
+    return await prepareWith(options, onSiteFile, worker, cache);
   } catch (error) {
     worker?.close();
     throw error;
+  } finally {
+    cache.close();
   }
 }
 
@@ -227,6 +231,7 @@ async function prepareWith(
   options: Omit<BuildOptions, 'outDir'>,
   onSiteFile: ((file: SiteFile) => void | Promise<void>) | undefined,
   worker: PreviewWorker | undefined,
+  cache: BuildCache,
 ): Promise<PreparedBuild> {
   const started = performance.now();
   const templatesDir = resolve(options.templatesDir ?? DEFAULT_TEMPLATES_DIR);
@@ -234,6 +239,7 @@ async function prepareWith(
     loadContent(options.contentDir, {
       ...(options.drafts === undefined ? {} : { drafts: options.drafts }),
       ...(options.gitTimes === undefined ? {} : { gitTimes: options.gitTimes }),
+      ...(cache === NO_BUILD_CACHE ? {} : { memo: cache.get }),
     }),
     loadSiteTemplates(resolve(templatesDir, 'site')),
   ]);
@@ -248,137 +254,127 @@ async function prepareWith(
   };
 
   const published = content.posts.filter((p) => !p.draft);
-  const cacheDir = options.cacheDir ?? defaultCacheDir();
-  const cache = cacheDir === undefined ? NO_BUILD_CACHE : openBuildCache(cacheDir);
+  const rendered = published.map((post) => renderPostLazily(post, site, cache));
+  const assets: SiteFile[] = await Promise.all(
+    content.assets.map(async (asset) => ({
+      path: asset.sitePath,
+      body: await readFile(asset.file),
+      contentType: contentTypeFor(asset.sitePath),
+    })),
+  );
+  phases.render = lap();
+
+  // The preview emails are chosen now and start rendering (on a worker thread when the CLI is
+  // compiled) while the site is built; they are awaited after it.
+  const mailable = rendered
+    .filter((r) => wouldBeMailed(r.post))
+    .sort((a, b) => b.post.date.getTime() - a.post.date.getTime());
+  const { now } = options;
+  if (options.emails === 'mailable' && !now) throw new TypeError("emails: 'mailable' needs now");
+  const current =
+    options.emails === 'mailable' && now
+      ? mailable.filter((r) => canStillBeMailed(r.post, site, now))
+      : mailable;
+  const toMail = options.maxEmails === undefined ? current : current.slice(0, options.maxEmails);
+  const slugCount = new Map<string, number>();
+  for (const r of mailable) slugCount.set(r.post.slug, (slugCount.get(r.post.slug) ?? 0) + 1);
+  const jobs: PreviewJob[] = toMail.map((r) => ({
+    rendered: r,
+    name: (slugCount.get(r.post.slug) ?? 0) > 1 ? r.post.id : r.post.slug,
+  }));
+  const previews = startPreviewEmails(jobs, { site, templatesDir, cacheDir: EMAIL_SHAPE_CACHE_DIR }, worker);
+
+  const siteFiles: SiteFile[] = [];
+  const sitePaths = new Set<string>();
+  const counts = { files: 0, pages: 0, feeds: 0 };
+  // Streaming, a post's HTML goes once its page is written, unless a feed will want it.
+  const pageOf = new Map(onSiteFile ? rendered.map((r) => [filePath(r.post.path), r]) : []);
+  const keep = onSiteFile
+    ? feedCandidates(rendered, Math.max(site.feed.limit, content.jekyll?.feed.postsLimit ?? 0))
+    : new Set();
+  const emit = async (file: SiteFile) => {
+    counts.files++;
+    if (file.path.endsWith('.html')) counts.pages++;
+    if (isFeedPath(file.path)) counts.feeds++;
+    if (!onSiteFile) {
+      siteFiles.push(file);
+      return;
+    }
+    await onSiteFile(file);
+    const page = pageOf.get(file.path);
+    if (page && !keep.has(page)) page.release();
+  };
   try {
-    const rendered = published.map((post) => renderPostLazily(post, site, cache));
-    const assets: SiteFile[] = await Promise.all(
-      content.assets.map(async (asset) => ({
-        path: asset.sitePath,
-        body: await readFile(asset.file),
-        contentType: contentTypeFor(asset.sitePath),
-      })),
-    );
-    phases.render = lap();
-
-    // The preview emails are chosen now and start rendering (on a worker thread when the CLI is
-    // compiled) while the site is built; they are awaited after it.
-    const mailable = rendered
-      .filter((r) => wouldBeMailed(r.post))
-      .sort((a, b) => b.post.date.getTime() - a.post.date.getTime());
-    const { now } = options;
-    if (options.emails === 'mailable' && !now) throw new TypeError("emails: 'mailable' needs now");
-    const current =
-      options.emails === 'mailable' && now
-        ? mailable.filter((r) => canStillBeMailed(r.post, site, now))
-        : mailable;
-    const toMail = options.maxEmails === undefined ? current : current.slice(0, options.maxEmails);
-    const slugCount = new Map<string, number>();
-    for (const r of mailable) slugCount.set(r.post.slug, (slugCount.get(r.post.slug) ?? 0) + 1);
-    const jobs: PreviewJob[] = toMail.map((r) => ({
-      rendered: r,
-      name: (slugCount.get(r.post.slug) ?? 0) > 1 ? r.post.id : r.post.slug,
-    }));
-    const previews = startPreviewEmails(
-      jobs,
-      { site, templatesDir, cacheDir: EMAIL_SHAPE_CACHE_DIR },
-      worker,
-    );
-
-    const siteFiles: SiteFile[] = [];
-    const sitePaths = new Set<string>();
-    const counts = { files: 0, pages: 0, feeds: 0 };
-    // Streaming, a post's HTML goes once its page is written, unless a feed will want it.
-    const pageOf = new Map(onSiteFile ? rendered.map((r) => [filePath(r.post.path), r]) : []);
-    const keep = onSiteFile
-      ? feedCandidates(rendered, Math.max(site.feed.limit, content.jekyll?.feed.postsLimit ?? 0))
-      : new Set();
-    const emit = async (file: SiteFile) => {
-      counts.files++;
-      if (file.path.endsWith('.html')) counts.pages++;
-      if (isFeedPath(file.path)) counts.feeds++;
-      if (!onSiteFile) {
-        siteFiles.push(file);
-        return;
-      }
-      await onSiteFile(file);
-      const page = pageOf.get(file.path);
-      if (page && !keep.has(page)) page.release();
-    };
-    try {
-      for (const file of generateSite(site, rendered, templates, assets)) {
-        sitePaths.add(file.path);
-        await emit(file);
-      }
-      if (content.jekyll) {
-        for (const file of jekyllFeedFiles(site, rendered, content.jekyll.feed, sitePaths)) await emit(file);
-      }
-    } catch (error) {
-      previews.cancel();
-      throw error;
+    for (const file of generateSite(site, rendered, templates, assets)) {
+      sitePaths.add(file.path);
+      await emit(file);
     }
-    phases.site = lap();
-
-    const emails: EmailReport[] = [];
-    const emailFiles: OutputFile[] = [];
-    for (const preview of await previews.wait()) {
-      emails.push(preview.report);
-      emailFiles.push(...preview.files);
+    if (content.jekyll) {
+      for (const file of jekyllFeedFiles(site, rendered, content.jekyll.feed, sitePaths)) await emit(file);
     }
-
-    phases.emails = lap();
-
-    const warnings = [...(content.warnings ?? [])];
-    // The loader already warns about a Jekyll site without one; say it once.
-    if (!site.newsletter.postalAddress.trim() && !warnings.some((w) => /postal.address/i.test(w))) {
-      warnings.push(
-        'site config: newsletter.postal_address is empty; every newsletter must show the sender’s postal address (CAN-SPAM)',
-      );
-    }
-    for (const r of rendered) {
-      for (const tag of r.removedTags) {
-        const at = r.post.body.indexOf(tag);
-        const line = at < 0 ? '' : `:${r.post.body.slice(0, at).split('\n').length + r.post.bodyLine - 1}`;
-        warnings.push(
-          `${r.post.sourcePath}${line}: ${printable(tag)} is removed from the site page (it would redirect readers or re-point its links)`,
-        );
-      }
-    }
-    const topics = site.newsletter.topics ?? [];
-    for (const post of topics.length > 0 ? published : []) {
-      const { unknown } = postAudience(post, topics);
-      if (unknown.length > 0) {
-        warnings.push(
-          `${post.sourcePath}: topics: unknown topic ${unknown.map((id) => `"${id}"`).join(', ')} (site.yml has ${topics.map((t) => t.id).join(', ')}); left out of the audience`,
-        );
-      }
-    }
-    for (const e of emails.filter((x) => x.excerpted)) {
-      warnings.push(
-        `email for ${e.postId} is over ${EMAIL_SIZE_LIMIT / 1024} KB in full, so it is sent as an excerpt (${e.htmlBytes} bytes) with a link to the full recap`,
-      );
-    }
-
-    const report: BuildReport = {
-      baseurl: site.baseurl,
-      posts: published.length,
-      drafts: content.posts.length - published.length,
-      pages: counts.pages,
-      feeds: counts.feeds,
-      assets: assets.length,
-      siteFiles: counts.files,
-      emails,
-      emailsSkipped: current.length - toMail.length,
-      emailsPast: mailable.length - current.length,
-      warnings,
-      bytes: 0,
-      durationMs: performance.now() - started,
-      phases,
-    };
-    return { content, siteFiles, emailFiles, report };
-  } finally {
-    cache.close();
+  } catch (error) {
+    previews.cancel();
+    throw error;
   }
+  phases.site = lap();
+
+  const emails: EmailReport[] = [];
+  const emailFiles: OutputFile[] = [];
+  for (const preview of await previews.wait()) {
+    emails.push(preview.report);
+    emailFiles.push(...preview.files);
+  }
+
+  phases.emails = lap();
+
+  const warnings = [...(content.warnings ?? [])];
+  // The loader already warns about a Jekyll site without one; say it once.
+  if (!site.newsletter.postalAddress.trim() && !warnings.some((w) => /postal.address/i.test(w))) {
+    warnings.push(
+      'site config: newsletter.postal_address is empty; every newsletter must show the sender’s postal address (CAN-SPAM)',
+    );
+  }
+  for (const r of rendered) {
+    for (const tag of r.removedTags) {
+      const at = r.post.body.indexOf(tag);
+      const line = at < 0 ? '' : `:${r.post.body.slice(0, at).split('\n').length + r.post.bodyLine - 1}`;
+      warnings.push(
+        `${r.post.sourcePath}${line}: ${printable(tag)} is removed from the site page (it would redirect readers or re-point its links)`,
+      );
+    }
+  }
+  const topics = site.newsletter.topics ?? [];
+  for (const post of topics.length > 0 ? published : []) {
+    const { unknown } = postAudience(post, topics);
+    if (unknown.length > 0) {
+      warnings.push(
+        `${post.sourcePath}: topics: unknown topic ${unknown.map((id) => `"${id}"`).join(', ')} (site.yml has ${topics.map((t) => t.id).join(', ')}); left out of the audience`,
+      );
+    }
+  }
+  for (const e of emails.filter((x) => x.excerpted)) {
+    warnings.push(
+      `email for ${e.postId} is over ${EMAIL_SIZE_LIMIT / 1024} KB in full, so it is sent as an excerpt (${e.htmlBytes} bytes) with a link to the full recap`,
+    );
+  }
+
+  const report: BuildReport = {
+    baseurl: site.baseurl,
+    posts: published.length,
+    drafts: content.posts.length - published.length,
+    pages: counts.pages,
+    feeds: counts.feeds,
+    assets: assets.length,
+    siteFiles: counts.files,
+    emails,
+    emailsSkipped: current.length - toMail.length,
+    emailsPast: mailable.length - current.length,
+    warnings,
+    bytes: 0,
+    durationMs: performance.now() - started,
+    phases,
+  };
+  return { content, siteFiles, emailFiles, report };
 }
 
 /**

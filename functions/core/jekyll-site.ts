@@ -5,6 +5,7 @@ import { readSiteData } from './liquid/site-data.ts';
 import type { SiteFiles } from './liquid/site-files.ts';
 import type { Post, SiteConfig } from './model.ts';
 import { parsePost } from './parse-post.ts';
+import type { TextMemo } from './read-yaml.ts';
 import { renderMarkdown } from './render-markdown.ts';
 
 /** How many of the other posts the publish path reads at once. */
@@ -33,6 +34,8 @@ export interface JekyllLoadOptions {
   root?: string;
   /** Pages `{% link %}` may name, with their URL. */
   links?: readonly { relativePath: string; url: string }[];
+  /** Keeps parsed front matter between builds (see {@link TextMemo}). */
+  memo?: TextMemo;
 }
 
 /** Posts of a Jekyll site as Jekyll would publish them. */
@@ -71,6 +74,7 @@ export async function loadJekyllPosts(
           ...(options.root === undefined ? {} : { root: options.root }),
           defaults: frontMatterDefaults(settings.defaults, file.relativePath, isDraft ? 'drafts' : 'posts'),
           ...(isDraft ? { draftDate: file.modified ?? options.now } : {}),
+          ...(options.memo ? { memo: options.memo } : {}),
         },
         site,
       );

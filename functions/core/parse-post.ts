@@ -7,7 +7,7 @@ import { deepMerge } from './jekyll-config.ts';
 import type { Author, Post, SiteConfig } from './model.ts';
 import { parseDateValue } from './parse-date.ts';
 import { buildPermalink, PermalinkError } from './permalink.ts';
-import { readYaml, type YamlSource, YamlSyntaxError } from './read-yaml.ts';
+import { readYaml, readYamlMemo, type TextMemo, type YamlSource, YamlSyntaxError } from './read-yaml.ts';
 import { MAX_MARKDOWN_NESTING, tooDeeplyNested } from './render-markdown.ts';
 import { issuesToProblems, quote } from './zod-problems.ts';
 
@@ -26,6 +26,8 @@ export interface PostInput {
   defaults?: Record<string, unknown>;
   /** A Jekyll draft (`_drafts/slug.md`): the name carries no date, and this is its date unless front matter gives one. */
   draftDate?: Date;
+  /** Keeps the parsed front matter between builds (see {@link TextMemo}). */
+  memo?: TextMemo;
 }
 
 const POST_FILE = /^(\d{4}-\d{2}-\d{2})-(.+)\.(md|markdown)$/i;
@@ -107,7 +109,7 @@ export function parsePost(input: PostInput, site: SiteConfig): Post {
   }
   const [, nameDate = '', nameSlug = ''] = nameMatch;
 
-  const { data, yaml, body, bodyLine } = readFrontMatter(input.source, file);
+  const { data, yaml, body, bodyLine } = readFrontMatter(input.source, file, input.memo);
   const lineOf = (...path: PropertyKey[]): number | undefined => yaml?.lineOf(path);
   const nested = tooDeeplyNested(body);
   if (nested) {
@@ -217,7 +219,7 @@ interface FrontMatter {
   bodyLine: number;
 }
 
-function readFrontMatter(raw: string, file: string): FrontMatter {
+function readFrontMatter(raw: string, file: string, memo: TextMemo | undefined): FrontMatter {
   const source = raw.replace(/^\uFEFF/, '');
   if (source.trim() === '') {
     throw new ContentError([
@@ -245,7 +247,7 @@ function readFrontMatter(raw: string, file: string): FrontMatter {
       engines: {
         // The text handed over starts right after the opening `---`, so its line numbers are the file's.
         yaml: (text: string) => {
-          yaml = readYaml(text);
+          yaml = memo ? readYamlMemo(text, memo) : readYaml(text);
           return (yaml.data ?? {}) as object;
         },
         javascript: refuseEngine,
