@@ -3,6 +3,12 @@ import { invokedCommand, registerLazyCommands } from './lazy-commands.ts';
 import { createProgram } from './program.ts';
 
 // Entry point of the `herald` command (bin/herald.mjs loads its compiled form, or this through tsx).
+// `herald build | head -1` closes the pipe early: the command still finishes its work, unheard.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}
 const program = createProgram();
 try {
   await registerLazyCommands(program, invokedCommand(process.argv.slice(2)));

@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,6 +86,28 @@ describe('the compiled CLI', () => {
       string
     >;
     expect(await outputManifest(out)).toEqual(pinned);
+  });
+});
+
+describe('the compiled CLI in a pipe', () => {
+  it('finishes the build when the reader of its output goes away', async () => {
+    const out = join(outDir, '..', 'piped-out');
+    const child = spawn(process.execPath, [entry, 'build', '--content', SAMPLE_CONTENT, '--out', out], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // As `| head -1` does once it has its line: the pipe closes before Herald writes its summary.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += String(chunk);
+    });
+
+    const [code] = (await once(child, 'exit')) as [number | null];
+
+    expect(stderr).not.toMatch(/EPIPE/);
+    expect(code).toBe(0);
+    expect((await readFile(join(out, 'site', 'index.html'), 'utf8')).length).toBeGreaterThan(0);
   });
 });
 
