@@ -468,8 +468,6 @@ function enclosureTypes(items: Entry[]): Map<string, string> {
 }
 
 interface AtomEntryText {
-  /** As `feed` wrote it, enclosure type still named after the file extension. */
-  raw: string;
   /** With the enclosure type fixed. */
   xml: string;
   /**
@@ -484,35 +482,39 @@ function buildAtom(ctx: FeedContext): string {
   const feed = atomFeed(ctx, slots);
   feed.addItem(placeholderItem(ctx));
   const [layoutHead, , layoutFoot] = cutItem(feed.atom1(), '<entry>', '</entry>');
-  const head = slots.fill(layoutHead);
+  const head = withXmlLang(slots.fill(layoutHead), ctx.site);
   const foot = slots.fill(layoutFoot);
   const fallbackAuthor = siteAuthor(ctx.site);
   const entries = ctx.items.map((entry) => atomEntry(entry, fallbackAuthor));
-  const start = withXmlLang(head, ctx.site);
   if (entries.some((e) => e.foreignEnclosure) || head.includes(ENCLOSURE) || foot.includes(ENCLOSURE)) {
-    const xml = `${start}${entries.map((e) => e.raw).join('')}${foot}`;
-    return `${fixEnclosureTypes(xml, enclosureTypes(ctx.items))}\n`;
+    // Rare enough to lay the entries out again rather than keep them unfixed as well.
+    const raw = ctx.items.map((entry) => rawAtomEntry(entry, fallbackAuthor)).join('');
+    return `${fixEnclosureTypes(`${head}${raw}${foot}`, enclosureTypes(ctx.items))}\n`;
   }
-  return `${start}${entries.map((e) => e.xml).join('')}${foot}\n`;
+  return `${head}${entries.map((e) => e.xml).join('')}${foot}\n`;
 }
 
 function atomEntry(entry: Entry, fallbackAuthor: Author): AtomEntryText {
   const key = entry.authors.length ? '' : JSON.stringify([fallbackAuthor.name, fallbackAuthor.url ?? null]);
   let written = entry.written.atom.get(key);
   if (written === undefined) {
-    const slots = new TextSlots();
-    const feed = scratchFeed();
-    addAtomEntry(feed, entry, fallbackAuthor, slots);
-    const raw = slots.fill(cutItem(feed.atom1(), '<entry>', '</entry>')[1]);
+    const raw = rawAtomEntry(entry, fallbackAuthor);
     const own = entry.image ? 1 : 0;
     written = {
-      raw,
       xml: own ? fixEnclosureTypes(raw, enclosureTypes([entry])) : raw,
       foreignEnclosure: occurrences(raw, ENCLOSURE) > own,
     };
     entry.written.atom.set(key, written);
   }
   return written;
+}
+
+/** The entry as `feed` writes it, the enclosure type still named after the file extension. */
+function rawAtomEntry(entry: Entry, fallbackAuthor: Author): string {
+  const slots = new TextSlots();
+  const feed = scratchFeed();
+  addAtomEntry(feed, entry, fallbackAuthor, slots);
+  return slots.fill(cutItem(feed.atom1(), '<entry>', '</entry>')[1]);
 }
 
 function occurrences(text: string, part: string): number {
