@@ -290,23 +290,38 @@ interface WrittenEntry {
   json: Map<string, string>;
 }
 
+/** A document `feed` laid out, cut at its items: what comes before the first, each item, what follows the last. */
+interface Cut {
+  head: string;
+  /** Each from the line break before its `open` to the end of its `close`. */
+  items: string[];
+  foot: string;
+}
+
 /**
- * A document `feed` laid out with exactly one item, cut into the text before the item's line, the
- * item (from the line break before `open` to the end of `close`) and the text after it. Cut before
- * the slots are filled, so no post text can be mistaken for the markers.
+ * Cuts a document `feed` laid out with `count` items. Cut before the slots are filled, when every
+ * post text is still a token (and `feed` escapes `<` in the rest), so no text can pass for a tag.
  */
-function cutItem(xml: string, open: string, close: string): [head: string, item: string, foot: string] {
-  const openAt = xml.indexOf(open);
-  const closeAt = xml.lastIndexOf(close);
-  const start = xml.lastIndexOf('\n', openAt);
-  if (openAt < 0 || closeAt < openAt || start < 0) throw new FeedError(`internal: no ${open} to cut out`);
-  const end = closeAt + close.length;
-  return [xml.slice(0, start), xml.slice(start, end), xml.slice(end)];
+function cutItems(xml: string, open: string, close: string, count: number): Cut {
+  const items: string[] = [];
+  let first = -1;
+  let end = 0;
+  for (let at = xml.indexOf(open); at >= 0; at = xml.indexOf(open, end)) {
+    const start = xml.lastIndexOf('\n', at);
+    const closeAt = xml.indexOf(close, at);
+    if (start < end || closeAt < 0) break;
+    if (first < 0) first = start;
+    end = closeAt + close.length;
+    items.push(xml.slice(start, end));
+  }
+  if (items.length !== count || first < 0)
+    throw new FeedError(`internal: expected ${count} ${open} to cut out`);
+  return { head: xml.slice(0, first), items, foot: xml.slice(end) };
 }
 
 const SCRATCH_LINK = 'https://scratch.invalid/';
 
-/** The feed an entry is laid out in on its own: only its item is kept, so nothing here shows. */
+/** The feed entries are laid out in to be cut out of it: only the items are kept, so nothing here shows. */
 function scratchFeed(): Feed {
   return new Feed({ id: SCRATCH_LINK, title: 'scratch', link: SCRATCH_LINK, updated: EMPTY_FEED_UPDATED });
 }
@@ -389,26 +404,33 @@ function buildRss(ctx: FeedContext): string {
       ctx.items.some((entry) => entry.summary !== undefined),
     ),
   );
-  const [layoutHead, , layoutFoot] = cutItem(feed.rss2(), '<item>', '</item>');
-  const head = slots.fill(layoutHead);
-  const foot = slots.fill(layoutFoot);
-  const items = ctx.items.map(rssItem);
+  const layout = cutItems(feed.rss2(), '<item>', '</item>', 1);
+  const head = slots.fill(layout.head);
+  const foot = slots.fill(layout.foot);
+  const items = rssItems(ctx.items);
   const declared =
     head.includes(DC_DECLARATION) || foot.includes(DC_DECLARATION) || items.some((item) => item.mentionsDc);
   return `${withDcNamespace(head, declared)}${items.map((item) => item.xml).join('')}${foot}\n`;
 }
 
-function rssItem(entry: Entry): RssItemText {
-  let written = entry.written.rss;
-  if (written === undefined) {
+/** The items of `entries`; those not written yet are laid out together in one scratch feed. */
+function rssItems(entries: Entry[]): RssItemText[] {
+  const missing = entries.filter((entry) => entry.written.rss === undefined);
+  if (missing.length > 0) {
     const slots = new TextSlots();
     const feed = scratchFeed();
-    addRssItem(feed, entry, slots);
-    const xml = slots.fill(cutItem(feed.rss2(), '<item>', '</item>')[1]);
-    written = { xml, mentionsDc: xml.includes(DC_DECLARATION) };
-    entry.written.rss = written;
+    for (const entry of missing) addRssItem(feed, entry, slots);
+    const { items } = cutItems(feed.rss2(), '<item>', '</item>', missing.length);
+    missing.forEach((entry, index) => {
+      const xml = slots.fill(items[index] ?? '');
+      entry.written.rss = { xml, mentionsDc: xml.includes(DC_DECLARATION) };
+    });
   }
-  return written;
+  return entries.map((entry) => entry.written.rss ?? internalError('RSS item not written'));
+}
+
+function internalError(what: string): never {
+  throw new FeedError(`internal: ${what}`);
 }
 
 function wholeRss(ctx: FeedContext): string {
@@ -481,40 +503,46 @@ function buildAtom(ctx: FeedContext): string {
   const slots = new TextSlots();
   const feed = atomFeed(ctx, slots);
   feed.addItem(placeholderItem(ctx));
-  const [layoutHead, , layoutFoot] = cutItem(feed.atom1(), '<entry>', '</entry>');
-  const head = withXmlLang(slots.fill(layoutHead), ctx.site);
-  const foot = slots.fill(layoutFoot);
+  const layout = cutItems(feed.atom1(), '<entry>', '</entry>', 1);
+  const head = withXmlLang(slots.fill(layout.head), ctx.site);
+  const foot = slots.fill(layout.foot);
   const fallbackAuthor = siteAuthor(ctx.site);
-  const entries = ctx.items.map((entry) => atomEntry(entry, fallbackAuthor));
+  const entries = atomEntries(ctx.items, fallbackAuthor);
   if (entries.some((e) => e.foreignEnclosure) || head.includes(ENCLOSURE) || foot.includes(ENCLOSURE)) {
     // Rare enough to lay the entries out again rather than keep them unfixed as well.
-    const raw = ctx.items.map((entry) => rawAtomEntry(entry, fallbackAuthor)).join('');
+    const raw = rawAtomEntries(ctx.items, fallbackAuthor).join('');
     return `${fixEnclosureTypes(`${head}${raw}${foot}`, enclosureTypes(ctx.items))}\n`;
   }
   return `${head}${entries.map((e) => e.xml).join('')}${foot}\n`;
 }
 
-function atomEntry(entry: Entry, fallbackAuthor: Author): AtomEntryText {
-  const key = entry.authors.length ? '' : JSON.stringify([fallbackAuthor.name, fallbackAuthor.url ?? null]);
-  let written = entry.written.atom.get(key);
-  if (written === undefined) {
-    const raw = rawAtomEntry(entry, fallbackAuthor);
+/** The entries of `entries`; those not written yet are laid out together in one scratch feed. */
+function atomEntries(entries: Entry[], fallbackAuthor: Author): AtomEntryText[] {
+  // Only entries without authors credit the fallback author, so only theirs depend on it.
+  const fallbackKey = JSON.stringify([fallbackAuthor.name, fallbackAuthor.url ?? null]);
+  const key = (entry: Entry) => (entry.authors.length ? '' : fallbackKey);
+  const missing = entries.filter((entry) => !entry.written.atom.has(key(entry)));
+  const raws = rawAtomEntries(missing, fallbackAuthor);
+  missing.forEach((entry, index) => {
+    const raw = raws[index] ?? '';
     const own = entry.image ? 1 : 0;
-    written = {
+    entry.written.atom.set(key(entry), {
       xml: own ? fixEnclosureTypes(raw, enclosureTypes([entry])) : raw,
       foreignEnclosure: occurrences(raw, ENCLOSURE) > own,
-    };
-    entry.written.atom.set(key, written);
-  }
-  return written;
+    });
+  });
+  return entries.map(
+    (entry) => entry.written.atom.get(key(entry)) ?? internalError('Atom entry not written'),
+  );
 }
 
-/** The entry as `feed` writes it, the enclosure type still named after the file extension. */
-function rawAtomEntry(entry: Entry, fallbackAuthor: Author): string {
+/** The entries as `feed` writes them, enclosure types still named after the file extension. */
+function rawAtomEntries(entries: Entry[], fallbackAuthor: Author): string[] {
+  if (entries.length === 0) return [];
   const slots = new TextSlots();
   const feed = scratchFeed();
-  addAtomEntry(feed, entry, fallbackAuthor, slots);
-  return slots.fill(cutItem(feed.atom1(), '<entry>', '</entry>')[1]);
+  for (const entry of entries) addAtomEntry(feed, entry, fallbackAuthor, slots);
+  return cutItems(feed.atom1(), '<entry>', '</entry>', entries.length).items.map((item) => slots.fill(item));
 }
 
 function occurrences(text: string, part: string): number {
@@ -627,22 +655,28 @@ function buildJson(ctx: FeedContext): string {
   const layout = JSON.stringify(jsonFeed(ctx, [JSON_ITEMS]), null, 2);
   const at = layout.lastIndexOf(JSON.stringify(JSON_ITEMS));
   if (at < 0) throw new FeedError('internal: no JSON Feed items to replace');
-  const items = ctx.items.map((entry) => jsonItemText(entry, ctx.site));
+  const items = jsonItems(ctx.items, ctx.site);
   return `${layout.slice(0, at)}${items.join(`,\n${JSON_ITEM_INDENT}`)}${layout.slice(at + JSON_ITEMS.length + 2)}\n`;
 }
 
-function jsonItemText(entry: Entry, site: SiteConfig): string {
-  let written = entry.written.json.get(site.language);
-  if (written === undefined) {
+/** The items of `entries`; those not written yet are laid out together in one scratch feed. */
+function jsonItems(entries: Entry[], site: SiteConfig): string[] {
+  const missing = entries.filter((entry) => !entry.written.json.has(site.language));
+  if (missing.length > 0) {
     const feed = scratchFeed();
-    addJsonItem(feed, entry);
-    const [item] = (JSON.parse(feed.json1()) as { items: Record<string, unknown>[] }).items;
-    if (item === undefined) throw new FeedError('internal: JSON Feed item missing');
-    // JSON.stringify escapes line breaks inside strings, so every raw one is layout.
-    written = JSON.stringify(jsonItem(item, entry, site), null, 2).replaceAll('\n', `\n${JSON_ITEM_INDENT}`);
-    entry.written.json.set(site.language, written);
+    for (const entry of missing) addJsonItem(feed, entry);
+    const { items } = JSON.parse(feed.json1()) as { items: Record<string, unknown>[] };
+    if (items.length !== missing.length) internalError('JSON Feed items missing');
+    missing.forEach((entry, index) => {
+      const item = jsonItem(items[index] ?? {}, entry, site);
+      // JSON.stringify escapes line breaks inside strings, so every raw one is layout.
+      const text = JSON.stringify(item, null, 2).replaceAll('\n', `\n${JSON_ITEM_INDENT}`);
+      entry.written.json.set(site.language, text);
+    });
   }
-  return written;
+  return entries.map(
+    (entry) => entry.written.json.get(site.language) ?? internalError('JSON Feed item not written'),
+  );
 }
 
 function wholeJson(ctx: FeedContext): string {
