@@ -278,8 +278,9 @@ function escapeXml(value: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Splicing: `feed` lays out each feed around one placeholder item (its head and foot) and each
-// entry inside a scratch feed of its own; the entry's text is cut out once and reused.
+// Splicing: `feed` lays out each feed around one placeholder item (its head and foot), and the
+// entries a feed needs that are not written yet in one scratch feed; each entry's text is cut out
+// of it, filled once and reused by every later feed that carries the entry.
 
 /** An entry as written into each format; the same in every feed that carries it. */
 interface WrittenEntry {
@@ -314,9 +315,12 @@ function cutItems(xml: string, open: string, close: string, count: number): Cut 
     end = closeAt + close.length;
     items.push(xml.slice(start, end));
   }
-  if (items.length !== count || first < 0)
-    throw new FeedError(`internal: expected ${count} ${open} to cut out`);
+  if (items.length !== count || first < 0) internalError(`expected ${count} ${open} to cut out`);
   return { head: xml.slice(0, first), items, foot: xml.slice(end) };
+}
+
+function internalError(what: string): never {
+  throw new FeedError(`internal: ${what}`);
 }
 
 const SCRATCH_LINK = 'https://scratch.invalid/';
@@ -397,13 +401,9 @@ interface RssItemText {
 function buildRss(ctx: FeedContext): string {
   const slots = new TextSlots();
   const feed = rssChannel(ctx, slots);
-  // The namespaces on <rss> depend on whether any item has content:encoded.
-  feed.addItem(
-    placeholderItem(
-      ctx,
-      ctx.items.some((entry) => entry.summary !== undefined),
-    ),
-  );
+  // `feed` declares the content (and dc) namespace on <rss> when an item has content:encoded.
+  const withContent = ctx.items.some((entry) => entry.summary !== undefined);
+  feed.addItem(placeholderItem(ctx, withContent));
   const layout = cutItems(feed.rss2(), '<item>', '</item>', 1);
   const head = slots.fill(layout.head);
   const foot = slots.fill(layout.foot);
@@ -427,10 +427,6 @@ function rssItems(entries: Entry[]): RssItemText[] {
     });
   }
   return entries.map((entry) => entry.written.rss ?? internalError('RSS item not written'));
-}
-
-function internalError(what: string): never {
-  throw new FeedError(`internal: ${what}`);
 }
 
 function wholeRss(ctx: FeedContext): string {
