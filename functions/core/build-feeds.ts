@@ -62,16 +62,34 @@ const IMAGE_TYPES: Record<string, string> = {
  * 6.0.0 breaks on a second `]]>`, on XML-forbidden characters and on `<` in attributes, writes
  * RSS `<author>` without an email, and emits JSON Feed 1.0. Plain text in the XML feeds is
  * encoded with hexadecimal character references, as the RSS Best Practices Profile asks.
+ *
+ * A post's entry is the same text in every feed that carries it (the site's and each of its
+ * tags'), so each entry is written once per format and spliced between the head and foot `feed`
+ * lays out for each feed: the same bytes as laying out every feed in one piece
+ * ({@link buildFeedsWhole}), without re-serializing full post HTML for every tag.
  */
 export function buildFeeds(site: SiteConfig, posts: RenderedPost[], options: FeedOptions = {}): FeedSet {
+  const ctx = feedContext(site, posts, options);
+  return { rss: buildRss(ctx), atom: buildAtom(ctx), json: buildJson(ctx) };
+}
+
+/**
+ * The feeds of {@link buildFeeds}, each laid out by `feed` in one piece with all its items instead
+ * of spliced from entries written once per post. Slower; it is what the splicing is tested against.
+ */
+export function buildFeedsWhole(site: SiteConfig, posts: RenderedPost[], options: FeedOptions = {}): FeedSet {
+  const ctx = feedContext(site, posts, options);
+  return { rss: wholeRss(ctx), atom: wholeAtom(ctx), json: wholeJson(ctx) };
+}
+
+function feedContext(site: SiteConfig, posts: RenderedPost[], options: FeedOptions): FeedContext {
   const scope = feedScope(site, options);
   const items = selectPosts(posts, site.feed.limit, scope.tagSlug).map((rendered) => toEntry(rendered));
   const updated = items.reduce<Date | undefined>(
     (latest, item) => (latest === undefined || item.updated > latest ? item.updated : latest),
     undefined,
   );
-  const ctx: FeedContext = { site, scope, items, updated: updated ?? EMPTY_FEED_UPDATED };
-  return { rss: buildRss(ctx), atom: buildAtom(ctx), json: buildJson(ctx) };
+  return { site, scope, items, updated: updated ?? EMPTY_FEED_UPDATED };
 }
 
 interface FeedScope {
@@ -97,6 +115,8 @@ interface Entry {
   image?: { url: string; type: string };
   authors: Author[];
   tags: string[];
+  /** The entry as written into each format, filled in as feeds need it. */
+  written: WrittenEntry;
 }
 
 interface FeedContext {
@@ -136,7 +156,8 @@ function compare(a: string, b: string): number {
 
 /**
  * A post's entry is the same in every feed it appears in (the site's and each of its tags'), so it
- * is cleaned once per rendered post. Keyed weakly: nothing outlives the caller's posts.
+ * is cleaned (and written, see {@link WrittenEntry}) once per rendered post. Keyed weakly: nothing
+ * outlives the caller's posts.
  */
 const entries = new WeakMap<RenderedPost, Entry>();
 
@@ -172,6 +193,7 @@ function newEntry({ post, portableHtml }: RenderedPost): Entry {
       return { name: stripXmlInvalid(a.name), ...(authorUrl ? { url: authorUrl } : {}) };
     }),
     tags: post.tags.map(stripXmlInvalid).filter((tag) => tag.trim() !== ''),
+    written: { atom: new Map(), json: new Map() },
   };
 }
 
@@ -256,11 +278,76 @@ function escapeXml(value: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Splicing: `feed` lays out each feed around one placeholder item (its head and foot), and the
+// entries a feed needs that are not written yet in one scratch feed; each entry's text is cut out
+// of it, filled once and reused by every later feed that carries the entry.
+
+/** An entry as written into each format; the same in every feed that carries it. */
+interface WrittenEntry {
+  rss?: RssItemText;
+  /** By the author credited when the post names none (the site's), `''` when it names its own. */
+  atom: Map<string, AtomEntryText>;
+  /** By the site language, which every item repeats. */
+  json: Map<string, string>;
+}
+
+/** A document `feed` laid out, cut at its items: what comes before the first, each item, what follows the last. */
+interface Cut {
+  head: string;
+  /** Each from the line break before its `open` to the end of its `close`. */
+  items: string[];
+  foot: string;
+}
+
+/**
+ * Cuts a document `feed` laid out with `count` items. Cut before the slots are filled, when every
+ * post text is still a token (and `feed` escapes `<` in the rest), so no text can pass for a tag.
+ */
+function cutItems(xml: string, open: string, close: string, count: number): Cut {
+  const items: string[] = [];
+  let first = -1;
+  let end = 0;
+  for (let at = xml.indexOf(open); at >= 0; at = xml.indexOf(open, end)) {
+    const start = xml.lastIndexOf('\n', at);
+    const closeAt = xml.indexOf(close, at);
+    if (start < end || closeAt < 0) break;
+    if (first < 0) first = start;
+    end = closeAt + close.length;
+    items.push(xml.slice(start, end));
+  }
+  if (items.length !== count || first < 0) internalError(`expected ${count} ${open} to cut out`);
+  return { head: xml.slice(0, first), items, foot: xml.slice(end) };
+}
+
+function internalError(what: string): never {
+  throw new FeedError(`internal: ${what}`);
+}
+
+const SCRATCH_LINK = 'https://scratch.invalid/';
+
+/** The feed entries are laid out in to be cut out of it: only the items are kept, so nothing here shows. */
+function scratchFeed(): Feed {
+  return new Feed({ id: SCRATCH_LINK, title: 'scratch', link: SCRATCH_LINK, updated: EMPTY_FEED_UPDATED });
+}
+
+/** Stands in for the items while `feed` lays out a feed's head and foot. */
+function placeholderItem({ scope, updated }: FeedContext, withContent = false): Item {
+  return {
+    title: 'placeholder',
+    id: scope.home,
+    link: scope.home,
+    date: updated,
+    ...(withContent ? { content: 'placeholder' } : {}),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // RSS 2.0
 
-function buildRss({ site, scope, items, updated }: FeedContext): string {
-  const slots = new TextSlots();
-  const feed = new Feed({
+const DC_DECLARATION = 'xmlns:dc=';
+
+function rssChannel({ site, scope, updated }: FeedContext, slots: TextSlots): Feed {
+  return new Feed({
     title: slots.text(scope.title),
     description: slots.text(site.description || scope.title),
     link: scope.home,
@@ -269,31 +356,26 @@ function buildRss({ site, scope, items, updated }: FeedContext): string {
     generator: GENERATOR,
     feedLinks: { rss: scope.rss },
   });
-  for (const entry of items) {
-    const item: Item = {
-      title: slots.text(entry.title),
-      link: entry.url,
-      date: entry.published,
-      // Readers show description when there is no content:encoded, and the validator wants a
-      // description before content:encoded: summary + full content, or the full content alone.
-      description: slots.html(entry.summary === undefined ? entry.content : escapeHtml(entry.summary)),
-      ...(entry.summary === undefined ? {} : { content: slots.html(entry.content) }),
-      // Without guid/id, `feed` writes the link as a permalink guid.
-      ...(entry.guid === entry.url ? {} : { guid: slots.text(entry.guid) }),
-      category: entry.tags.map((tag) => ({ name: slots.text(tag) })),
-      ...(entry.image ? { image: { url: entry.image.url, type: entry.image.type, length: 0 } } : {}),
-      // RSS <author> must be an email address; names go to Dublin Core instead.
-      extensions: entry.authors.length
-        ? [{ name: 'dc:creator', objects: dcCreators(entry.authors, slots) }]
-        : [],
-    };
-    feed.addItem(item);
-  }
-  let xml = slots.fill(feed.rss2());
-  if (!xml.includes('xmlns:dc=')) {
-    xml = xml.replace('<rss version="2.0"', `<rss version="2.0" xmlns:dc="${DC_NAMESPACE}"`);
-  }
-  return `${xml}\n`;
+}
+
+function addRssItem(feed: Feed, entry: Entry, slots: TextSlots): void {
+  feed.addItem({
+    title: slots.text(entry.title),
+    link: entry.url,
+    date: entry.published,
+    // Readers show description when there is no content:encoded, and the validator wants a
+    // description before content:encoded: summary + full content, or the full content alone.
+    description: slots.html(entry.summary === undefined ? entry.content : escapeHtml(entry.summary)),
+    ...(entry.summary === undefined ? {} : { content: slots.html(entry.content) }),
+    // Without guid/id, `feed` writes the link as a permalink guid.
+    ...(entry.guid === entry.url ? {} : { guid: slots.text(entry.guid) }),
+    category: entry.tags.map((tag) => ({ name: slots.text(tag) })),
+    ...(entry.image ? { image: { url: entry.image.url, type: entry.image.type, length: 0 } } : {}),
+    // RSS <author> must be an email address; names go to Dublin Core instead.
+    extensions: entry.authors.length
+      ? [{ name: 'dc:creator', objects: dcCreators(entry.authors, slots) }]
+      : [],
+  });
 }
 
 /** One `<dc:creator>` per author: xml-js writes an array value as repeated elements. */
@@ -301,13 +383,65 @@ function dcCreators(authors: Author[], slots: TextSlots): Record<string, unknown
   return authors.map((a) => ({ _text: slots.text(a.name) })) as unknown as Record<string, unknown>;
 }
 
+/**
+ * `feed` declares the dc namespace only along with content:encoded, so it is added when the
+ * document does not have it. (The test is whether `xmlns:dc=` occurs anywhere, as it always was.)
+ */
+function withDcNamespace(head: string, declared: boolean): string {
+  return declared
+    ? head
+    : head.replace('<rss version="2.0"', `<rss version="2.0" xmlns:dc="${DC_NAMESPACE}"`);
+}
+
+interface RssItemText {
+  xml: string;
+  mentionsDc: boolean;
+}
+
+function buildRss(ctx: FeedContext): string {
+  const slots = new TextSlots();
+  const feed = rssChannel(ctx, slots);
+  // `feed` declares the content (and dc) namespace on <rss> when an item has content:encoded.
+  const withContent = ctx.items.some((entry) => entry.summary !== undefined);
+  feed.addItem(placeholderItem(ctx, withContent));
+  const layout = cutItems(feed.rss2(), '<item>', '</item>', 1);
+  const head = slots.fill(layout.head);
+  const foot = slots.fill(layout.foot);
+  const items = rssItems(ctx.items);
+  const declared =
+    head.includes(DC_DECLARATION) || foot.includes(DC_DECLARATION) || items.some((item) => item.mentionsDc);
+  return `${withDcNamespace(head, declared)}${items.map((item) => item.xml).join('')}${foot}\n`;
+}
+
+/** The items of `entries`; those not written yet are laid out together in one scratch feed. */
+function rssItems(entries: Entry[]): RssItemText[] {
+  const missing = entries.filter((entry) => entry.written.rss === undefined);
+  if (missing.length > 0) {
+    const slots = new TextSlots();
+    const feed = scratchFeed();
+    for (const entry of missing) addRssItem(feed, entry, slots);
+    const { items } = cutItems(feed.rss2(), '<item>', '</item>', missing.length);
+    missing.forEach((entry, index) => {
+      const xml = slots.fill(items[index] ?? '');
+      entry.written.rss = { xml, mentionsDc: xml.includes(DC_DECLARATION) };
+    });
+  }
+  return entries.map((entry) => entry.written.rss ?? internalError('RSS item not written'));
+}
+
+function wholeRss(ctx: FeedContext): string {
+  const slots = new TextSlots();
+  const feed = rssChannel(ctx, slots);
+  for (const entry of ctx.items) addRssItem(feed, entry, slots);
+  const xml = slots.fill(feed.rss2());
+  return `${withDcNamespace(xml, xml.includes(DC_DECLARATION))}\n`;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Atom 1.0
 
-function buildAtom({ site, scope, items, updated }: FeedContext): string {
-  const slots = new TextSlots();
-  const fallbackAuthor = siteAuthor(site);
-  const feed = new Feed({
+function atomFeed({ site, scope, updated }: FeedContext, slots: TextSlots): Feed {
+  return new Feed({
     id: scope.home,
     title: slots.text(scope.title),
     ...(site.description ? { description: slots.text(site.description) } : {}),
@@ -315,34 +449,113 @@ function buildAtom({ site, scope, items, updated }: FeedContext): string {
     updated,
     generator: GENERATOR,
     feedLinks: { atom: scope.atom },
-    author: atomAuthor(fallbackAuthor, slots),
+    author: atomAuthor(siteAuthor(site), slots),
   });
-  const enclosureTypes = new Map<string, string>();
-  for (const entry of items) {
-    const authors = entry.authors.length ? entry.authors : [fallbackAuthor];
-    feed.addItem({
-      // Atom titles are written with type="html", so the text is escaped once for HTML.
-      title: slots.html(escapeHtml(entry.title)),
-      id: entry.atomId,
-      link: entry.url,
-      date: entry.updated,
-      published: entry.published,
-      ...(entry.summary === undefined ? {} : { description: slots.html(escapeHtml(entry.summary)) }),
-      content: slots.html(entry.content),
-      author: authors.map((a) => atomAuthor(a, slots)),
-      category: entry.tags.map((tag) => ({ term: slots.text(tag) })),
-      ...(entry.image ? { image: entry.image.url } : {}),
-    });
-    if (entry.image) enclosureTypes.set(xmlAttributeUrl(entry.image.url), entry.image.type);
-  }
-  let xml = slots.fill(feed.atom1());
-  xml = xml.replace(
+}
+
+function addAtomEntry(feed: Feed, entry: Entry, fallbackAuthor: Author, slots: TextSlots): void {
+  const authors = entry.authors.length ? entry.authors : [fallbackAuthor];
+  feed.addItem({
+    // Atom titles are written with type="html", so the text is escaped once for HTML.
+    title: slots.html(escapeHtml(entry.title)),
+    id: entry.atomId,
+    link: entry.url,
+    date: entry.updated,
+    published: entry.published,
+    ...(entry.summary === undefined ? {} : { description: slots.html(escapeHtml(entry.summary)) }),
+    content: slots.html(entry.content),
+    author: authors.map((a) => atomAuthor(a, slots)),
+    category: entry.tags.map((tag) => ({ term: slots.text(tag) })),
+    ...(entry.image ? { image: entry.image.url } : {}),
+  });
+}
+
+/** `xml:lang` on the root element, which `feed` does not write. */
+function withXmlLang(head: string, site: SiteConfig): string {
+  return head.replace(
     '<feed xmlns="http://www.w3.org/2005/Atom">',
     `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${escapeXml(stripXmlInvalid(site.language))}">`,
   );
+}
+
+/** The enclosure types of a feed's entries, by href as `feed` writes it. */
+function enclosureTypes(items: Entry[]): Map<string, string> {
+  const types = new Map<string, string>();
+  for (const entry of items) if (entry.image) types.set(xmlAttributeUrl(entry.image.url), entry.image.type);
+  return types;
+}
+
+interface AtomEntryText {
+  /** With the enclosure type fixed. */
+  xml: string;
+  /**
+   * The content holds `<link rel="enclosure" href="` too. The fix runs over the whole document and
+   * may rewrite such text depending on the other entries of the feed, so such a feed is fixed whole.
+   */
+  foreignEnclosure: boolean;
+}
+
+function buildAtom(ctx: FeedContext): string {
+  const slots = new TextSlots();
+  const feed = atomFeed(ctx, slots);
+  feed.addItem(placeholderItem(ctx));
+  const layout = cutItems(feed.atom1(), '<entry>', '</entry>', 1);
+  const head = withXmlLang(slots.fill(layout.head), ctx.site);
+  const foot = slots.fill(layout.foot);
+  const fallbackAuthor = siteAuthor(ctx.site);
+  const entries = atomEntries(ctx.items, fallbackAuthor);
+  if (entries.some((e) => e.foreignEnclosure) || head.includes(ENCLOSURE) || foot.includes(ENCLOSURE)) {
+    // Rare enough to lay the entries out again rather than keep them unfixed as well.
+    const raw = rawAtomEntries(ctx.items, fallbackAuthor).join('');
+    return `${fixEnclosureTypes(`${head}${raw}${foot}`, enclosureTypes(ctx.items))}\n`;
+  }
+  return `${head}${entries.map((e) => e.xml).join('')}${foot}\n`;
+}
+
+/** The entries of `entries`; those not written yet are laid out together in one scratch feed. */
+function atomEntries(entries: Entry[], fallbackAuthor: Author): AtomEntryText[] {
+  // Only entries without authors credit the fallback author, so only theirs depend on it.
+  const fallbackKey = JSON.stringify([fallbackAuthor.name, fallbackAuthor.url ?? null]);
+  const key = (entry: Entry) => (entry.authors.length ? '' : fallbackKey);
+  const missing = entries.filter((entry) => !entry.written.atom.has(key(entry)));
+  const raws = rawAtomEntries(missing, fallbackAuthor);
+  missing.forEach((entry, index) => {
+    const raw = raws[index] ?? '';
+    const own = entry.image ? 1 : 0;
+    entry.written.atom.set(key(entry), {
+      xml: own ? fixEnclosureTypes(raw, enclosureTypes([entry])) : raw,
+      foreignEnclosure: occurrences(raw, ENCLOSURE) > own,
+    });
+  });
+  return entries.map(
+    (entry) => entry.written.atom.get(key(entry)) ?? internalError('Atom entry not written'),
+  );
+}
+
+/** The entries as `feed` writes them, enclosure types still named after the file extension. */
+function rawAtomEntries(entries: Entry[], fallbackAuthor: Author): string[] {
+  if (entries.length === 0) return [];
+  const slots = new TextSlots();
+  const feed = scratchFeed();
+  for (const entry of entries) addAtomEntry(feed, entry, fallbackAuthor, slots);
+  return cutItems(feed.atom1(), '<entry>', '</entry>', entries.length).items.map((item) => slots.fill(item));
+}
+
+function occurrences(text: string, part: string): number {
+  let count = 0;
+  for (let at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + part.length)) count++;
+  return count;
+}
+
+function wholeAtom(ctx: FeedContext): string {
+  const slots = new TextSlots();
+  const feed = atomFeed(ctx, slots);
+  const fallbackAuthor = siteAuthor(ctx.site);
+  for (const entry of ctx.items) addAtomEntry(feed, entry, fallbackAuthor, slots);
+  const xml = withXmlLang(slots.fill(feed.atom1()), ctx.site);
+  const types = enclosureTypes(ctx.items);
   // `feed` names the enclosure type after the file extension (image/jpg, image/svg); say it right.
-  if (enclosureTypes.size > 0) xml = fixEnclosureTypes(xml, enclosureTypes);
-  return `${xml}\n`;
+  return `${types.size > 0 ? fixEnclosureTypes(xml, types) : xml}\n`;
 }
 
 const ENCLOSURE = '<link rel="enclosure" href="';
@@ -390,31 +603,33 @@ interface JsonFeedAuthor {
   url?: string;
 }
 
-function buildJson({ site, scope, items }: FeedContext): string {
-  // `feed` writes JSON Feed 1.0 with a single `author`; we keep its layout and bring it to 1.1.
-  const feed = new Feed({
-    title: stripXmlInvalid(scope.title),
-    description: stripXmlInvalid(site.description),
-    link: scope.home,
-    generator: GENERATOR,
-    feedLinks: { json: scope.json },
+/** `feed` writes JSON Feed 1.0 with a single `author`; we keep its item layout and bring it to 1.1. */
+function addJsonItem(feed: Feed, entry: Entry): void {
+  feed.addItem({
+    id: entry.guid,
+    title: entry.title,
+    link: entry.url,
+    date: entry.updated,
+    published: entry.published,
+    ...(entry.summary === undefined ? {} : { description: entry.summary }),
+    content: entry.content,
+    ...(entry.image ? { image: entry.image.url } : {}),
+    category: entry.tags.map((tag) => ({ name: tag })),
   });
-  for (const entry of items) {
-    feed.addItem({
-      id: entry.guid,
-      title: entry.title,
-      link: entry.url,
-      date: entry.updated,
-      published: entry.published,
-      ...(entry.summary === undefined ? {} : { description: entry.summary }),
-      content: entry.content,
-      ...(entry.image ? { image: entry.image.url } : {}),
-      category: entry.tags.map((tag) => ({ name: tag })),
-    });
-  }
-  const base = JSON.parse(feed.json1()) as { items: Record<string, unknown>[] };
+}
+
+/** The 1.1 item: `feed`'s item with `authors` and the language. */
+function jsonItem(item: Record<string, unknown>, entry: Entry, site: SiteConfig): Record<string, unknown> {
+  return {
+    ...item,
+    ...(entry.authors.length ? { authors: entry.authors.map(jsonAuthor) } : {}),
+    language: site.language,
+  };
+}
+
+function jsonFeed({ site, scope }: FeedContext, items: unknown[]): Record<string, unknown> {
   const author = siteAuthor(site);
-  const json = {
+  return {
     version: JSON_FEED_VERSION,
     title: stripXmlInvalid(scope.title),
     home_page_url: scope.home,
@@ -422,17 +637,60 @@ function buildJson({ site, scope, items }: FeedContext): string {
     description: stripXmlInvalid(site.description),
     language: site.language,
     authors: [jsonAuthor({ name: stripXmlInvalid(author.name), ...(author.url ? { url: author.url } : {}) })],
-    items: base.items.map((item, index) => {
-      const entry = items[index];
-      if (entry === undefined) throw new FeedError(`internal: JSON Feed item ${index} has no post`);
-      return {
-        ...item,
-        ...(entry.authors.length ? { authors: entry.authors.map(jsonAuthor) } : {}),
-        language: site.language,
-      };
-    }),
+    items,
   };
-  return `${JSON.stringify(json, null, 2)}\n`;
+}
+
+/** Marks where the items go; U+FFFF is in no text of a feed (see MARK). */
+const JSON_ITEMS = `${MARK}items${MARK}`;
+/** Items are written two levels deep: objects in `items` in the feed object. */
+const JSON_ITEM_INDENT = '    ';
+
+function buildJson(ctx: FeedContext): string {
+  if (ctx.items.length === 0) return `${JSON.stringify(jsonFeed(ctx, []), null, 2)}\n`;
+  const layout = JSON.stringify(jsonFeed(ctx, [JSON_ITEMS]), null, 2);
+  const at = layout.lastIndexOf(JSON.stringify(JSON_ITEMS));
+  if (at < 0) throw new FeedError('internal: no JSON Feed items to replace');
+  const items = jsonItems(ctx.items, ctx.site);
+  return `${layout.slice(0, at)}${items.join(`,\n${JSON_ITEM_INDENT}`)}${layout.slice(at + JSON_ITEMS.length + 2)}\n`;
+}
+
+/** The items of `entries`; those not written yet are laid out together in one scratch feed. */
+function jsonItems(entries: Entry[], site: SiteConfig): string[] {
+  const missing = entries.filter((entry) => !entry.written.json.has(site.language));
+  if (missing.length > 0) {
+    const feed = scratchFeed();
+    for (const entry of missing) addJsonItem(feed, entry);
+    const { items } = JSON.parse(feed.json1()) as { items: Record<string, unknown>[] };
+    if (items.length !== missing.length) internalError('JSON Feed items missing');
+    missing.forEach((entry, index) => {
+      const item = jsonItem(items[index] ?? {}, entry, site);
+      // JSON.stringify escapes line breaks inside strings, so every raw one is layout.
+      const text = JSON.stringify(item, null, 2).replaceAll('\n', `\n${JSON_ITEM_INDENT}`);
+      entry.written.json.set(site.language, text);
+    });
+  }
+  return entries.map(
+    (entry) => entry.written.json.get(site.language) ?? internalError('JSON Feed item not written'),
+  );
+}
+
+function wholeJson(ctx: FeedContext): string {
+  const feed = new Feed({
+    title: stripXmlInvalid(ctx.scope.title),
+    description: stripXmlInvalid(ctx.site.description),
+    link: ctx.scope.home,
+    generator: GENERATOR,
+    feedLinks: { json: ctx.scope.json },
+  });
+  for (const entry of ctx.items) addJsonItem(feed, entry);
+  const base = JSON.parse(feed.json1()) as { items: Record<string, unknown>[] };
+  const items = base.items.map((item, index) => {
+    const entry = ctx.items[index];
+    if (entry === undefined) throw new FeedError(`internal: JSON Feed item ${index} has no post`);
+    return jsonItem(item, entry, ctx.site);
+  });
+  return `${JSON.stringify(jsonFeed(ctx, items), null, 2)}\n`;
 }
 
 function jsonAuthor(author: Author): JsonFeedAuthor {

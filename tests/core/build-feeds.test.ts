@@ -1,6 +1,12 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { describe, expect, it } from 'vitest';
-import { buildFeeds, EMPTY_FEED_UPDATED, FeedError } from '../../functions/core/build-feeds.ts';
+import { Feed } from 'feed';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  buildFeeds,
+  buildFeedsWhole,
+  EMPTY_FEED_UPDATED,
+  FeedError,
+} from '../../functions/core/build-feeds.ts';
 import type { Post, RenderedPost, SiteConfig } from '../../functions/core/model.ts';
 import { renderPost } from '../../functions/core/render-post.ts';
 import { makePost, makeSite } from '../helpers/fixtures.ts';
@@ -572,6 +578,127 @@ describe('buildFeeds', () => {
 
       expect(build).toThrow(FeedError);
       expect(build).toThrow('posts/2026-03-14-pi-day-meetup.md: url: "/2026/03/14/pi-day-meetup.html"');
+    });
+  });
+
+  describe('entries written once and spliced into every feed', () => {
+    afterEach(() => {
+      vi.restoreAllMocks();
+    });
+
+    const IMAGE = 'https://recaps.test/blog/assets/a/photo.jpg';
+
+    /** Entries that are easy to get wrong, most of them in the site feed and several tag feeds. */
+    function trickyPosts(site: SiteConfig): RenderedPost[] {
+      const rendered = render(site, [
+        postAt('no-summary', '2026-05-01T08:00:00Z', {
+          title: 'No summary ]]> here\u0001',
+          summary: undefined,
+          image: IMAGE,
+          tags: ['shared', 'cdata'],
+          authors: [{ name: 'Ada Example' }, { name: 'Grace <Sample>', url: 'https://grace.example.org/' }],
+          body: 'Text ]]> more ]]> and \u0001 and \u000B and `code ]]> ]]>`\n\n<div title="]]>">x</div>\n',
+        }),
+        postAt('svg-summary', '2026-05-02T08:00:00Z', {
+          summary: 'Sum ]]> mary & <b>co</b>',
+          image: 'https://cdn.recaps.test/logo.svg',
+          tags: ['shared', 'Ünïcode'],
+          authors: [],
+        }),
+        postAt('jpeg-query', '2026-05-03T08:00:00Z', {
+          image: 'https://recaps.test/blog/assets/a/PHOTO.JPEG?x=1&y=2',
+          tags: ['shared'],
+          authors: [{ name: 'Eve ]]> Hacker' }],
+        }),
+        postAt('unknown-image', '2026-05-04T08:00:00Z', {
+          image: 'https://recaps.test/blog/assets/a/photo.bmp',
+          tags: ['cdata'],
+        }),
+        postAt('mentions-dc', '2026-05-05T08:00:00Z', {
+          title: 'Declaring xmlns:dc= by hand',
+          summary: undefined,
+          tags: ['dc-only'],
+        }),
+        postAt('tie-b', '2026-05-06T08:00:00Z', { guid: 'tie-b', tags: ['shared'] }),
+        postAt('tie-a', '2026-05-06T08:00:00Z', {
+          guid: 'tie-a',
+          tags: ['shared'],
+          updated: new Date('2026-05-20T00:00:00Z'),
+        }),
+        postAt('draft', '2026-05-07T08:00:00Z', { draft: true, tags: ['draft-only', 'shared'] }),
+        postAt('guid-is-url', '2026-04-01T08:00:00Z', { tags: ['shared'] }),
+        postAt('mentions-enclosure', '2026-04-02T08:00:00Z', { tags: ['shared', 'mentions'], authors: [] }),
+      ]);
+      const guidIsUrl = rendered.find((r) => r.post.slug === 'guid-is-url');
+      if (guidIsUrl) guidIsUrl.post.guid = guidIsUrl.post.url;
+      // HTML the renderer would not let through: enclosure links in the content, one to another
+      // entry's image (rewritten only in feeds that carry that entry) and one never closed.
+      const mentions = rendered.find((r) => r.post.slug === 'mentions-enclosure');
+      if (mentions) {
+        mentions.portableHtml = `<p>See <link rel="enclosure" href="${IMAGE}" type="image/jpg"> and <link rel="enclosure" href="</p>`;
+      }
+      return rendered;
+    }
+
+    const TAGS = [
+      undefined,
+      'shared',
+      'cdata',
+      'Ünïcode',
+      'dc-only',
+      'mentions',
+      'draft-only',
+      'no-such-tag',
+    ];
+
+    it('gives the same bytes as laying out each feed whole, for every feed and site the entries appear in', () => {
+      const sites = [
+        goldenSite(),
+        makeSite({ author: undefined, language: 'de-AT', description: '', feed: { limit: 3 } }),
+        { ...goldenSite(), title: 'Sites xmlns:dc= & co', language: 'fr' },
+      ];
+      const posts = trickyPosts(goldenSite());
+
+      // Tag feeds before and after the site feed, so written entries are reused both ways.
+      for (const site of sites) {
+        for (const tag of [...TAGS.slice(1), ...TAGS]) {
+          const options = tag === undefined ? {} : { tag };
+          expect(buildFeeds(site, posts, options), `${site.title} ${tag ?? '(site)'}`).toEqual(
+            buildFeedsWhole(site, posts, options),
+          );
+        }
+      }
+    });
+
+    it('covers what it claims: rewritten enclosures in content, empty feeds, well-formed XML', () => {
+      const site = goldenSite();
+      const posts = trickyPosts(site);
+
+      const shared = buildFeeds(site, posts, { tag: 'shared' });
+      const mentions = buildFeeds(site, posts, { tag: 'mentions' });
+      const empty = buildFeeds(site, posts, { tag: 'draft-only' });
+
+      const inContent = `<link rel="enclosure" href="${IMAGE}" type="image/`;
+      expect(shared.atom).toContain(`${inContent}jpeg">`);
+      expect(mentions.atom).toContain(`${inContent}jpg">`);
+      expect(empty).toEqual(buildFeeds(site, [], { tag: 'draft-only' }));
+      expect(JSON.parse(empty.json).items).toEqual([]);
+      expect(text(parseAtom(empty.atom).updated)).toBe(EMPTY_FEED_UPDATED.toISOString());
+      for (const feeds of [shared, empty, buildFeeds(site, posts, { tag: 'cdata' })]) {
+        expect(xmlProblems(feeds.rss)).toEqual([]);
+      }
+    });
+
+    it('has `feed` lay out each post once per format, and each feed around one placeholder', () => {
+      const site = goldenSite();
+      const posts = render(site, goldenPosts());
+      const tags = ['berlin', 'KV Cache', 'community', 'lisbon', 'quantization'];
+      const addItem = vi.spyOn(Feed.prototype, 'addItem');
+
+      for (const tag of [undefined, ...tags]) buildFeeds(site, posts, tag === undefined ? {} : { tag });
+
+      // Three posts in RSS, Atom and JSON; a placeholder in the RSS and the Atom of six feeds.
+      expect(addItem).toHaveBeenCalledTimes(3 * 3 + 6 * 2);
     });
   });
 });
