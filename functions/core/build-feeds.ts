@@ -384,18 +384,20 @@ function dcCreators(authors: Author[], slots: TextSlots): Record<string, unknown
 }
 
 /**
- * `feed` declares the dc namespace only along with content:encoded, so it is added when the
- * document does not have it. (The test is whether `xmlns:dc=` occurs anywhere, as it always was.)
+ * `feed` declares the dc namespace only along with content:encoded, so it is added when the `<rss>`
+ * tag does not declare it. Only that tag counts: a title or post that mentions `xmlns:dc=` declares
+ * nothing.
  */
-function withDcNamespace(head: string, declared: boolean): string {
-  return declared
+function withDcNamespace(head: string): string {
+  const start = head.indexOf('<rss');
+  const rssTag = head.slice(start, head.indexOf('>', start) + 1);
+  return rssTag.includes(DC_DECLARATION)
     ? head
     : head.replace('<rss version="2.0"', `<rss version="2.0" xmlns:dc="${DC_NAMESPACE}"`);
 }
 
 interface RssItemText {
   xml: string;
-  mentionsDc: boolean;
 }
 
 function buildRss(ctx: FeedContext): string {
@@ -408,9 +410,7 @@ function buildRss(ctx: FeedContext): string {
   const head = slots.fill(layout.head);
   const foot = slots.fill(layout.foot);
   const items = rssItems(ctx.items);
-  const declared =
-    head.includes(DC_DECLARATION) || foot.includes(DC_DECLARATION) || items.some((item) => item.mentionsDc);
-  return `${withDcNamespace(head, declared)}${items.map((item) => item.xml).join('')}${foot}\n`;
+  return `${withDcNamespace(head)}${items.map((item) => item.xml).join('')}${foot}\n`;
 }
 
 /** The items of `entries`; those not written yet are laid out together in one scratch feed. */
@@ -422,8 +422,7 @@ function rssItems(entries: Entry[]): RssItemText[] {
     for (const entry of missing) addRssItem(feed, entry, slots);
     const { items } = cutItems(feed.rss2(), '<item>', '</item>', missing.length);
     missing.forEach((entry, index) => {
-      const xml = slots.fill(items[index] ?? '');
-      entry.written.rss = { xml, mentionsDc: xml.includes(DC_DECLARATION) };
+      entry.written.rss = { xml: slots.fill(items[index] ?? '') };
     });
   }
   return entries.map((entry) => entry.written.rss ?? internalError('RSS item not written'));
@@ -434,7 +433,7 @@ function wholeRss(ctx: FeedContext): string {
   const feed = rssChannel(ctx, slots);
   for (const entry of ctx.items) addRssItem(feed, entry, slots);
   const xml = slots.fill(feed.rss2());
-  return `${withDcNamespace(xml, xml.includes(DC_DECLARATION))}\n`;
+  return `${withDcNamespace(xml)}\n`;
 }
 
 // ---------------------------------------------------------------------------------------------

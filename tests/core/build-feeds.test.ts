@@ -291,6 +291,22 @@ describe('buildFeeds', () => {
       expect(root['@_xmlns:atom']).toBe('http://www.w3.org/2005/Atom');
     });
 
+    it('declares dc on <rss> even when a title or post mentions xmlns:dc= (no summaries, so no content:encoded)', () => {
+      const site = { ...goldenSite(), title: 'About xmlns:dc= attributes' };
+      const post = makePost({
+        title: 'Why xmlns:dc="x" matters',
+        body: 'Write `xmlns:dc="http://purl.org/dc/elements/1.1/"` on the root.',
+        authors: [{ name: 'Ada Example' }],
+      });
+      const { summary: _none, ...withoutSummary } = post;
+
+      const { rss } = buildFeeds(site, render(site, [withoutSummary]));
+
+      const root = parseRss(rss);
+      expect(root['@_xmlns:dc']).toBe('http://purl.org/dc/elements/1.1/');
+      expect(rss.match(/<rss [^>]*>/)?.[0]).toContain('xmlns:dc="http://purl.org/dc/elements/1.1/"');
+    });
+
     it('has title, absolute link, description, language, generator and RFC 822 dates', () => {
       const { channel } = parseRss(feeds().rss);
 
