@@ -22,6 +22,10 @@ import { join } from 'node:path';
 export interface BuildCache {
   /** The value stored for `input` under `kind`, or `compute()`'s, which is then stored. */
   get(kind: string, input: string, compute: () => string): string;
+  /** The value stored for `input` under `kind`, if any (for values computed asynchronously). */
+  peek(kind: string, input: string): string | undefined;
+  /** Stores `value` for `input` under `kind`. */
+  put(kind: string, input: string, value: string): void;
   /** Saves what this build added; drops what no build needs any more when it is mostly garbage. */
   close(): void;
 }
@@ -41,7 +45,12 @@ const KEY_BYTES = 20;
 const SLACK_BYTES = 4 * 1024 * 1024;
 
 /** A cache that stores nothing (no folder to keep it in). */
-export const NO_BUILD_CACHE: BuildCache = { get: (_kind, _input, compute) => compute(), close() {} };
+export const NO_BUILD_CACHE: BuildCache = {
+  get: (_kind, _input, compute) => compute(),
+  peek: () => undefined,
+  put() {},
+  close() {},
+};
 
 /**
  * Opens the cache kept in `dir`. Values live in append-only segment files (one per build that added
@@ -94,30 +103,41 @@ export function openBuildCache(dir: string): BuildCache {
     return location;
   };
 
+  const keyOf = (kind: string, input: string) =>
+    createHash('sha1').update(kind).update('\0').update(input).digest();
+  const peekKey = (key: Buffer): string | undefined => {
+    if (broken) return undefined;
+    const id = key.toString('hex');
+    try {
+      const known = used.get(id) ?? index.entries[id];
+      const hit = known ? readValue(key, known) : undefined;
+      if (known && hit !== undefined) used.set(id, known);
+      return hit;
+    } catch {
+      broken = true;
+      return undefined;
+    }
+  };
+  const putKey = (key: Buffer, value: string): void => {
+    if (broken) return;
+    try {
+      used.set(key.toString('hex'), append(key, value));
+    } catch {
+      broken = true;
+    }
+  };
+
   return {
     get(kind, input, compute) {
-      if (broken) return compute();
-      const key = createHash('sha1').update(kind).update('\0').update(input).digest();
-      const id = key.toString('hex');
-      try {
-        const known = used.get(id) ?? index.entries[id];
-        const hit = known ? readValue(key, known) : undefined;
-        if (known && hit !== undefined) {
-          used.set(id, known);
-          return hit;
-        }
-      } catch {
-        broken = true;
-        return compute();
-      }
+      const key = keyOf(kind, input);
+      const hit = peekKey(key);
+      if (hit !== undefined) return hit;
       const value = compute();
-      try {
-        used.set(id, append(key, value));
-      } catch {
-        broken = true;
-      }
+      putKey(key, value);
       return value;
     },
+    peek: (kind, input) => peekKey(keyOf(kind, input)),
+    put: (kind, input, value) => putKey(keyOf(kind, input), value),
     close() {
       try {
         if (added) closeSync(added.fd);

@@ -19,7 +19,7 @@ import {
   type EmailReport,
   type PreviewJob,
   type PreviewWorker,
-  startPreviewEmails,
+  startCachedPreviewEmails,
   startPreviewWorker,
 } from './preview-emails.ts';
 
@@ -282,7 +282,12 @@ async function prepareWith(
     rendered: r,
     name: (slugCount.get(r.post.slug) ?? 0) > 1 ? r.post.id : r.post.slug,
   }));
-  const previews = startPreviewEmails(jobs, { site, templatesDir, cacheDir: EMAIL_SHAPE_CACHE_DIR }, worker);
+  const previews = await startCachedPreviewEmails(
+    jobs,
+    { site, templatesDir, cacheDir: EMAIL_SHAPE_CACHE_DIR },
+    worker,
+    cache,
+  );
 
   const siteFiles: SiteFile[] = [];
   const sitePaths = new Set<string>();

@@ -1,4 +1,7 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { BuildCache } from '../adapters/build-cache.ts';
 import type { OutputFile } from '../adapters/output-fs.ts';
 import type { RenderedPost, SiteConfig } from '../core/model.ts';
 
@@ -107,6 +110,100 @@ export function startPreviewEmails(
     wait: async () => (await previews) ?? here.wait(),
     cancel: () => worker.close(),
   };
+}
+
+/** Bump when what a kept preview holds, or what it is keyed by, changes. */
+const PREVIEW_CACHE_FORMAT = 1;
+
+/**
+ * {@link startPreviewEmails} through the build cache: a preview whose inputs are unchanged since a build
+ * kept it (the post and its HTML, the site settings, the newsletter templates' text; Herald's own code and
+ * packages empty the cache when they change) is taken from the cache instead of being rendered again.
+ */
+export async function startCachedPreviewEmails(
+  jobs: readonly PreviewJob[],
+  options: PreviewOptions,
+  worker: PreviewWorker | undefined,
+  cache: BuildCache,
+): Promise<PendingPreviews> {
+  const templates = await templateTexts(options.templatesDir);
+  const keys = jobs.map(({ rendered, name }) =>
+    templates === undefined
+      ? undefined
+      : JSON.stringify([
+          PREVIEW_CACHE_FORMAT,
+          name,
+          rendered.post,
+          rendered.html,
+          rendered.portableHtml,
+          options.site,
+          templates,
+        ]),
+  );
+  const kept = keys.map((key) => (key === undefined ? undefined : decodePreview(cache.peek('preview', key))));
+  const pending = startPreviewEmails(
+    jobs.filter((_, i) => kept[i] === undefined),
+    options,
+    worker,
+  );
+  return {
+    cancel: pending.cancel,
+    async wait() {
+      const fresh = (await pending.wait()).values();
+      return jobs.map((_, i) => {
+        const have = kept[i];
+        if (have) return have;
+        const made: PreviewEmail | undefined = fresh.next().value;
+        if (!made) throw new Error('internal: a preview email is missing');
+        const key = keys[i];
+        if (key !== undefined) cache.put('preview', key, encodePreview(made));
+        return made;
+      });
+    },
+  };
+}
+
+/** The newsletter template and its partials, as the renderer reads them; undefined when unreadable. */
+async function templateTexts(dir: string): Promise<string[] | undefined> {
+  try {
+    const partials = (await readdir(join(dir, 'partials')).catch(() => [] as string[]))
+      .filter((name) => name.endsWith('.mjml'))
+      .sort();
+    return await Promise.all([
+      readFile(join(dir, 'newsletter.mjml'), 'utf8'),
+      ...partials.flatMap((name) => [name, readFile(join(dir, 'partials', name), 'utf8')]),
+    ]);
+  } catch {
+    return undefined;
+  }
+}
+
+type StoredFile = { path: string; text: string } | { path: string; base64: string };
+
+function encodePreview({ report, files }: PreviewEmail): string {
+  const stored: StoredFile[] = files.map(({ path, body }) =>
+    typeof body === 'string'
+      ? { path, text: body }
+      : { path, base64: Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('base64') },
+  );
+  return JSON.stringify({ report, files: stored });
+}
+
+function decodePreview(stored: string | undefined): PreviewEmail | undefined {
+  if (stored === undefined) return undefined;
+  try {
+    const { report, files } = JSON.parse(stored) as { report: EmailReport; files: StoredFile[] };
+    return {
+      report,
+      files: files.map((f) =>
+        'text' in f
+          ? { path: f.path, body: f.text }
+          : { path: f.path, body: Buffer.from(f.base64, 'base64') },
+      ),
+    };
+  } catch {
+    return undefined;
+  }
 }
 
 /** A worker thread for preview emails, started before the build knows which posts it previews. */

@@ -250,6 +250,7 @@ describe('herald build', () => {
     const warm = openBuildCache(cacheDir);
     let computed = 0;
     const counting: BuildCache = {
+      ...warm,
       get: (kind, input, compute) =>
         warm.get(kind, input, () => {
           computed++;
