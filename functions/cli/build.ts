@@ -310,7 +310,13 @@ async function prepareWith(
     if (page && !keep.has(page)) page.release();
   };
   try {
-    for (const file of generateSite(site, rendered, templates, assets)) {
+    for (const file of generateSite(
+      site,
+      rendered,
+      templates,
+      assets,
+      cache === NO_BUILD_CACHE ? undefined : cache.get,
+    )) {
       sitePaths.add(file.path);
       await emit(file);
     }

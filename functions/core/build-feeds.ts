@@ -82,6 +82,22 @@ export function buildFeedsWhole(site: SiteConfig, posts: RenderedPost[], options
   return { rss: wholeRss(ctx), atom: wholeAtom(ctx), json: wholeJson(ctx) };
 }
 
+/**
+ * Everything {@link buildFeeds} reads for these arguments, as text: equal keys build equal feeds. For a
+ * cache of built feeds (the CLI's build cache).
+ *
+ * @throws {FeedError} as buildFeeds does for a tag without letters or digits.
+ */
+export function feedsKey(site: SiteConfig, posts: RenderedPost[], options: FeedOptions = {}): string {
+  const scope = feedScope(site, options);
+  const selected = selectPosts(posts, site.feed.limit, scope.tagSlug);
+  return JSON.stringify([
+    site,
+    options.tag ?? null,
+    selected.map(({ post, portableHtml }) => [post, portableHtml]),
+  ]);
+}
+
 function feedContext(site: SiteConfig, posts: RenderedPost[], options: FeedOptions): FeedContext {
   const scope = feedScope(site, options);
   const items = selectPosts(posts, site.feed.limit, scope.tagSlug).map((rendered) => toEntry(rendered));

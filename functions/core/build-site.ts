@@ -1,10 +1,11 @@
 import { DateTime } from 'luxon';
 import Mustache from 'mustache';
-import { buildFeeds, type FeedSet } from './build-feeds.ts';
+import { buildFeeds, type FeedSet, feedsKey } from './build-feeds.ts';
 import { ContentError, type ContentProblem } from './errors.ts';
 import { escapeHtml } from './escape-html.ts';
 import { FEEDS, feedPaths } from './feeds.ts';
 import type { Author, RenderedPost, SiteConfig } from './model.ts';
+import type { TextMemo } from './read-yaml.ts';
 import { buildSitemap, type SitemapEntry } from './sitemap.ts';
 import { tagSlug } from './tag-slug.ts';
 
@@ -162,7 +163,16 @@ export interface SitePages {
 }
 
 /** Builds the page renderer for a site and its templates. Pure, like {@link buildSite}. */
-export function createSitePages(site: SiteConfig, templates: SiteTemplates): SitePages {
+export function createSitePages(site: SiteConfig, templates: SiteTemplates, memo?: TextMemo): SitePages {
+  /** The feeds of a scope, kept between builds through `memo` when given (keyed by all they read). */
+  const feedSet = (posts: RenderedPost[], options: { tag?: string }): FeedSet =>
+    memo
+      ? (JSON.parse(
+          memo('feeds', feedsKey(site, posts, options), () =>
+            JSON.stringify(buildFeeds(site, posts, options)),
+          ),
+        ) as FeedSet)
+      : buildFeeds(site, posts, options);
   const base = site.baseurl;
   const root = `${site.url}${base}`;
   const locale = usableLocale(site.language);
@@ -365,7 +375,7 @@ export function createSitePages(site: SiteConfig, templates: SiteTemplates): Sit
       ),
 
     feeds: (dir, posts, tag) => {
-      const feeds: FeedSet = buildFeeds(site, posts, tag === undefined ? {} : { tag });
+      const feeds = feedSet(posts, tag === undefined ? {} : { tag });
       return FEEDS.map((f) => ({
         path: `${dir}${f.file}`,
         body: feeds[f.format],
@@ -431,6 +441,8 @@ export function* generateSite(
   posts: readonly RenderedPost[],
   templates: SiteTemplates,
   assets: readonly SiteFile[] = [],
+  /** Keeps built feeds between builds (the CLI's build cache). */
+  memo?: TextMemo,
 ): Generator<SiteFile> {
   const sorted = posts.filter((p) => !p.post.draft).sort((a, b) => compareNewestFirst(a.post, b.post));
   // A listing's excerpt may need the post's HTML: made on the way through the post pages.
@@ -440,7 +452,7 @@ export function* generateSite(
     if (rendered) listings[i] ??= postListing(rendered);
     return listings[i];
   };
-  const pages = createSitePages(site, templates);
+  const pages = createSitePages(site, templates, memo);
 
   const paths: string[] = [];
   // Who wrote each path, so a post whose permalink lands on a generated page is named in the error.

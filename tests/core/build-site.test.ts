@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { buildSite, type SiteFile, type SiteTemplates } from '../../functions/core/build-site.ts';
+import {
+  buildSite,
+  generateSite,
+  type SiteFile,
+  type SiteTemplates,
+} from '../../functions/core/build-site.ts';
 import { ContentError } from '../../functions/core/errors.ts';
 import type { Post, RenderedPost } from '../../functions/core/model.ts';
 import { makePost, makeSite } from '../helpers/fixtures.ts';
@@ -338,5 +343,65 @@ describe('buildSite', () => {
 
     expect(byPath(files).get('/assets/logo.png')).toEqual(logo);
     expect(act).toThrow('/index.html: asset would overwrite the generated page /index.html');
+  });
+});
+
+describe('generateSite with a memo (the CLI build cache)', () => {
+  /** A memo over a Map, counting what it had to compute. */
+  function mapMemo() {
+    const store = new Map<string, string>();
+    const counts = { computed: 0 };
+    const memo = (kind: string, input: string, compute: () => string) => {
+      const key = `${kind}\0${input}`;
+      const known = store.get(key);
+      if (known !== undefined) return known;
+      counts.computed++;
+      const value = compute();
+      store.set(key, value);
+      return value;
+    };
+    return { memo, counts };
+  }
+  const feedFiles = (files: SiteFile[]) =>
+    files
+      .filter((f) => /\/(feed\.xml|atom\.xml|feed\.json)$/.test(f.path))
+      .map((f) => [f.path, String(f.body)]);
+
+  it('writes the same feeds from kept ones and builds none of them again', () => {
+    const { site, posts: rendered } = corpus();
+    const { memo, counts } = mapMemo();
+
+    const plain = buildSite(site, rendered, TEMPLATES);
+    const first = [...generateSite(site, rendered, TEMPLATES, [], memo)];
+    const built = counts.computed;
+    const again = [
+      ...generateSite(
+        site,
+        rendered.map((r) => render(r.post)),
+        TEMPLATES,
+        [],
+        memo,
+      ),
+    ];
+
+    expect(built).toBeGreaterThan(1);
+    expect(counts.computed).toBe(built);
+    expect(feedFiles(first)).toEqual(feedFiles(plain));
+    expect(feedFiles(again)).toEqual(feedFiles(plain));
+    expect(again.map((f) => [f.path, String(f.body)])).toEqual(plain.map((f) => [f.path, String(f.body)]));
+  });
+
+  it('builds again exactly the feeds a changed post is in', () => {
+    const { site, posts: rendered } = corpus();
+    const { memo } = mapMemo();
+    [...generateSite(site, rendered, TEMPLATES, [], memo)];
+    const changed = rendered.map(({ post: p }) =>
+      p.slug === 'berlin-night' ? { ...p, title: 'Berlin Night, revised' } : p,
+    );
+
+    const next = [...generateSite(site, changed.map(render), TEMPLATES, [], memo)];
+
+    expect(feedFiles(next)).toEqual(feedFiles(buildSite(site, changed.map(render), TEMPLATES)));
+    expect(String(next.find((f) => f.path === '/feed.xml')?.body)).toContain('Berlin Night, revised');
   });
 });
