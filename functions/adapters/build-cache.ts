@@ -81,13 +81,16 @@ export function openBuildCache(dir: string): BuildCache {
     return fds.get(segment);
   };
 
+  // One buffer for every read: a fresh one per value would leave V8 hundreds of MB of external memory
+  // to collect on a large site.
+  let scratch = Buffer.allocUnsafe(64 * 1024);
   const readValue = (key: Buffer, [segment, offset, length]: Location): string | undefined => {
     const fd = fdOf(segment);
     if (fd === undefined || length < KEY_BYTES) return undefined;
-    const bytes = Buffer.allocUnsafe(length);
-    if (readSync(fd, bytes, 0, length, offset) !== length) return undefined;
-    if (!bytes.subarray(0, KEY_BYTES).equals(key)) return undefined;
-    return bytes.toString('utf8', KEY_BYTES);
+    if (scratch.length < length) scratch = Buffer.allocUnsafe(Math.max(length, scratch.length * 2));
+    if (readSync(fd, scratch, 0, length, offset) !== length) return undefined;
+    if (!scratch.subarray(0, KEY_BYTES).equals(key)) return undefined;
+    return scratch.toString('utf8', KEY_BYTES, length);
   };
 
   const append = (key: Buffer, value: string): Location => {
@@ -96,10 +99,13 @@ export function openBuildCache(dir: string): BuildCache {
       const name = `segment-${process.pid}-${randomBytes(6).toString('hex')}.bin`;
       added = { name, fd: openSync(join(dir, name), 'w'), size: 0 };
     }
-    const bytes = Buffer.concat([key, Buffer.from(value, 'utf8')]);
-    writeSync(added.fd, bytes, 0, bytes.length, added.size);
-    const location: Location = [added.name, added.size, bytes.length];
-    added.size += bytes.length;
+    const length = KEY_BYTES + Buffer.byteLength(value, 'utf8');
+    writeSync(added.fd, key, 0, KEY_BYTES, added.size);
+    if (writeSync(added.fd, value, added.size + KEY_BYTES, 'utf8') !== length - KEY_BYTES) {
+      throw new Error('build cache: short write');
+    }
+    const location: Location = [added.name, added.size, length];
+    added.size += length;
     return location;
   };
 

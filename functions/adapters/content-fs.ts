@@ -9,8 +9,8 @@ import { jekyllPageUrl } from '../core/jekyll-page-url.ts';
 import type { JekyllPostFile } from '../core/jekyll-site.ts';
 import type { Post, SiteConfig } from '../core/model.ts';
 import { parsePost } from '../core/parse-post.ts';
-import type { TextMemo } from '../core/read-yaml.ts';
 import { parseSiteConfig } from '../core/site-config.ts';
+import type { TextMemo } from '../core/text-memo.ts';
 import { lastCommitTimes } from './git-times.ts';
 import { createFsSiteFiles } from './site-files-fs.ts';
 

@@ -5,9 +5,9 @@ import { ContentError, type ContentProblem } from './errors.ts';
 import { escapeHtml } from './escape-html.ts';
 import { FEEDS, feedPaths } from './feeds.ts';
 import type { Author, RenderedPost, SiteConfig } from './model.ts';
-import type { TextMemo } from './read-yaml.ts';
 import { buildSitemap, type SitemapEntry } from './sitemap.ts';
 import { tagSlug } from './tag-slug.ts';
+import { memoJson, type TextMemo } from './text-memo.ts';
 
 /** One file of the static site. */
 export interface SiteFile {
@@ -167,11 +167,7 @@ export function createSitePages(site: SiteConfig, templates: SiteTemplates, memo
   /** The feeds of a scope, kept between builds through `memo` when given (keyed by all they read). */
   const feedSet = (posts: RenderedPost[], options: { tag?: string }): FeedSet =>
     memo
-      ? (JSON.parse(
-          memo('feeds', feedsKey(site, posts, options), () =>
-            JSON.stringify(buildFeeds(site, posts, options)),
-          ),
-        ) as FeedSet)
+      ? memoJson(memo, 'feeds', feedsKey(site, posts, options), () => buildFeeds(site, posts, options))
       : buildFeeds(site, posts, options);
   const base = site.baseurl;
   const root = `${site.url}${base}`;

@@ -5,8 +5,8 @@ import { readSiteData } from './liquid/site-data.ts';
 import type { SiteFiles } from './liquid/site-files.ts';
 import type { Post, SiteConfig } from './model.ts';
 import { parsePost } from './parse-post.ts';
-import type { TextMemo } from './read-yaml.ts';
 import { renderMarkdown } from './render-markdown.ts';
+import type { TextMemo } from './text-memo.ts';
 
 /** How many of the other posts the publish path reads at once. */
 const READ_BATCH = 32;

@@ -7,8 +7,9 @@ import { deepMerge } from './jekyll-config.ts';
 import type { Author, Post, SiteConfig } from './model.ts';
 import { parseDateValue } from './parse-date.ts';
 import { buildPermalink, PermalinkError } from './permalink.ts';
-import { readYaml, readYamlMemo, type TextMemo, type YamlSource, YamlSyntaxError } from './read-yaml.ts';
+import { readYaml, readYamlMemo, type YamlSource, YamlSyntaxError } from './read-yaml.ts';
 import { MAX_MARKDOWN_NESTING, tooDeeplyNested } from './render-markdown.ts';
+import type { TextMemo } from './text-memo.ts';
 import { issuesToProblems, quote } from './zod-problems.ts';
 
 /** The source of one post. */

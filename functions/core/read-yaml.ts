@@ -1,5 +1,5 @@
-import { isDeepStrictEqual } from 'node:util';
 import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml';
+import { memoJson, type TextMemo } from './text-memo.ts';
 
 /**
  * At most this many alias expansions per document: real front matter has none or a few, while an
@@ -19,15 +19,6 @@ export interface YamlSource {
 }
 
 /**
- * Keeps text derived from a text between runs (the CLI's build cache): the stored result of `compute` for
- * `input` under `kind`, or `compute()`'s. A pure function of its input; it may throw, and then nothing is kept.
- */
-export type TextMemo = (kind: string, input: string, compute: () => string) => string;
-
-/** Stored for a document whose data JSON cannot hold exactly (`.inf`, `-0`…): it is parsed every time. */
-const NOT_JSON = '\u0000';
-
-/**
  * {@link readYaml} through `memo`: the data is kept as JSON when JSON holds it exactly. Line numbers come
  * from parsing the text again, which only a message about a field needs.
  *
@@ -35,14 +26,12 @@ const NOT_JSON = '\u0000';
  */
 export function readYamlMemo(text: string, memo: TextMemo): YamlSource {
   let parsed: YamlSource | undefined;
-  const stored = memo('yaml-core', text, () => {
+  const data = memoJson(memo, 'yaml-core', text, () => {
     parsed = readYaml(text);
-    const json = JSON.stringify(parsed.data) as string | undefined;
-    return json !== undefined && isDeepStrictEqual(JSON.parse(json), parsed.data) ? json : NOT_JSON;
+    return parsed.data;
   });
-  if (stored === NOT_JSON) return parsed ?? readYaml(text);
   return {
-    data: JSON.parse(stored) as unknown,
+    data,
     lineOf: (path) => {
       parsed ??= readYaml(text);
       return parsed.lineOf(path);

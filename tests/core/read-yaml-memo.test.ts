@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ContentError, type ContentProblem } from '../../functions/core/errors.ts';
 import { parsePost } from '../../functions/core/parse-post.ts';
-import { readYaml, readYamlMemo, type TextMemo, YamlSyntaxError } from '../../functions/core/read-yaml.ts';
+import { readYaml, readYamlMemo, YamlSyntaxError } from '../../functions/core/read-yaml.ts';
+import type { TextMemo } from '../../functions/core/text-memo.ts';
 import { makeSite } from '../helpers/fixtures.ts';
 
 /** A memo over a Map, as the build cache keeps values, counting what it had to compute. */

@@ -1,0 +1,33 @@
+import { isDeepStrictEqual } from 'node:util';
+
+/**
+ * Keeps text derived from a text between runs (the CLI's build cache): the stored result of `compute` for
+ * `input` under `kind`, or `compute()`'s. It must be given pure steps only; `compute` may throw, and then
+ * nothing is kept.
+ */
+export type TextMemo = (kind: string, input: string, compute: () => string) => string;
+
+/** Stored for a value JSON cannot hold exactly: it is computed every time. */
+const NOT_JSON = '\u0000';
+
+/**
+ * `compute()` through `memo`, kept as JSON: `revive` turns parsed JSON back into the value (Dates, say).
+ * A value that does not come back exactly equal is not kept, so a kept value is always the computed one.
+ */
+export function memoJson<T>(
+  memo: TextMemo,
+  kind: string,
+  key: string,
+  compute: () => T,
+  revive: (json: unknown) => T = (json) => json as T,
+): T {
+  let computed: { value: T } | undefined;
+  const stored = memo(kind, key, () => {
+    computed = { value: compute() };
+    const json = JSON.stringify(computed.value) as string | undefined;
+    if (json === undefined) return NOT_JSON;
+    return isDeepStrictEqual(revive(JSON.parse(json)), computed.value) ? json : NOT_JSON;
+  });
+  if (stored === NOT_JSON) return (computed ?? { value: compute() }).value;
+  return computed ? computed.value : revive(JSON.parse(stored));
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { memoJson, type TextMemo } from '../../functions/core/text-memo.ts';
+
+/** A memo over a Map, as the build cache keeps values, counting what it had to compute. */
+function mapMemo() {
+  const store = new Map<string, string>();
+  const counts = { computed: 0 };
+  const memo: TextMemo = (kind, input, compute) => {
+    const key = `${kind}\0${input}`;
+    const known = store.get(key);
+    if (known !== undefined) return known;
+    counts.computed++;
+    const value = compute();
+    store.set(key, value);
+    return value;
+  };
+  return { memo, counts, store };
+}
+
+describe('memoJson', () => {
+  it('keeps a value JSON holds and gives it back equal, computing it once', () => {
+    const { memo, counts } = mapMemo();
+    const value = { title: 'Night', tags: ['a', 'b'], n: 3, nested: { ok: true, none: null } };
+
+    const first = memoJson(memo, 'x', 'key', () => structuredClone(value));
+    const second = memoJson(memo, 'x', 'key', () => structuredClone(value));
+
+    expect(first).toEqual(value);
+    expect(second).toEqual(value);
+    expect(counts.computed).toBe(1);
+  });
+
+  it('computes every time a value JSON would change (Infinity, -0, a Date without reviver)', () => {
+    const { memo } = mapMemo();
+    let calls = 0;
+    const odd = () => {
+      calls++;
+      return { big: Number.POSITIVE_INFINITY, minus: -0, when: new Date('2026-01-01T00:00:00Z') };
+    };
+
+    memoJson(memo, 'x', 'odd', odd);
+    const again = memoJson(memo, 'x', 'odd', odd);
+
+    expect(calls).toBe(2);
+    expect(Object.is(again.minus, -0)).toBe(true);
+    expect(again.when).toBeInstanceOf(Date);
+  });
+
+  it('keeps nothing when computing throws', () => {
+    const { memo, store } = mapMemo();
+
+    expect(() =>
+      memoJson(memo, 'x', 'bad', () => {
+        throw new Error('broken');
+      }),
+    ).toThrow('broken');
+    expect(store.size).toBe(0);
+  });
+});
