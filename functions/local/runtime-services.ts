@@ -106,7 +106,9 @@ export async function startLocalServices(options: {
 }): Promise<LocalServices> {
   const { dataDir, host } = options;
   const dynamoDir = join(dataDir, 'dynamo');
-  const [tokenKeys] = await Promise.all([
+  // Both checks finish before either failure is thrown: the level folder check opens files in the data
+  // folder, which must be closed again before the caller cleans up.
+  const [keys, level] = await Promise.allSettled([
     loadTokenKeysFile(join(dataDir, 'token-keys.json'), { create: true }).catch((error: unknown) => {
       if (error instanceof TokenKeysError)
         throw dataProblem(join(dataDir, 'token-keys.json'), 'token keys', error);
@@ -114,6 +116,9 @@ export async function startLocalServices(options: {
     }),
     checkLevelFolder(dynamoDir),
   ]);
+  if (keys.status === 'rejected') throw keys.reason;
+  if (level.status === 'rejected') throw level.reason;
+  const tokenKeys = keys.value;
 
   const started = await Promise.allSettled([
     startDynaliteAt(dynamoDir, host),
