@@ -214,7 +214,7 @@ export async function prepareBuild(
 ): Promise<PreparedBuild> {
   // Started first, so the email libraries load on a second core while the content is read.
   const workerUrl = compiledCliFile('preview-worker.mjs');
-  const worker = workerUrl && startPreviewWorker(workerUrl);
+  const worker = workerUrl && startPreviewWorker(workerUrl, EMAIL_SHAPE_CACHE_DIR);
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   const cache = cacheDir === undefined ? NO_BUILD_CACHE : openBuildCache(cacheDir);
   try {

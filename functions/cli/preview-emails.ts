@@ -221,10 +221,10 @@ export interface PreviewWorker {
  * Starts a preview worker from `workerUrl` (the compiled CLI's `preview-worker.mjs`). It loads the email
  * libraries right away, while the main thread reads the content.
  */
-export function startPreviewWorker(workerUrl: URL): PreviewWorker {
+export function startPreviewWorker(workerUrl: URL, shapeCacheDir?: string): PreviewWorker {
   let worker: Worker | undefined;
   try {
-    worker = new Worker(workerUrl);
+    worker = new Worker(workerUrl, { workerData: { shapeCacheDir } });
   } catch {
     worker = undefined;
   }
@@ -275,11 +275,17 @@ function withBuffers(preview: PreviewEmail): PreviewEmail {
 }
 
 /** The worker thread's side, first step: starts loading the email libraries. */
-export function preloadPreviewModules(): void {
+export function preloadPreviewModules(shapeCacheDir: string | undefined): void {
   void Promise.all([
     import('../adapters/mjml-email-renderer.ts'),
     import('../core/preview-message.ts'),
-  ]).catch(() => undefined);
+    shapeCacheDir === undefined ? [] : readdir(shapeCacheDir).catch(() => []),
+  ])
+    .then(([renderer, , shapes]) => {
+      // No compiled template shape kept: the first preview will need mjml itself.
+      if (shapeCacheDir !== undefined && shapes.length === 0) renderer.preloadMjml();
+    })
+    .catch(() => undefined);
 }
 
 /** The worker thread's side: renders the request it was sent and posts the result back. */

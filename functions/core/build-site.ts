@@ -7,7 +7,7 @@ import { FEEDS, feedPaths } from './feeds.ts';
 import type { Author, RenderedPost, SiteConfig } from './model.ts';
 import { buildSitemap, type SitemapEntry } from './sitemap.ts';
 import { tagSlug } from './tag-slug.ts';
-import { memoJson, type TextMemo } from './text-memo.ts';
+import type { TextMemo } from './text-memo.ts';
 
 /** One file of the static site. */
 export interface SiteFile {
@@ -167,7 +167,12 @@ export function createSitePages(site: SiteConfig, templates: SiteTemplates, memo
   /** The feeds of a scope, kept between builds through `memo` when given (keyed by all they read). */
   const feedSet = (posts: RenderedPost[], options: { tag?: string }): FeedSet =>
     memo
-      ? memoJson(memo, 'feeds', feedsKey(site, posts, options), () => buildFeeds(site, posts, options))
+      ? // Three strings: JSON gives them back exactly, no need to check (memoJson would, at a cost).
+        (JSON.parse(
+          memo('feeds', feedsKey(site, posts, options), () =>
+            JSON.stringify(buildFeeds(site, posts, options)),
+          ),
+        ) as FeedSet)
       : buildFeeds(site, posts, options);
   const base = site.baseurl;
   const root = `${site.url}${base}`;
