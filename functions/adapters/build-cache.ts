@@ -43,6 +43,8 @@ const INDEX = 'index.json';
 const KEY_BYTES = 20;
 /** Compacted when the segments hold more than twice what this build used, plus this much. */
 const SLACK_BYTES = 4 * 1024 * 1024;
+/** Values are written to the segment file this many bytes at a time. */
+const WRITE_BUFFER = 4 * 1024 * 1024;
 
 /** A cache that stores nothing (no folder to keep it in). */
 export const NO_BUILD_CACHE: BuildCache = {
@@ -67,7 +69,8 @@ export function openBuildCache(dir: string): BuildCache {
   }
   const fds = new Map<string, number | undefined>();
   const used = new Map<string, Location>();
-  let added: { name: string; fd: number; size: number } | undefined;
+  /** This build's segment: `size` bytes in all, the last `pending` of them still in `buffer`. */
+  let added: { name: string; fd: number; size: number; buffer: Buffer; pending: number } | undefined;
   let broken = false;
 
   const fdOf = (segment: string): number | undefined => {
@@ -85,6 +88,7 @@ export function openBuildCache(dir: string): BuildCache {
   // to collect on a large site.
   let scratch = Buffer.allocUnsafe(64 * 1024);
   const readValue = (key: Buffer, [segment, offset, length]: Location): string | undefined => {
+    if (added && segment === added.name) flush();
     const fd = fdOf(segment);
     if (fd === undefined || length < KEY_BYTES) return undefined;
     if (scratch.length < length) scratch = Buffer.allocUnsafe(Math.max(length, scratch.length * 2));
@@ -93,16 +97,39 @@ export function openBuildCache(dir: string): BuildCache {
     return scratch.toString('utf8', KEY_BYTES, length);
   };
 
+  /** Writes what `append` collected: one system call per few megabytes, not two per value. */
+  const flush = (): void => {
+    if (!added || added.pending === 0) return;
+    const at = added.size - added.pending;
+    if (writeSync(added.fd, added.buffer, 0, added.pending, at) !== added.pending) {
+      throw new Error('build cache: short write');
+    }
+    added.pending = 0;
+  };
+
   const append = (key: Buffer, value: string): Location => {
     if (!added) {
       mkdirSync(dir, { recursive: true });
       const name = `segment-${process.pid}-${randomBytes(6).toString('hex')}.bin`;
-      added = { name, fd: openSync(join(dir, name), 'w'), size: 0 };
+      added = {
+        name,
+        fd: openSync(join(dir, name), 'w'),
+        size: 0,
+        buffer: Buffer.allocUnsafe(WRITE_BUFFER),
+        pending: 0,
+      };
     }
     const length = KEY_BYTES + Buffer.byteLength(value, 'utf8');
-    writeSync(added.fd, key, 0, KEY_BYTES, added.size);
-    if (writeSync(added.fd, value, added.size + KEY_BYTES, 'utf8') !== length - KEY_BYTES) {
-      throw new Error('build cache: short write');
+    if (added.pending + length > added.buffer.length) flush();
+    if (length > added.buffer.length) {
+      writeSync(added.fd, key, 0, KEY_BYTES, added.size);
+      if (writeSync(added.fd, value, added.size + KEY_BYTES, 'utf8') !== length - KEY_BYTES) {
+        throw new Error('build cache: short write');
+      }
+    } else {
+      key.copy(added.buffer, added.pending);
+      added.buffer.write(value, added.pending + KEY_BYTES, 'utf8');
+      added.pending += length;
     }
     const location: Location = [added.name, added.size, length];
     added.size += length;
@@ -146,7 +173,10 @@ export function openBuildCache(dir: string): BuildCache {
     put: (kind, input, value) => putKey(keyOf(kind, input), value),
     close() {
       try {
-        if (added) closeSync(added.fd);
+        if (added) {
+          flush();
+          closeSync(added.fd);
+        }
         const before = index.entries;
         const unchanged = !added && Object.keys(before).every((id) => used.has(id));
         if (broken || unchanged) return;

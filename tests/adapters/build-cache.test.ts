@@ -117,6 +117,24 @@ describe('the build cache', () => {
     );
   });
 
+  it('reads back values of every size, in the build that stored them and the next', () => {
+    const inputs = [
+      ...Array.from({ length: 300 }, (_, i) => `${i}-${'é'.repeat(20_000)}`), // 12 MB in all
+      `big-${'x'.repeat(6_000_000)}`, // larger than one write at a time
+      'small',
+    ];
+    const cache = openBuildCache(dir);
+    for (const input of inputs) cache.put('markdown', input, `<p>${input}</p>`);
+
+    expect(cache.peek('markdown', inputs[0] ?? '')).toBe(`<p>${inputs[0]}</p>`);
+    expect(cache.peek('markdown', 'small')).toBe('<p>small</p>');
+    cache.close();
+
+    const next = build(inputs);
+    expect(next.computed).toBe(0);
+    expect(next.values.map((v) => v.length)).toEqual(inputs.map((i) => i.length + 7));
+  });
+
   it('keeps both builds’ values correct when two run at once', () => {
     build(['shared']);
     const a = openBuildCache(dir);
