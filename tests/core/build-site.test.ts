@@ -10,6 +10,7 @@ import {
 import { ContentError } from '../../functions/core/errors.ts';
 import type { Post, RenderedPost } from '../../functions/core/model.ts';
 import { makePost, makeSite } from '../helpers/fixtures.ts';
+import { mapMemo } from '../helpers/memo.ts';
 
 // The real, user-editable templates: the subscribe-form contract lives in them.
 const templateFile = (name: string) =>
@@ -347,21 +348,6 @@ describe('buildSite', () => {
 });
 
 describe('generateSite with a memo (the CLI build cache)', () => {
-  /** A memo over a Map, counting what it had to compute. */
-  function mapMemo() {
-    const store = new Map<string, string>();
-    const counts = { computed: 0 };
-    const memo = (kind: string, input: string, compute: () => string) => {
-      const key = `${kind}\0${input}`;
-      const known = store.get(key);
-      if (known !== undefined) return known;
-      counts.computed++;
-      const value = compute();
-      store.set(key, value);
-      return value;
-    };
-    return { memo, counts };
-  }
   const feedFiles = (files: SiteFile[]) =>
     files
       .filter((f) => /\/(feed\.xml|atom\.xml|feed\.json)$/.test(f.path))

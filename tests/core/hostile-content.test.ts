@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ContentError, type ContentProblem } from '../../functions/core/errors.ts';
 import { parsePost } from '../../functions/core/parse-post.ts';
 import { readYaml, YamlSyntaxError } from '../../functions/core/read-yaml.ts';
 import { MAX_MARKDOWN_NESTING, tooDeeplyNested } from '../../functions/core/render-markdown.ts';
 import { renderPost } from '../../functions/core/render-post.ts';
 import { makePost, makeSite } from '../helpers/fixtures.ts';
+import { problemsOf } from '../helpers/problems.ts';
 
 function aliasBomb(levels: number): string {
   const lines = ['a: &a [x, x, x, x, x, x, x, x, x]'];
@@ -16,16 +16,6 @@ function aliasBomb(levels: number): string {
     );
   }
   return lines.join('\n');
-}
-
-function problemsOf(act: () => unknown): ContentProblem[] {
-  try {
-    act();
-  } catch (error) {
-    if (error instanceof ContentError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ContentError');
 }
 
 describe('hostile content', () => {

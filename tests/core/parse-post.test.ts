@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ContentError, type ContentProblem } from '../../functions/core/errors.ts';
 import { parsePost } from '../../functions/core/parse-post.ts';
 import { makeSite } from '../helpers/fixtures.ts';
+import { problemsOf } from '../helpers/problems.ts';
 
 function source(frontMatter: string[], body = 'We met and talked.\n'): string {
   return ['---', ...frontMatter, '---', '', body].join('\n');
-}
-
-function problemsOf(act: () => unknown): ContentProblem[] {
-  try {
-    act();
-  } catch (error) {
-    if (error instanceof ContentError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ContentError');
 }
 
 describe('parsePost', () => {

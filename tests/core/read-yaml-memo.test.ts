@@ -1,25 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ContentError, type ContentProblem } from '../../functions/core/errors.ts';
 import { parsePost } from '../../functions/core/parse-post.ts';
 import { readYaml, readYamlMemo, YamlSyntaxError } from '../../functions/core/read-yaml.ts';
-import type { TextMemo } from '../../functions/core/text-memo.ts';
 import { makeSite } from '../helpers/fixtures.ts';
-
-/** A memo over a Map, as the build cache keeps values, counting what it had to compute. */
-function mapMemo() {
-  const store = new Map<string, string>();
-  const counts = { computed: 0 };
-  const memo: TextMemo = (kind, input, compute) => {
-    const key = `${kind}\0${input}`;
-    const known = store.get(key);
-    if (known !== undefined) return known;
-    counts.computed++;
-    const value = compute();
-    store.set(key, value);
-    return value;
-  };
-  return { memo, counts, store };
-}
+import { mapMemo } from '../helpers/memo.ts';
+import { problemsOf } from '../helpers/problems.ts';
 
 const TEXT =
   'title: "Serving Night"\ntags:\n  - berlin\n  - kv-cache\nspeakers:\n  - name: Aylin\n    talk: Caches\nno: no\nwhen: 2026-09-24\n';
@@ -71,15 +55,6 @@ describe('parsePost with a memo', () => {
     path: 'content/posts/2026-09-24-serving-night.md',
     source: `---\n${front}---\n\nWe met.\n`,
   });
-  const problemsOf = (act: () => unknown): ContentProblem[] => {
-    try {
-      act();
-    } catch (error) {
-      if (error instanceof ContentError) return error.problems;
-      throw error;
-    }
-    throw new Error('expected a ContentError');
-  };
 
   it('reads the same post from kept front matter', () => {
     const { memo, counts } = mapMemo();

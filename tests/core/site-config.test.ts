@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ContentError } from '../../functions/core/errors.ts';
 import { parseSiteConfig } from '../../functions/core/site-config.ts';
+import { problemsOf } from '../helpers/problems.ts';
 
 const MINIMAL = [
   'title: Fixture Meetups',
@@ -9,16 +9,6 @@ const MINIMAL = [
   'newsletter:',
   '  postal_address: Lane 1, Town',
 ];
-
-function problemsOf(act: () => unknown): ContentError['problems'] {
-  try {
-    act();
-  } catch (error) {
-    if (error instanceof ContentError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ContentError');
-}
 
 describe('parseSiteConfig (herald)', () => {
   it('reads the sample content/site.yml', () => {

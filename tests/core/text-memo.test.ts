@@ -1,21 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { memoJson, type TextMemo } from '../../functions/core/text-memo.ts';
-
-/** A memo over a Map, as the build cache keeps values, counting what it had to compute. */
-function mapMemo() {
-  const store = new Map<string, string>();
-  const counts = { computed: 0 };
-  const memo: TextMemo = (kind, input, compute) => {
-    const key = `${kind}\0${input}`;
-    const known = store.get(key);
-    if (known !== undefined) return known;
-    counts.computed++;
-    const value = compute();
-    store.set(key, value);
-    return value;
-  };
-  return { memo, counts, store };
-}
+import { memoJson } from '../../functions/core/text-memo.ts';
+import { mapMemo } from '../helpers/memo.ts';
 
 describe('memoJson', () => {
   it('keeps a value JSON holds and gives it back equal, computing it once', () => {
