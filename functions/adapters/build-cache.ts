@@ -26,6 +26,10 @@ export interface BuildCache {
   peek(kind: string, input: string): string | undefined;
   /** Stores `value` for `input` under `kind`. */
   put(kind: string, input: string, value: string): void;
+  /** {@link peek} for bytes: a copy of what is stored, not decoded. */
+  peekBytes(kind: string, input: string): Buffer | undefined;
+  /** {@link put} for bytes. */
+  putBytes(kind: string, input: string, value: Uint8Array): void;
   /** Saves what this build added; drops what no build needs any more when it is mostly garbage. */
   close(): void;
 }
@@ -51,6 +55,8 @@ export const NO_BUILD_CACHE: BuildCache = {
   get: (_kind, _input, compute) => compute(),
   peek: () => undefined,
   put() {},
+  peekBytes: () => undefined,
+  putBytes() {},
   close() {},
 };
 
@@ -87,15 +93,17 @@ export function openBuildCache(dir: string): BuildCache {
   // One buffer for every read: a fresh one per value would leave V8 hundreds of MB of external memory
   // to collect on a large site.
   let scratch = Buffer.allocUnsafe(64 * 1024);
-  const readValue = (key: Buffer, [segment, offset, length]: Location): string | undefined => {
+  /** The stored bytes of a value, as a view of the scratch buffer (valid until the next read). */
+  const readRaw = (key: Buffer, [segment, offset, length]: Location): Buffer | undefined => {
     if (added && segment === added.name) flush();
     const fd = fdOf(segment);
     if (fd === undefined || length < KEY_BYTES) return undefined;
     if (scratch.length < length) scratch = Buffer.allocUnsafe(Math.max(length, scratch.length * 2));
     if (readSync(fd, scratch, 0, length, offset) !== length) return undefined;
     if (!scratch.subarray(0, KEY_BYTES).equals(key)) return undefined;
-    return scratch.toString('utf8', KEY_BYTES, length);
+    return scratch.subarray(KEY_BYTES, length);
   };
+  const readValue = (key: Buffer, at: Location): string | undefined => readRaw(key, at)?.toString('utf8');
 
   /** Writes what `append` collected: one system call per few megabytes, not two per value. */
   const flush = (): void => {
@@ -107,7 +115,7 @@ export function openBuildCache(dir: string): BuildCache {
     added.pending = 0;
   };
 
-  const append = (key: Buffer, value: string): Location => {
+  const append = (key: Buffer, value: string | Uint8Array): Location => {
     if (!added) {
       mkdirSync(dir, { recursive: true });
       const name = `segment-${process.pid}-${randomBytes(6).toString('hex')}.bin`;
@@ -119,16 +127,20 @@ export function openBuildCache(dir: string): BuildCache {
         pending: 0,
       };
     }
-    const length = KEY_BYTES + Buffer.byteLength(value, 'utf8');
+    const length =
+      KEY_BYTES + (typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : value.byteLength);
     if (added.pending + length > added.buffer.length) flush();
     if (length > added.buffer.length) {
       writeSync(added.fd, key, 0, KEY_BYTES, added.size);
-      if (writeSync(added.fd, value, added.size + KEY_BYTES, 'utf8') !== length - KEY_BYTES) {
-        throw new Error('build cache: short write');
-      }
+      const written =
+        typeof value === 'string'
+          ? writeSync(added.fd, value, added.size + KEY_BYTES, 'utf8')
+          : writeSync(added.fd, value, 0, value.byteLength, added.size + KEY_BYTES);
+      if (written !== length - KEY_BYTES) throw new Error('build cache: short write');
     } else {
       key.copy(added.buffer, added.pending);
-      added.buffer.write(value, added.pending + KEY_BYTES, 'utf8');
+      if (typeof value === 'string') added.buffer.write(value, added.pending + KEY_BYTES, 'utf8');
+      else added.buffer.set(value, added.pending + KEY_BYTES);
       added.pending += length;
     }
     const location: Location = [added.name, added.size, length];
@@ -138,12 +150,12 @@ export function openBuildCache(dir: string): BuildCache {
 
   const keyOf = (kind: string, input: string) =>
     createHash('sha1').update(kind).update('\0').update(input).digest();
-  const peekKey = (key: Buffer): string | undefined => {
+  const peekWith = <T>(key: Buffer, read: (key: Buffer, at: Location) => T | undefined): T | undefined => {
     if (broken) return undefined;
     const id = key.toString('hex');
     try {
       const known = used.get(id) ?? index.entries[id];
-      const hit = known ? readValue(key, known) : undefined;
+      const hit = known ? read(key, known) : undefined;
       if (known && hit !== undefined) used.set(id, known);
       return hit;
     } catch {
@@ -151,7 +163,8 @@ export function openBuildCache(dir: string): BuildCache {
       return undefined;
     }
   };
-  const putKey = (key: Buffer, value: string): void => {
+  const peekKey = (key: Buffer): string | undefined => peekWith(key, readValue);
+  const putKey = (key: Buffer, value: string | Uint8Array): void => {
     if (broken) return;
     try {
       used.set(key.toString('hex'), append(key, value));
@@ -171,6 +184,12 @@ export function openBuildCache(dir: string): BuildCache {
     },
     peek: (kind, input) => peekKey(keyOf(kind, input)),
     put: (kind, input, value) => putKey(keyOf(kind, input), value),
+    peekBytes: (kind, input) =>
+      peekWith(keyOf(kind, input), (key, at) => {
+        const raw = readRaw(key, at);
+        return raw && Buffer.from(raw);
+      }),
+    putBytes: (kind, input, value) => putKey(keyOf(kind, input), value),
     close() {
       try {
         if (added) {
@@ -183,7 +202,9 @@ export function openBuildCache(dir: string): BuildCache {
         let entries: Record<string, Location> = { ...before, ...Object.fromEntries(used) };
         const live = [...used.values()].reduce((sum, [, , length]) => sum + length, 0);
         const stored = segmentBytes(dir, entries);
-        if (stored > 2 * live + SLACK_BYTES) entries = compact(dir, used, readValueAt(readValue));
+        if (stored > 2 * live + SLACK_BYTES) {
+          entries = compact(dir, used, (id, at) => readRaw(Buffer.from(id, 'hex'), at));
+        }
         const staging = join(dir, `${INDEX}.${process.pid}.${randomBytes(4).toString('hex')}`);
         writeFileSync(staging, JSON.stringify({ format: FORMAT, entries } satisfies Index));
         renameSync(staging, join(dir, INDEX));
@@ -212,16 +233,12 @@ function segmentBytes(dir: string, entries: Record<string, Location>): number {
   return total;
 }
 
-const readValueAt =
-  (read: (key: Buffer, at: Location) => string | undefined) =>
-  (id: string, at: Location): string | undefined =>
-    read(Buffer.from(id, 'hex'), at);
-
 /** Copies the entries this build used into one new segment; returns their new locations. */
 function compact(
   dir: string,
   used: ReadonlyMap<string, Location>,
-  read: (id: string, at: Location) => string | undefined,
+  /** The stored bytes of a value (a view, used before the next read). */
+  read: (id: string, at: Location) => Buffer | undefined,
 ): Record<string, Location> {
   const name = `segment-${process.pid}-${randomBytes(6).toString('hex')}.bin`;
   const fd = openSync(join(dir, name), 'w');
@@ -231,7 +248,7 @@ function compact(
     for (const [id, at] of used) {
       const value = read(id, at);
       if (value === undefined) continue;
-      const bytes = Buffer.concat([Buffer.from(id, 'hex'), Buffer.from(value, 'utf8')]);
+      const bytes = Buffer.concat([Buffer.from(id, 'hex'), value]);
       writeSync(fd, bytes, 0, bytes.length, size);
       entries[id] = [name, size, bytes.length];
       size += bytes.length;

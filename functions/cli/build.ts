@@ -5,7 +5,14 @@ import { type BuildCache, NO_BUILD_CACHE, openBuildCache } from '../adapters/bui
 import { type Content, loadContent } from '../adapters/content-fs.ts';
 import { type OutputFile, openOutput } from '../adapters/output-fs.ts';
 import { loadSiteTemplates } from '../adapters/templates-fs.ts';
-import { compareNewestFirst, filePath, generateSite, groupByTag, type SiteFile } from '../core/build-site.ts';
+import {
+  compareNewestFirst,
+  type FeedMemo,
+  filePath,
+  generateSite,
+  groupByTag,
+  type SiteFile,
+} from '../core/build-site.ts';
 import { contentTypeFor } from '../core/content-type.ts';
 import { isFeedPath } from '../core/feeds.ts';
 import { jekyllFeedFiles } from '../core/jekyll-feeds.ts';
@@ -182,6 +189,37 @@ function compiledCliFile(name: string): URL | undefined {
   return typeof entry === 'string' ? new URL(name, entry) : undefined;
 }
 
+/**
+ * Feeds through the build cache, kept as their UTF-8 bytes: a kept feed is written as it was read, never
+ * decoded and encoded again. Stored as three 4-byte lengths (RSS, Atom, JSON Feed), then the three files.
+ */
+function keptFeeds(cache: BuildCache): FeedMemo {
+  const formats = ['rss', 'atom', 'json'] as const;
+  return (key, build) => {
+    const kept = cache.peekBytes('feeds', key);
+    if (kept && kept.length >= 12) {
+      const [rss, atom, json] = [kept.readUInt32LE(0), kept.readUInt32LE(4), kept.readUInt32LE(8)];
+      if (12 + rss + atom + json === kept.length) {
+        return {
+          rss: kept.subarray(12, 12 + rss),
+          atom: kept.subarray(12 + rss, 12 + rss + atom),
+          json: kept.subarray(12 + rss + atom),
+        };
+      }
+    }
+    const built = build();
+    const files = {
+      rss: Buffer.from(built.rss),
+      atom: Buffer.from(built.atom),
+      json: Buffer.from(built.json),
+    };
+    const header = Buffer.alloc(12);
+    for (const [i, format] of formats.entries()) header.writeUInt32LE(files[format].length, i * 4);
+    cache.putBytes('feeds', key, Buffer.concat([header, files.rss, files.atom, files.json]));
+    return files;
+  };
+}
+
 /** The build cache's default folder: see {@link BuildOptions.cacheDir}. */
 function defaultCacheDir(): string | undefined {
   const url = compiledCliFile('build-cache/');
@@ -315,7 +353,7 @@ async function prepareWith(
       rendered,
       templates,
       assets,
-      cache === NO_BUILD_CACHE ? undefined : cache.get,
+      cache === NO_BUILD_CACHE ? undefined : keptFeeds(cache),
     )) {
       sitePaths.add(file.path);
       await emit(file);

@@ -7,7 +7,6 @@ import { FEEDS, feedPaths } from './feeds.ts';
 import type { Author, RenderedPost, SiteConfig } from './model.ts';
 import { buildSitemap, type SitemapEntry } from './sitemap.ts';
 import { tagSlug } from './tag-slug.ts';
-import type { TextMemo } from './text-memo.ts';
 
 /** One file of the static site. */
 export interface SiteFile {
@@ -162,17 +161,20 @@ export interface SitePages {
   statics(): SiteFile[];
 }
 
+/** A feed file's content: text as built, or the UTF-8 bytes a cache kept of it. */
+export type FeedFiles = Record<keyof FeedSet, string | Uint8Array>;
+
+/**
+ * Keeps built feeds between builds (the CLI's build cache): the feeds kept for `key` (everything
+ * `buildFeeds` reads, see `feedsKey`), or `build()`'s, which are then kept.
+ */
+export type FeedMemo = (key: string, build: () => FeedSet) => FeedFiles;
+
 /** Builds the page renderer for a site and its templates. Pure, like {@link buildSite}. */
-export function createSitePages(site: SiteConfig, templates: SiteTemplates, memo?: TextMemo): SitePages {
-  /** The feeds of a scope, kept between builds through `memo` when given (keyed by all they read). */
-  const feedSet = (posts: RenderedPost[], options: { tag?: string }): FeedSet =>
-    memo
-      ? // Three strings: JSON gives them back exactly, no need to check (memoJson would, at a cost).
-        (JSON.parse(
-          memo('feeds', feedsKey(site, posts, options), () =>
-            JSON.stringify(buildFeeds(site, posts, options)),
-          ),
-        ) as FeedSet)
+export function createSitePages(site: SiteConfig, templates: SiteTemplates, feedMemo?: FeedMemo): SitePages {
+  const feedSet = (posts: RenderedPost[], options: { tag?: string }): FeedFiles =>
+    feedMemo
+      ? feedMemo(feedsKey(site, posts, options), () => buildFeeds(site, posts, options))
       : buildFeeds(site, posts, options);
   const base = site.baseurl;
   const root = `${site.url}${base}`;
@@ -443,7 +445,7 @@ export function* generateSite(
   templates: SiteTemplates,
   assets: readonly SiteFile[] = [],
   /** Keeps built feeds between builds (the CLI's build cache). */
-  memo?: TextMemo,
+  feedMemo?: FeedMemo,
 ): Generator<SiteFile> {
   const sorted = posts.filter((p) => !p.post.draft).sort((a, b) => compareNewestFirst(a.post, b.post));
   // A listing's excerpt may need the post's HTML: made on the way through the post pages.
@@ -453,7 +455,7 @@ export function* generateSite(
     if (rendered) listings[i] ??= postListing(rendered);
     return listings[i];
   };
-  const pages = createSitePages(site, templates, memo);
+  const pages = createSitePages(site, templates, feedMemo);
 
   const paths: string[] = [];
   // Who wrote each path, so a post whose permalink lands on a generated page is named in the error.

@@ -3,14 +3,22 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import {
   buildSite,
+  type FeedMemo,
   generateSite,
   type SiteFile,
   type SiteTemplates,
 } from '../../functions/core/build-site.ts';
 import { ContentError } from '../../functions/core/errors.ts';
 import type { Post, RenderedPost } from '../../functions/core/model.ts';
+import type { TextMemo } from '../../functions/core/text-memo.ts';
 import { makePost, makeSite } from '../helpers/fixtures.ts';
 import { mapMemo } from '../helpers/memo.ts';
+
+/** A FeedMemo over a TextMemo, as JSON. */
+const feedsThrough =
+  (memo: TextMemo): FeedMemo =>
+  (key, build) =>
+    JSON.parse(memo('feeds', key, () => JSON.stringify(build())));
 
 // The real, user-editable templates: the subscribe-form contract lives in them.
 const templateFile = (name: string) =>
@@ -358,7 +366,7 @@ describe('generateSite with a memo (the CLI build cache)', () => {
     const { memo, counts } = mapMemo();
 
     const plain = buildSite(site, rendered, TEMPLATES);
-    const first = [...generateSite(site, rendered, TEMPLATES, [], memo)];
+    const first = [...generateSite(site, rendered, TEMPLATES, [], feedsThrough(memo))];
     const built = counts.computed;
     const again = [
       ...generateSite(
@@ -366,7 +374,7 @@ describe('generateSite with a memo (the CLI build cache)', () => {
         rendered.map((r) => render(r.post)),
         TEMPLATES,
         [],
-        memo,
+        feedsThrough(memo),
       ),
     ];
 
@@ -380,12 +388,12 @@ describe('generateSite with a memo (the CLI build cache)', () => {
   it('builds again exactly the feeds a changed post is in', () => {
     const { site, posts: rendered } = corpus();
     const { memo } = mapMemo();
-    [...generateSite(site, rendered, TEMPLATES, [], memo)];
+    [...generateSite(site, rendered, TEMPLATES, [], feedsThrough(memo))];
     const changed = rendered.map(({ post: p }) =>
       p.slug === 'berlin-night' ? { ...p, title: 'Berlin Night, revised' } : p,
     );
 
-    const next = [...generateSite(site, changed.map(render), TEMPLATES, [], memo)];
+    const next = [...generateSite(site, changed.map(render), TEMPLATES, [], feedsThrough(memo))];
 
     expect(feedFiles(next)).toEqual(feedFiles(buildSite(site, changed.map(render), TEMPLATES)));
     expect(String(next.find((f) => f.path === '/feed.xml')?.body)).toContain('Berlin Night, revised');
