@@ -95,7 +95,13 @@ export function openBuildCache(dir: string): BuildCache {
   let scratch = Buffer.allocUnsafe(64 * 1024);
   /** The stored bytes of a value, as a view of the scratch buffer (valid until the next read). */
   const readRaw = (key: Buffer, [segment, offset, length]: Location): Buffer | undefined => {
-    if (added && segment === added.name) flush();
+    if (added && segment === added.name && offset >= added.size - added.pending) {
+      // Stored by this build and not written yet: read from the write buffer, no early flush.
+      const start = offset - (added.size - added.pending);
+      if (length < KEY_BYTES || start + length > added.pending) return undefined;
+      const bytes = added.buffer.subarray(start, start + length);
+      return bytes.subarray(0, KEY_BYTES).equals(key) ? bytes.subarray(KEY_BYTES) : undefined;
+    }
     const fd = fdOf(segment);
     if (fd === undefined || length < KEY_BYTES) return undefined;
     if (scratch.length < length) scratch = Buffer.allocUnsafe(Math.max(length, scratch.length * 2));
