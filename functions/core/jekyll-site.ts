@@ -34,7 +34,7 @@ export interface JekyllLoadOptions {
   root?: string;
   /** Pages `{% link %}` may name, with their URL. */
   links?: readonly { relativePath: string; url: string }[];
-  /** Keeps parsed front matter between builds (see {@link TextMemo}). */
+  /** Keeps parsed front matter and rendered Liquid between builds (see {@link TextMemo}). */
   memo?: TextMemo;
 }
 
@@ -234,6 +234,7 @@ async function renderLiquidWith(
     time: options.now,
     excerptSeparator: options.settings.excerptSeparator,
     ...(options.links ? { links: options.links } : {}),
+    ...(options.memo ? { memo: options.memo } : {}),
   });
   const out = new Map<Post, Post>();
   // Oldest first, as Jekyll renders them, so an excerpt of an earlier post is already rendered.

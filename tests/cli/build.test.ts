@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
@@ -12,6 +12,7 @@ import { renderPost } from '../../functions/core/render-post.ts';
 import { captureIo } from '../helpers/cli-io.ts';
 
 const SAMPLE_CONTENT = new URL('../../content/', import.meta.url).pathname;
+const LIQUID_LAB = new URL('../fixtures/jekyll-diff/liquid-lab/', import.meta.url).pathname;
 
 const SITE_YML = `title: CLI Test Meetups
 description: Recaps for CLI tests.
@@ -304,6 +305,52 @@ describe('herald build', () => {
     // Which tags were cut from a page is cached with its HTML.
     expect(plain.warnings.join('\n')).toMatch(/first\.md:\d+: <meta http-equiv="refresh".* is removed/);
     expect(warm.warnings).toEqual(plain.warnings);
+  });
+
+  it('builds a Jekyll site with Liquid the same warm as uncached, after includes and data change too', async () => {
+    const content = join(work, 'lab');
+    await cp(LIQUID_LAB, content, { recursive: true });
+    const now = new Date('2026-01-07T12:00:00Z');
+    const cacheDir = join(work, 'cache');
+    const build = (out: string, cached: boolean) =>
+      runBuild({
+        contentDir: content,
+        outDir: join(work, out),
+        emails: 'all',
+        now,
+        gitTimes: false,
+        ...(cached ? { cacheDir } : {}),
+      });
+    const sameSite = async (a: string, b: string) => {
+      const files = await tree(join(work, a, 'site'));
+      expect(await tree(join(work, b, 'site'))).toEqual(files);
+      for (const file of files) {
+        expect(await readFile(join(work, b, 'site', file), 'utf8'), file).toBe(
+          await readFile(join(work, a, 'site', file), 'utf8'),
+        );
+      }
+      return files;
+    };
+
+    await build('cold', true);
+    await build('warm', true);
+    await build('plain', false);
+    expect((await sameSite('plain', 'warm')).length).toBeGreaterThan(10);
+
+    const note = join(content, '_includes', 'note.html');
+    await writeFile(note, (await readFile(note, 'utf8')).replace('Note for', 'A note on'));
+    const releases = join(content, '_data', 'releases.yml');
+    await writeFile(releases, (await readFile(releases, 'utf8')).replace('9a8b7c', '0c0c0c'));
+    await build('changed-warm', true);
+    await build('changed-plain', false);
+
+    await sameSite('changed-plain', 'changed-warm');
+    const pages = await Promise.all(
+      (await tree(join(work, 'changed-warm', 'site')))
+        .filter((f) => f.endsWith('.html'))
+        .map((f) => readFile(join(work, 'changed-warm', 'site', f), 'utf8')),
+    );
+    expect(pages.join('\n')).toContain('A note on');
   });
 
   it('renders a post again after its HTML was let go, with the same output', async () => {

@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import {
   type FS,
   Liquid,
   type LiquidOptions,
   Parser,
+  type StaticAnalysis,
   type TagToken,
   type Template,
   type TopLevelToken,
@@ -12,6 +14,7 @@ import {
 import { ContentError } from '../errors.ts';
 import type { Post, SiteConfig } from '../model.ts';
 import { renderMarkdown } from '../render-markdown.ts';
+import type { TextMemo } from '../text-memo.ts';
 import { jekyllFilters } from './jekyll-filters.ts';
 import {
   HighlightTag,
@@ -50,6 +53,11 @@ export interface LiquidSite {
   environment?: string;
   /** Jekyll's `excerpt_separator` (front matter wins). Default a blank line. */
   excerptSeparator?: string;
+  /**
+   * Keeps rendered bodies between builds (the CLI's build cache), for posts whose Liquid reads nothing
+   * that changes without their inputs changing: see {@link liquidMemoKey}.
+   */
+  memo?: TextMemo;
 }
 
 /** Bounds that keep one post from stalling a build or the publish Lambda. */
@@ -83,6 +91,16 @@ export interface JekyllLiquid {
 /** The `site` and `page` fields whose value depends on the other posts. */
 const SITE_LISTINGS = new Set(['posts', 'tags', 'categories', 'related_posts']);
 const PAGE_NEIGHBOURS = new Set(['next', 'previous']);
+
+/** Whether analysed Liquid reads `site.posts` …, `page.next`/`previous`, or `site` or `page` whole. */
+function readsFields(globals: StaticAnalysis['globals']): boolean {
+  const reads = (root: string, fields: ReadonlySet<string>) =>
+    (globals[root] ?? []).some((v) => {
+      const field = v.segments[1];
+      return field === undefined || typeof field !== 'string' || fields.has(field);
+    });
+  return reads('site', SITE_LISTINGS) || reads('page', PAGE_NEIGHBOURS);
+}
 
 const HAS_LIQUID = /\{[{%]/;
 
@@ -119,6 +137,26 @@ export function createJekyllLiquid(input: LiquidSite): JekyllLiquid {
   };
   const postDrops = sorted.map(dropOf);
   // Jekyll's previous/next: by date, oldest first.
+  /**
+   * Set when a render reads what can change while the post, the settings, data and includes stay the
+   * same: other posts (through `site.posts`, `site.tags` …) or the clock (`site.time`).
+   * Such a render is not kept between builds.
+   */
+  let readsChanging = false;
+  const changing = <T>(value: () => T) => {
+    let known: { value: T } | undefined;
+    return {
+      enumerable: true,
+      configurable: true,
+      get: (): T => {
+        readsChanging = true;
+        known ??= { value: value() };
+        return known.value;
+      },
+    };
+  };
+  // Not tracked by `readsChanging`: liquidjs reads `next` of every value it meets (is it an iterator?), so
+  // posts whose markup names them are never kept (`UNKEYED_MARKUP`).
   sorted.forEach((entry, i) => {
     const drop = dropOf(entry);
     Object.defineProperty(drop, 'next', { enumerable: false, get: () => postDrops[i - 1] });
@@ -131,13 +169,15 @@ export function createJekyllLiquid(input: LiquidSite): JekyllLiquid {
     title: site.title,
     url: typeof config.url === 'string' ? config.url : site.url,
     baseurl: typeof config.baseurl === 'string' ? config.baseurl : site.baseurl,
-    time: new RubyTime(input.time, site.timezone),
-    posts: postDrops,
-    related_posts: postDrops.slice(0, 10),
-    tags: groupDrops(sorted, (p) => p.tags, dropOf),
-    categories: groupDrops(sorted, (p) => p.categories, dropOf),
-    data: input.data,
   };
+  Object.defineProperties(siteObject, {
+    time: changing(() => new RubyTime(input.time, site.timezone)),
+    posts: changing(() => postDrops),
+    related_posts: changing(() => postDrops.slice(0, 10)),
+    tags: changing(() => groupDrops(sorted, (p) => p.tags, dropOf)),
+    categories: changing(() => groupDrops(sorted, (p) => p.categories, dropOf)),
+  });
+  siteObject.data = input.data;
   const jekyll = { environment: input.environment ?? 'production' };
 
   const urls = new Map<string, string>();
@@ -190,6 +230,59 @@ export function createJekyllLiquid(input: LiquidSite): JekyllLiquid {
 
   const parse = fragmentParser(liquid);
 
+  const { memo } = input;
+  let keyBase: { digest: string; unkeyed: boolean; includesLink: boolean; links: string } | undefined;
+  /** What every post's key holds (settings, data, includes), read once `_includes/` is loaded. */
+  const base = () => {
+    if (keyBase) return keyBase;
+    const includes = fs.includes();
+    const includeText = includes.map(([, text]) => text).join('\n');
+    const settings = [site, config, input.data, jekyll, input.excerptSeparator ?? null, includes];
+    keyBase = {
+      digest: createHash('sha1').update(exactJson(settings)).digest('hex'),
+      unkeyed: markupMatches(includeText, UNKEYED_MARKUP) || mentionsNow(config) || mentionsNow(input.data),
+      includesLink: LINK_TAGS.test(includeText),
+      links: createHash('sha1')
+        .update(JSON.stringify([postRefs, input.links ?? []]))
+        .digest('hex'),
+    };
+    return keyBase;
+  };
+  /**
+   * The key a post's rendered body is kept under: its source, front matter and path, the site's settings,
+   * data and includes, and (for `link` and `post_url`) every post's and page's URL. `undefined` for a post
+   * whose markup may read what none of that holds (`UNKEYED_MARKUP`): it is rendered every time. A render that reads other posts or `site.time` is not kept either (see `readsChanging`).
+   */
+  const memoKey = (entry: LiquidPost, middle: string): string | undefined => {
+    const { post } = entry;
+    const b = base();
+    if (b.unkeyed || markupMatches(middle, UNKEYED_MARKUP) || mentionsNow(post.data)) return undefined;
+    const links = b.includesLink || LINK_TAGS.test(middle) ? b.links : '';
+    const page = [entry.relativePath, post.sourcePath, post.path, post.slug, post.title, post.date];
+    const fields = [post.tags, post.categories, post.draft, post.summary ?? null, post.data];
+    return `${b.digest}\0${links}\0${exactJson([...page, ...fields])}\0${post.body}`;
+  };
+  /** Renders through `memo`: kept unless the render read what changes by itself (`readsChanging`). */
+  const memoRendered = (memo: TextMemo, key: string, render: () => string | undefined) => {
+    let unkept: string | undefined;
+    try {
+      return memo('liquid', key, () => {
+        readsChanging = false;
+        const body = render();
+        if (body === undefined) throw new NotReadYet(key);
+        if (readsChanging) {
+          unkept = body;
+          throw new Error('read what changes by itself: not kept');
+        }
+        return body;
+      });
+    } catch (error) {
+      if (unkept !== undefined) return unkept;
+      if (notReadYet(error)) return undefined;
+      throw error;
+    }
+  };
+
   return {
     async listsPosts(entry) {
       const { post } = entry;
@@ -198,16 +291,7 @@ export function createJekyllLiquid(input: LiquidSite): JekyllLiquid {
       try {
         const templates = parse(liquidSpan(post.body).middle, entry.relativePath, false);
         const { globals } = await liquid.analyze(templates, { partials: true });
-        const reads = (root: string, fields: ReadonlySet<string>) =>
-          (globals[root] ?? []).some((v) => {
-            const field = v.segments[1];
-            return (
-              field === undefined ||
-              (typeof field === 'string' && fields.has(field)) ||
-              typeof field !== 'string'
-            );
-          });
-        return reads('site', SITE_LISTINGS) || reads('page', PAGE_NEIGHBOURS);
+        return readsFields(globals);
       } catch {
         return true;
       }
@@ -224,31 +308,68 @@ export function createJekyllLiquid(input: LiquidSite): JekyllLiquid {
       const { head, middle, tail } = liquidSpan(post.body);
       const scope = { site: siteObject, page, jekyll };
       await fs.preload();
-      try {
-        // Synchronous rendering skips liquidjs's promise per tag and filter (most of its cost on a large
-        // blog); a post that includes a file not read yet is rendered again asynchronously.
-        const templates = parse(middle, entry.relativePath, true);
-        const body =
-          fs.renderSync(() => liquid.renderSync(templates, scope) as string) ??
-          ((await liquid.render(templates, scope)) as string);
+      const done = (body: string): string => {
         const out = head + body + tail;
         rendered.set(post, out);
         return out;
+      };
+      try {
+        let shared: Template[] | undefined;
+        const templates = () => {
+          shared ??= parse(middle, entry.relativePath, true);
+          return shared;
+        };
+        // Synchronous rendering skips liquidjs's promise per tag and filter (most of its cost on a large
+        // blog); a post that includes a file not read yet is rendered again asynchronously.
+        const renderSync = () => fs.renderSync(() => liquid.renderSync(templates(), scope) as string);
+        const key = memo && memoKey(entry, middle);
+        const body = memo && key !== undefined ? memoRendered(memo, key, renderSync) : renderSync();
+        return done(body ?? ((await liquid.render(templates(), scope)) as string));
       } catch {
         // Shared fragments carry the position of the post they were first parsed in: parse this post on
         // its own and render again, so an error names this file and line.
       }
       try {
         const templates = parse(middle, entry.relativePath, false);
-        const out = head + ((await liquid.render(templates, scope)) as string) + tail;
-        rendered.set(post, out);
-        return out;
+        return done((await liquid.render(templates, scope)) as string);
       } catch (error) {
         // Lines before the Liquid part are counted only for an error's line number.
         throw liquidProblem(error, post, entry.relativePath, countLines(head));
       }
     },
   };
+}
+
+/**
+ * Liquid markup that makes a post's output depend on more than its cache key holds: the clock (`"now"`),
+ * files besides `_includes/` (`include_relative`), or the neighbouring posts (`page.next`, `page.previous`,
+ * or `page[…]`, which could name them).
+ */
+const UNKEYED_MARKUP = /include_relative|["'](?:now|today)["']|\b(?:next|previous)\b|\bpage\s*\[/;
+const MARKUP = /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g;
+
+/** Whether a tag or output in `text` matches `pattern`. */
+function markupMatches(text: string, pattern: RegExp): boolean {
+  for (const [markup] of text.matchAll(MARKUP)) if (pattern.test(markup)) return true;
+  return false;
+}
+/** Tags whose output depends on the other posts' and pages' URLs. */
+const LINK_TAGS = /\{%-?\s*(?:link|post_url)\b/;
+
+/** Whether a value holds the text `now` or `today`, which Jekyll's date filters read as the build's clock. */
+function mentionsNow(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value === 'now' || value === 'today';
+  if (depth > 20 || value === null || typeof value !== 'object' || value instanceof Date) return false;
+  const values = Array.isArray(value) ? value : Object.values(value);
+  return values.some((v) => mentionsNow(v, depth + 1));
+}
+
+/** JSON that tells a Date from the text of its ISO form. */
+function exactJson(value: unknown): string {
+  return JSON.stringify(value, function (this: Record<string, unknown>, key, json: unknown) {
+    const raw = this[key];
+    return raw instanceof Date ? { date: raw.getTime() } : json;
+  });
 }
 
 /** `page` (and each of `site.posts`): front matter plus what Jekyll computes for a post. */
@@ -351,8 +472,10 @@ interface SiteFs extends FS {
   cache: Exclude<LiquidOptions['cache'], number | boolean | undefined>;
   /** Reads `_includes/` once, so most renders need no asynchronous read. */
   preload(): Promise<void>;
-  /** Runs a synchronous render; `undefined` when it needs a file not read yet. */
-  renderSync(render: () => string): string | undefined;
+  /** Runs a synchronous render (or analysis); `undefined` when it needs a file not read yet. */
+  renderSync<T>(render: () => T): T | undefined;
+  /** The files of `_includes/` with their text, by path, once {@link preload} is done. */
+  includes(): [path: string, text: string][];
 }
 
 /**
@@ -426,6 +549,13 @@ function siteFs(files: SiteFiles): SiteFs {
         includesComplete = true;
       })();
       return includesRead;
+    },
+    includes() {
+      const out: [string, string][] = [];
+      for (const [path, text] of known) {
+        if (path.startsWith(INCLUDES) && text !== undefined) out.push([path, text]);
+      }
+      return out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     },
     renderSync(render) {
       syncing = true;
