@@ -67,7 +67,9 @@ describe('Liquid through the build cache', () => {
 
     const run = await twoBuilds(post);
 
-    expect(run.first).toBe('Pi Day Meetup for Test Meetups: Ada <aside>hi</aside> 14 March 2026. See you next time.');
+    expect(run.first).toBe(
+      'Pi Day Meetup for Test Meetups: Ada <aside>hi</aside> 14 March 2026. See you next time.',
+    );
     expect(run.keptAfterFirst).toBe(1);
     expect(run.again).toBe(run.first);
     expect(run.keptAfterSecond).toBe(1);
