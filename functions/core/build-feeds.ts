@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { Feed, type Author as FeedAuthor, type Item } from 'feed';
 import { escapeHtml } from './escape-html.ts';
 import { feedPaths } from './feeds.ts';
-import type { Author, RenderedPost, SiteConfig } from './model.ts';
+import type { Author, Post, RenderedPost, SiteConfig } from './model.ts';
 import { tagSlug } from './tag-slug.ts';
+import { exactJson } from './text-memo.ts';
 import { stripXmlInvalid } from './xml-safe.ts';
 
 /** The three feeds of one scope (the whole site or one tag), as file contents. */
@@ -84,18 +86,28 @@ export function buildFeedsWhole(site: SiteConfig, posts: RenderedPost[], options
 
 /**
  * Everything {@link buildFeeds} reads for these arguments, as text: equal keys build equal feeds. For a
- * cache of built feeds (the CLI's build cache).
+ * cache of built feeds (the CLI's build cache), where each post's HTML is rendered from the post itself
+ * (`renderPost`), so a digest of the post (its body included) stands for its HTML: a warm build need not
+ * read the HTML of a post whose feeds are kept, nor hash it once per feed that carries it.
  *
  * @throws {FeedError} as buildFeeds does for a tag without letters or digits.
  */
 export function feedsKey(site: SiteConfig, posts: RenderedPost[], options: FeedOptions = {}): string {
   const scope = feedScope(site, options);
   const selected = selectPosts(posts, site.feed.limit, scope.tagSlug);
-  return JSON.stringify([
-    site,
-    options.tag ?? null,
-    selected.map(({ post, portableHtml }) => [post, portableHtml]),
-  ]);
+  return JSON.stringify([site, options.tag ?? null, selected.map(({ post }) => postDigest(post))]);
+}
+
+const postDigests = new WeakMap<Post, string>();
+
+/** A SHA-1 of the whole post, computed once per post however many feeds carry it. */
+function postDigest(post: Post): string {
+  let digest = postDigests.get(post);
+  if (digest === undefined) {
+    digest = createHash('sha1').update(exactJson(post)).digest('base64');
+    postDigests.set(post, digest);
+  }
+  return digest;
 }
 
 function feedContext(site: SiteConfig, posts: RenderedPost[], options: FeedOptions): FeedContext {

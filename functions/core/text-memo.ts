@@ -31,3 +31,11 @@ export function memoJson<T>(
   if (stored === NOT_JSON) return (computed ?? { value: compute() }).value;
   return computed ? computed.value : revive(JSON.parse(stored));
 }
+
+/** JSON that tells a Date from the text of its ISO form, for memo keys. */
+export function exactJson(value: unknown): string {
+  return JSON.stringify(value, function (this: Record<string, unknown>, key, json: unknown) {
+    const raw = this[key];
+    return raw instanceof Date ? { date: raw.getTime() } : json;
+  });
+}

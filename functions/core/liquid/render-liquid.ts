@@ -14,7 +14,7 @@ import {
 import { ContentError } from '../errors.ts';
 import type { Post, SiteConfig } from '../model.ts';
 import { renderMarkdown } from '../render-markdown.ts';
-import type { TextMemo } from '../text-memo.ts';
+import { exactJson, type TextMemo } from '../text-memo.ts';
 import { jekyllFilters } from './jekyll-filters.ts';
 import {
   HighlightTag,
@@ -362,14 +362,6 @@ function mentionsNow(value: unknown, depth = 0): boolean {
   if (depth > 20 || value === null || typeof value !== 'object' || value instanceof Date) return false;
   const values = Array.isArray(value) ? value : Object.values(value);
   return values.some((v) => mentionsNow(v, depth + 1));
-}
-
-/** JSON that tells a Date from the text of its ISO form. */
-function exactJson(value: unknown): string {
-  return JSON.stringify(value, function (this: Record<string, unknown>, key, json: unknown) {
-    const raw = this[key];
-    return raw instanceof Date ? { date: raw.getTime() } : json;
-  });
 }
 
 /** `page` (and each of `site.posts`): front matter plus what Jekyll computes for a post. */
