@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { relative, sep } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -13,6 +14,8 @@ const run = promisify(execFile);
  */
 export async function lastCommitTimes(dir: string): Promise<Map<string, Date>> {
   const times = new Map<string, Date>();
+  // Starting git costs a build tens of milliseconds; a folder with no `.git` above it has no history.
+  if (!process.env.GIT_DIR && !insideCheckout(dir)) return times;
   let top: string;
   let log: string;
   try {
@@ -39,4 +42,12 @@ export async function lastCommitTimes(dir: string): Promise<Map<string, Date>> {
     if (path !== undefined && !times.has(path)) times.set(path, current);
   }
   return times;
+}
+
+/** Whether `dir` or a folder above it has a `.git` (a folder, or the file of a worktree or submodule). */
+function insideCheckout(dir: string): boolean {
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    if (existsSync(join(at, '.git'))) return true;
+    if (dirname(at) === at) return false;
+  }
 }

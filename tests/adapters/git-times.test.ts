@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadContent } from '../../functions/adapters/content-fs.ts';
+import { lastCommitTimes } from '../../functions/adapters/git-times.ts';
 
 const run = promisify(execFile);
 const dirs: string[] = [];
@@ -68,5 +69,26 @@ describe('updated from the last git commit', () => {
     const content = await loadContent(blog, { now: new Date('2026-02-01T00:00:00Z') });
 
     expect(content.posts[0]?.updated.toISOString()).toBe('2026-01-10T00:00:00.000Z');
+  });
+
+  it('does not start git for a folder with no .git above it', async () => {
+    const blog = await mkdtemp(join(tmpdir(), 'herald-no-git-'));
+    dirs.push(blog);
+    const bin = join(blog, 'bin');
+    await mkdir(bin);
+    const calls = join(blog, 'git-calls');
+    await writeFile(join(bin, 'git'), `#!/bin/sh\necho "$@" >> "${calls}"\nexit 1\n`, { mode: 0o755 });
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}${delimiter}${path}`;
+    try {
+      expect(await lastCommitTimes(blog)).toEqual(new Map());
+      await writeFile(join(blog, '.git'), 'gitdir: /nowhere\n');
+      await lastCommitTimes(join(blog, 'bin'));
+    } finally {
+      process.env.PATH = path;
+    }
+
+    // Only the second call, below a `.git` (a worktree's file), asked git.
+    expect((await readFile(calls, 'utf8')).trim().split('\n')).toEqual(['rev-parse --show-toplevel']);
   });
 });
