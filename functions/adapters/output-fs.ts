@@ -1,6 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import {
+  chmod,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  rmdir,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 
 /** One file to write, at a path relative to the output folder. */
 export interface OutputFile {
@@ -35,15 +47,6 @@ function safeRelative(path: string, outDir: string): string {
   return parts.join(sep);
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Writes files into a new output folder as they come; see {@link openOutput}. */
 export interface OutputWriter {
   /** Queues one file; resolves once fewer than `concurrency` writes are in flight. */
@@ -54,6 +57,19 @@ export interface OutputWriter {
   abort(): Promise<void>;
 }
 
+/** Where the previous output is kept for the next build to reuse: next to `outDir`, hidden. */
+export function spareDirOf(outDir: string): string {
+  const target = resolve(outDir);
+  return join(dirname(target), `.${basename(target)}.herald-spare`);
+}
+
+/** The folder a build writes into: a fresh one, or the previous output it reuses. */
+interface Staging {
+  dir: string;
+  /** For a reused folder: the files and folders it held (relative platform paths) when claimed. */
+  reused?: { files: Set<string>; dirs: string[] };
+}
+
 /**
  * Starts replacing `outDir`, all or nothing: files go into a temp folder next to `outDir` (made on
  * the first write) as the caller produces them, so a large site is never held in memory whole;
@@ -61,20 +77,29 @@ export interface OutputWriter {
  * {@link OutputWriter.abort} (or a failed write) removes the temp folder and leaves the previous
  * output exactly as it was.
  *
+ * The output replaced by a commit is not deleted but kept next to it (`spareDirOf`, with a
+ * `.gitignore` of its own), and the next build writes into it: a file whose bytes are already there is
+ * left alone, any other is replaced (never written through a link), and what the build did not write is
+ * removed before the swap. A build that changes few pages then writes few files and deletes none,
+ * where writing every file afresh and deleting the old tree cost seconds at 10,000 pages. Two builds at
+ * once never share it: the first to rename it takes it, the other starts a fresh folder.
+ *
  * @throws OutputError (from `write` or `commit`) naming the file that failed, with the underlying
  *   error as `cause`.
  */
 export function openOutput(outDir: string, options: { concurrency?: number } = {}): OutputWriter {
   const target = resolve(outDir);
+  const spare = spareDirOf(target);
   const concurrency = Math.max(1, options.concurrency ?? 16);
-  let temp: Promise<string> | undefined;
-  const makeTemp = async () => {
+  let temp: Promise<Staging> | undefined;
+  const makeTemp = async (): Promise<Staging> => {
     const parent = dirname(target);
     await mkdir(parent, { recursive: true });
+    const claimed = await claimSpare(spare, join(parent, `.${basename(target)}.tmp-${suffix()}`));
+    if (claimed) return claimed;
     const dir = await mkdtemp(join(parent, `.${basename(target)}.tmp-`));
-    // mkdtemp makes the folder private (0700); the output is a website, readable like any other folder.
     await chmod(dir, 0o755);
-    return dir;
+    return { dir };
   };
   const seen = new Set<string>();
   const dirs = new Map<string, Promise<unknown>>();
@@ -91,12 +116,45 @@ export function openOutput(outDir: string, options: { concurrency?: number } = {
   let count = 0;
   let bytes = 0;
 
-  const writeOne = async (file: OutputFile, relative: string) => {
+  /** Writes one file into a reused folder: skipped when its bytes are there, else replaced. */
+  const writeReused = async (staging: Staging, relativePath: string, body: Uint8Array) => {
+    const reused = staging.reused;
+    const full = join(staging.dir, relativePath);
+    if (reused?.files.has(relativePath)) {
+      if (await sameBytes(full, body)) return;
+      // A new file, not the old one truncated: a hard link in the old tree is never written through.
+      await rm(full, { force: true });
+    }
+    try {
+      await ensureDir(dirname(full));
+    } catch (error) {
+      // A file of the previous output where this build needs a folder: remove it, if it is stale.
+      const blocker = reused && staleAncestor(reused.files, seen, relativePath);
+      if (!blocker) throw error;
+      await unlink(join(staging.dir, blocker));
+      reused.files.delete(blocker);
+      dirs.delete(dirname(full));
+      await ensureDir(dirname(full));
+    }
+    try {
+      await writeFile(full, body, { flag: 'wx' });
+    } catch (error) {
+      // A folder of the previous output where this build writes a file.
+      const code = (error as NodeJS.ErrnoException).code;
+      const ours = [...seen].some((p) => p.startsWith(relativePath + sep));
+      if (!reused || (code !== 'EEXIST' && code !== 'EISDIR') || ours) throw error;
+      await rm(full, { recursive: true, force: true });
+      await writeFile(full, body, { flag: 'wx' });
+    }
+  };
+
+  const writeOne = async (file: OutputFile, relativePath: string) => {
     try {
       temp ??= makeTemp();
-      const full = join(await temp, relative);
-      await ensureDir(dirname(full));
-      await writeFile(full, file.body);
+      const staging = await temp;
+      const body = typeof file.body === 'string' ? Buffer.from(file.body) : file.body;
+      await writeReused(staging, relativePath, body);
+      bytes += body.byteLength;
     } catch (error) {
       failure ??= new OutputError(`cannot write "${file.path}" into ${outDir}: ${(error as Error).message}`, {
         outDir,
@@ -106,7 +164,6 @@ export function openOutput(outDir: string, options: { concurrency?: number } = {
       return;
     }
     count++;
-    bytes += typeof file.body === 'string' ? Buffer.byteLength(file.body) : file.body.byteLength;
   };
   const settle = async () => {
     await Promise.all(inFlight);
@@ -116,12 +173,12 @@ export function openOutput(outDir: string, options: { concurrency?: number } = {
   return {
     async write(file) {
       if (failure) throw failure;
-      const relative = safeRelative(file.path, outDir);
-      if (seen.has(relative)) {
+      const relativePath = safeRelative(file.path, outDir);
+      if (seen.has(relativePath)) {
         throw new OutputError(`two files want the same path "${file.path}"`, { outDir, file: file.path });
       }
-      seen.add(relative);
-      const done = writeOne(file, relative).finally(() => inFlight.delete(done));
+      seen.add(relativePath);
+      const done = writeOne(file, relativePath).finally(() => inFlight.delete(done));
       inFlight.add(done);
       if (inFlight.size >= concurrency) await Promise.race(inFlight);
       if (failure) throw failure;
@@ -130,7 +187,9 @@ export function openOutput(outDir: string, options: { concurrency?: number } = {
       try {
         await settle();
         temp ??= makeTemp();
-        await swapInto(await temp, target, outDir);
+        const staging = await temp;
+        if (staging.reused) await removeStale(staging.dir, staging.reused, seen);
+        await swapInto(staging.dir, target, outDir);
       } catch (error) {
         await this.abort();
         if (error instanceof OutputError) throw error;
@@ -143,10 +202,95 @@ export function openOutput(outDir: string, options: { concurrency?: number } = {
     },
     async abort() {
       await Promise.allSettled(inFlight);
-      const dir = temp && (await temp.catch(() => undefined));
-      if (dir) await rm(dir, { recursive: true, force: true });
+      const staging = temp && (await temp.catch(() => undefined));
+      if (!staging) return;
+      // A reused folder goes back for the next build (it compares bytes, so any mix of files is fine).
+      if (
+        staging.reused &&
+        (await rename(staging.dir, spare).then(
+          () => true,
+          () => false,
+        ))
+      )
+        return;
+      await rm(staging.dir, { recursive: true, force: true });
     },
   };
+}
+
+function suffix(): string {
+  return randomBytes(6).toString('hex');
+}
+
+/**
+ * Takes the kept previous output as this build's folder, renaming it to `dir` (atomic: a concurrent
+ * build gets nothing and starts afresh). Anything in it that is neither a file nor a folder (a
+ * symbolic link, say) is removed, so no write can land outside it. `undefined` when there is none or it
+ * cannot be used.
+ */
+async function claimSpare(spare: string, dir: string): Promise<Staging | undefined> {
+  try {
+    await rename(spare, dir);
+  } catch {
+    return undefined;
+  }
+  try {
+    if (!(await lstat(dir)).isDirectory()) throw new Error('not a folder');
+    const files = new Set<string>();
+    const dirs: string[] = [];
+    for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+      const path = join(entry.parentPath, entry.name);
+      if (entry.isFile()) files.add(relative(dir, path));
+      else if (entry.isDirectory()) dirs.push(relative(dir, path));
+      else await rm(path, { force: true });
+    }
+    await chmod(dir, 0o755);
+    return { dir, reused: { files, dirs } };
+  } catch {
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    return undefined;
+  }
+}
+
+/** Whether the file holds exactly `body`. */
+async function sameBytes(path: string, body: Uint8Array): Promise<boolean> {
+  try {
+    const stored = await readFile(path);
+    return stored.length === body.byteLength && stored.equals(body);
+  } catch {
+    return false;
+  }
+}
+
+/** The first folder on the way to `path` that is a file of the previous output this build did not write. */
+function staleAncestor(files: ReadonlySet<string>, written: ReadonlySet<string>, path: string) {
+  const parts = path.split(sep);
+  for (let i = 1; i < parts.length; i++) {
+    const ancestor = parts.slice(0, i).join(sep);
+    if (files.has(ancestor) && !written.has(ancestor)) return ancestor;
+  }
+  return undefined;
+}
+
+/** Removes from a reused folder what this build did not write, then the folders left empty. */
+async function removeStale(
+  dir: string,
+  reused: NonNullable<Staging['reused']>,
+  written: ReadonlySet<string>,
+): Promise<void> {
+  const stale = [...reused.files].filter((path) => !written.has(path));
+  for (let i = 0; i < stale.length; i += 64) {
+    await Promise.all(
+      stale.slice(i, i + 64).map((path) =>
+        // Gone already when this build replaced a folder above it by a file.
+        rm(join(dir, path), { force: true }).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOTDIR') throw error;
+        }),
+      ),
+    );
+  }
+  const deepestFirst = [...reused.dirs].sort((a, b) => b.split(sep).length - a.split(sep).length);
+  for (const path of deepestFirst) await rmdir(join(dir, path)).catch(() => undefined);
 }
 
 /**
@@ -169,22 +313,48 @@ export async function writeOutput(
   return output.commit();
 }
 
-/** Two renames on the same file system: the old output disappears only after the new one is complete. */
+/**
+ * Two renames on the same file system: the old output disappears only after the new one is complete.
+ * When another build swaps its output in between (two builds at once), this one moves that aside and
+ * tries again, so the last build to finish wins, whole.
+ */
 async function swapInto(temp: string, target: string, outDir: string): Promise<void> {
-  if (!(await exists(target))) {
-    await rename(temp, target);
+  for (let attempt = 1; ; attempt++) {
+    let old: string | undefined = join(dirname(target), `.${basename(target)}.old-${suffix()}`);
+    try {
+      await rename(target, old);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      old = undefined;
+    }
+    try {
+      await rename(temp, target);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const raced = code === 'ENOTEMPTY' || code === 'EEXIST';
+      if (old) await rename(old, target).catch(() => keepAsSpare(old as string, target));
+      if (raced && attempt < 5) continue;
+      throw new OutputError(`cannot move the new output into ${outDir}: ${(error as Error).message}`, {
+        outDir,
+        cause: error,
+      });
+    }
+    if (old) await keepAsSpare(old, target);
     return;
   }
-  const old = join(dirname(target), `.${basename(target)}.old-${randomBytes(6).toString('hex')}`);
-  await rename(target, old);
+}
+
+/** Keeps a replaced output for the next build (see openOutput), unless another build's is already there. */
+async function keepAsSpare(old: string, target: string): Promise<void> {
+  const spare = spareDirOf(target);
   try {
-    await rename(temp, target);
-  } catch (error) {
-    await rename(old, target);
-    throw new OutputError(`cannot move the new output into ${outDir}: ${(error as Error).message}`, {
-      outDir,
-      cause: error,
-    });
+    await rename(old, spare);
+  } catch {
+    await rm(old, { recursive: true, force: true });
+    return;
   }
-  await rm(old, { recursive: true, force: true });
+  await writeFile(
+    join(spare, '.gitignore'),
+    '# Herald keeps its previous output here to reuse it.\n*\n',
+  ).catch(() => undefined);
 }

@@ -1,8 +1,8 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { OutputError, openOutput, writeOutput } from '../../functions/adapters/output-fs.ts';
+import { OutputError, openOutput, spareDirOf, writeOutput } from '../../functions/adapters/output-fs.ts';
 
 let parent: string;
 
@@ -54,7 +54,9 @@ describe('writeOutput', () => {
 
     expect(await listTree(out)).toEqual(['site/index.html']);
     expect(await readFile(join(out, 'site', 'index.html'), 'utf8')).toBe('new index');
-    expect(await readdir(parent)).toEqual(['dist']);
+    // The replaced output is kept, hidden and git-ignored, for the next build to reuse.
+    expect((await readdir(parent)).sort()).toEqual(['.dist.herald-spare', 'dist']);
+    expect(await listTree(spareDirOf(out))).toEqual(['.gitignore', 'site/index.html', 'site/stale.html']);
   });
 
   it('leaves the previous output untouched when a write fails midway', async () => {
@@ -123,7 +125,7 @@ describe('openOutput', () => {
     expect(beforeCommit).toEqual(['site/index.html']);
     expect(result).toEqual({ files: 1, bytes: 9 });
     expect(await listTree(out)).toEqual(['site/index.html']);
-    expect(await readdir(parent)).toEqual(['dist']);
+    expect((await readdir(parent)).sort()).toEqual(['.dist.herald-spare', 'dist']);
   });
 
   it('removes what it wrote and keeps the previous output when aborted', async () => {
@@ -146,5 +148,100 @@ describe('openOutput', () => {
     await openOutput(out).abort();
 
     expect(await readdir(parent)).toEqual([]);
+  });
+});
+
+describe('reusing the previous output', () => {
+  const files = (pages: Record<string, string>) =>
+    Object.entries(pages).map(([path, body]) => ({ path, body }));
+
+  it('leaves files whose bytes are unchanged alone, replaces changed ones and removes the rest', async () => {
+    const out = join(parent, 'dist');
+    await writeOutput(
+      out,
+      files({ 'site/same.html': 'same', 'site/changed.html': 'v1', 'site/gone/index.html': 'bye' }),
+    );
+    const first = await stat(join(out, 'site', 'same.html'));
+    await writeOutput(out, files({ 'site/same.html': 'same', 'site/changed.html': 'v2' }));
+
+    // The third build reuses the first build's folder, kept by the second.
+    const result = await writeOutput(
+      out,
+      files({ 'site/same.html': 'same', 'site/changed.html': 'v3', 'site/new/index.html': 'hi' }),
+    );
+
+    expect(result).toEqual({ files: 3, bytes: 4 + 2 + 2 });
+    expect(await listTree(out)).toEqual(['site/changed.html', 'site/new/index.html', 'site/same.html']);
+    expect(await readFile(join(out, 'site', 'changed.html'), 'utf8')).toBe('v3');
+    expect((await stat(join(out, 'site', 'same.html'))).ino).toBe(first.ino);
+    expect(await readdir(join(out, 'site'))).not.toContain('gone');
+    expect(await listTree(spareDirOf(out))).toEqual(['.gitignore', 'site/changed.html', 'site/same.html']);
+  });
+
+  it('never writes through a link planted in the kept folder', async () => {
+    const out = join(parent, 'dist');
+    const outside = join(parent, 'outside.txt');
+    const linked = join(parent, 'linked.txt');
+    await writeFile(outside, 'keep me');
+    await writeFile(linked, 'keep me too');
+    await writeOutput(out, files({ 'site/a.html': 'a', 'site/b.html': 'b' }));
+    await writeOutput(out, files({ 'site/a.html': 'a', 'site/b.html': 'b' }));
+    const spare = spareDirOf(out);
+    await rm(join(spare, 'site', 'a.html'));
+    await symlink(outside, join(spare, 'site', 'a.html'));
+    await rm(join(spare, 'site', 'b.html'));
+    await link(linked, join(spare, 'site', 'b.html'));
+    await rm(join(spare, 'site'), { recursive: true });
+    await mkdir(join(spare, 'real'));
+    await symlink(join(spare, 'real'), join(spare, 'site'));
+
+    await writeOutput(out, files({ 'site/a.html': 'new a', 'site/b.html': 'new b' }));
+
+    expect(await readFile(outside, 'utf8')).toBe('keep me');
+    expect(await readFile(linked, 'utf8')).toBe('keep me too');
+    expect(await listTree(out)).toEqual(['site/a.html', 'site/b.html']);
+    expect(await readFile(join(out, 'site', 'a.html'), 'utf8')).toBe('new a');
+  });
+
+  it('replaces a kept file where a folder is now needed, and a kept folder where a file is', async () => {
+    const out = join(parent, 'dist');
+    await writeOutput(out, files({ 'site/a': 'file', 'site/b/index.html': 'folder' }));
+    await writeOutput(out, files({ 'site/x.html': 'x' }));
+
+    await writeOutput(out, files({ 'site/a/index.html': 'now a folder', 'site/b': 'now a file' }));
+
+    expect(await listTree(out)).toEqual(['site/a/index.html', 'site/b']);
+    expect(await readFile(join(out, 'site', 'b'), 'utf8')).toBe('now a file');
+  });
+
+  it('still fails on a real clash within one build, and gives the kept folder back', async () => {
+    const out = join(parent, 'dist');
+    await writeOutput(out, files({ 'site/index.html': 'v1' }));
+    await writeOutput(out, files({ 'site/index.html': 'v2' }));
+
+    const act = writeOutput(out, files({ 'site/a': 'file', 'site/a/b.html': 'cannot be written' }), {
+      concurrency: 1,
+    });
+
+    await expect(act).rejects.toMatchObject({ file: 'site/a/b.html' });
+    expect(await readFile(join(out, 'site', 'index.html'), 'utf8')).toBe('v2');
+    expect((await readdir(parent)).sort()).toEqual(['.dist.herald-spare', 'dist']);
+  });
+
+  it('lets two builds at once each finish whole, sharing no folder', async () => {
+    const out = join(parent, 'dist');
+    await writeOutput(out, files({ 'site/index.html': 'v1' }));
+    await writeOutput(out, files({ 'site/index.html': 'v2' }));
+    const pages = (tag: string) =>
+      files(Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`site/p${i}.html`, `${tag} ${i}`])));
+
+    await Promise.all([writeOutput(out, pages('a')), writeOutput(out, pages('b'))]);
+
+    const tree = await listTree(out);
+    expect(tree).toHaveLength(40);
+    const bodies = await Promise.all(tree.map((f) => readFile(join(out, f), 'utf8')));
+    const tags = new Set(bodies.map((b) => b.split(' ')[0]));
+    expect(tags.size).toBe(1);
+    expect((await readdir(parent)).filter((n) => n.includes('.tmp-'))).toEqual([]);
   });
 });
