@@ -208,11 +208,11 @@ function keptFeeds(cache: BuildCache): FeedMemo {
       }
     }
     const built = build();
-    const files = {
-      rss: Buffer.from(built.rss),
-      atom: Buffer.from(built.atom),
-      json: Buffer.from(built.json),
-    };
+    const bytes = (file: string | Uint8Array) =>
+      typeof file === 'string'
+        ? Buffer.from(file)
+        : Buffer.from(file.buffer, file.byteOffset, file.byteLength);
+    const files = { rss: bytes(built.rss), atom: bytes(built.atom), json: bytes(built.json) };
     const header = Buffer.alloc(12);
     for (const [i, format] of formats.entries()) header.writeUInt32LE(files[format].length, i * 4);
     cache.putBytes('feeds', key, Buffer.concat([header, files.rss, files.atom, files.json]));

@@ -72,7 +72,54 @@ const IMAGE_TYPES: Record<string, string> = {
  */
 export function buildFeeds(site: SiteConfig, posts: RenderedPost[], options: FeedOptions = {}): FeedSet {
   const ctx = feedContext(site, posts, options);
-  return { rss: buildRss(ctx), atom: buildAtom(ctx), json: buildJson(ctx) };
+  return { rss: joinText(rssPieces(ctx)), atom: joinText(atomPieces(ctx)), json: joinText(jsonPieces(ctx)) };
+}
+
+/**
+ * {@link buildFeeds} as UTF-8 bytes, for writing: each entry is encoded once however many feeds carry
+ * it (the site's and each of its tags'), where encoding every feed whole re-encoded it in each.
+ */
+export function buildFeedBytes(
+  site: SiteConfig,
+  posts: RenderedPost[],
+  options: FeedOptions = {},
+): Record<keyof FeedSet, Uint8Array> {
+  const ctx = feedContext(site, posts, options);
+  return {
+    rss: joinBytes(rssPieces(ctx)),
+    atom: joinBytes(atomPieces(ctx)),
+    json: joinBytes(jsonPieces(ctx)),
+  };
+}
+
+/** Feed text written once per entry and format, shared by every feed carrying it; encoded at most once. */
+interface SharedText {
+  xml: string;
+  bytes?: Uint8Array;
+}
+
+/** A feed as laid out: its own text, and its entries' shared text. */
+type Piece = string | SharedText;
+
+const utf8 = new TextEncoder();
+
+function joinText(pieces: readonly Piece[]): string {
+  return pieces.map((piece) => (typeof piece === 'string' ? piece : piece.xml)).join('');
+}
+
+function joinBytes(pieces: readonly Piece[]): Uint8Array {
+  const parts = pieces.map((piece) => {
+    if (typeof piece === 'string') return utf8.encode(piece);
+    piece.bytes ??= utf8.encode(piece.xml);
+    return piece.bytes;
+  });
+  const out = new Uint8Array(parts.reduce((total, part) => total + part.byteLength, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.byteLength;
+  }
+  return out;
 }
 
 /**
@@ -316,7 +363,7 @@ interface WrittenEntry {
   /** By the author credited when the post names none (the site's), `''` when it names its own. */
   atom: Map<string, AtomEntryText>;
   /** By the site language, which every item repeats. */
-  json: Map<string, string>;
+  json: Map<string, SharedText>;
 }
 
 /** A document `feed` laid out, cut at its items: what comes before the first, each item, what follows the last. */
@@ -424,11 +471,9 @@ function withDcNamespace(head: string): string {
     : head.replace('<rss version="2.0"', `<rss version="2.0" xmlns:dc="${DC_NAMESPACE}"`);
 }
 
-interface RssItemText {
-  xml: string;
-}
+type RssItemText = SharedText;
 
-function buildRss(ctx: FeedContext): string {
+function rssPieces(ctx: FeedContext): Piece[] {
   const slots = new TextSlots();
   const feed = rssChannel(ctx, slots);
   // `feed` declares the content (and dc) namespace on <rss> when an item has content:encoded.
@@ -438,7 +483,7 @@ function buildRss(ctx: FeedContext): string {
   const head = slots.fill(layout.head);
   const foot = slots.fill(layout.foot);
   const items = rssItems(ctx.items);
-  return `${withDcNamespace(head)}${items.map((item) => item.xml).join('')}${foot}\n`;
+  return [withDcNamespace(head), ...items, `${foot}\n`];
 }
 
 /** The items of `entries`; those not written yet are laid out together in one scratch feed. */
@@ -512,7 +557,7 @@ function enclosureTypes(items: Entry[]): Map<string, string> {
   return types;
 }
 
-interface AtomEntryText {
+interface AtomEntryText extends SharedText {
   /** With the enclosure type fixed. */
   xml: string;
   /**
@@ -522,7 +567,7 @@ interface AtomEntryText {
   foreignEnclosure: boolean;
 }
 
-function buildAtom(ctx: FeedContext): string {
+function atomPieces(ctx: FeedContext): Piece[] {
   const slots = new TextSlots();
   const feed = atomFeed(ctx, slots);
   feed.addItem(placeholderItem(ctx));
@@ -534,9 +579,9 @@ function buildAtom(ctx: FeedContext): string {
   if (entries.some((e) => e.foreignEnclosure) || head.includes(ENCLOSURE) || foot.includes(ENCLOSURE)) {
     // Rare enough to lay the entries out again rather than keep them unfixed as well.
     const raw = rawAtomEntries(ctx.items, fallbackAuthor).join('');
-    return `${fixEnclosureTypes(`${head}${raw}${foot}`, enclosureTypes(ctx.items))}\n`;
+    return [`${fixEnclosureTypes(`${head}${raw}${foot}`, enclosureTypes(ctx.items))}\n`];
   }
-  return `${head}${entries.map((e) => e.xml).join('')}${foot}\n`;
+  return [head, ...entries, `${foot}\n`];
 }
 
 /** The entries of `entries`; those not written yet are laid out together in one scratch feed. */
@@ -673,17 +718,22 @@ const JSON_ITEMS = `${MARK}items${MARK}`;
 /** Items are written two levels deep: objects in `items` in the feed object. */
 const JSON_ITEM_INDENT = '    ';
 
-function buildJson(ctx: FeedContext): string {
-  if (ctx.items.length === 0) return `${JSON.stringify(jsonFeed(ctx, []), null, 2)}\n`;
+function jsonPieces(ctx: FeedContext): Piece[] {
+  if (ctx.items.length === 0) return [`${JSON.stringify(jsonFeed(ctx, []), null, 2)}\n`];
   const layout = JSON.stringify(jsonFeed(ctx, [JSON_ITEMS]), null, 2);
   const at = layout.lastIndexOf(JSON.stringify(JSON_ITEMS));
   if (at < 0) throw new FeedError('internal: no JSON Feed items to replace');
   const items = jsonItems(ctx.items, ctx.site);
-  return `${layout.slice(0, at)}${items.join(`,\n${JSON_ITEM_INDENT}`)}${layout.slice(at + JSON_ITEMS.length + 2)}\n`;
+  const between = `,\n${JSON_ITEM_INDENT}`;
+  return [
+    layout.slice(0, at),
+    ...items.flatMap((item, i) => (i === 0 ? [item] : [between, item])),
+    `${layout.slice(at + JSON_ITEMS.length + 2)}\n`,
+  ];
 }
 
 /** The items of `entries`; those not written yet are laid out together in one scratch feed. */
-function jsonItems(entries: Entry[], site: SiteConfig): string[] {
+function jsonItems(entries: Entry[], site: SiteConfig): SharedText[] {
   const missing = entries.filter((entry) => !entry.written.json.has(site.language));
   if (missing.length > 0) {
     const feed = scratchFeed();
@@ -694,7 +744,7 @@ function jsonItems(entries: Entry[], site: SiteConfig): string[] {
       const item = jsonItem(items[index] ?? {}, entry, site);
       // JSON.stringify escapes line breaks inside strings, so every raw one is layout.
       const text = JSON.stringify(item, null, 2).replaceAll('\n', `\n${JSON_ITEM_INDENT}`);
-      entry.written.json.set(site.language, text);
+      entry.written.json.set(site.language, { xml: text });
     });
   }
   return entries.map(

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import Mustache from 'mustache';
-import { buildFeeds, type FeedSet, feedsKey } from './build-feeds.ts';
+import { buildFeedBytes, buildFeeds, type FeedSet, feedsKey } from './build-feeds.ts';
 import { ContentError, type ContentProblem } from './errors.ts';
 import { escapeHtml } from './escape-html.ts';
 import { FEEDS, feedPaths } from './feeds.ts';
@@ -168,13 +168,13 @@ export type FeedFiles = Record<keyof FeedSet, string | Uint8Array>;
  * Keeps built feeds between builds (the CLI's build cache): the feeds kept for `key` (everything
  * `buildFeeds` reads, see `feedsKey`), or `build()`'s, which are then kept.
  */
-export type FeedMemo = (key: string, build: () => FeedSet) => FeedFiles;
+export type FeedMemo = (key: string, build: () => FeedFiles) => FeedFiles;
 
 /** Builds the page renderer for a site and its templates. Pure, like {@link buildSite}. */
 export function createSitePages(site: SiteConfig, templates: SiteTemplates, feedMemo?: FeedMemo): SitePages {
   const feedSet = (posts: RenderedPost[], options: { tag?: string }): FeedFiles =>
     feedMemo
-      ? feedMemo(feedsKey(site, posts, options), () => buildFeeds(site, posts, options))
+      ? feedMemo(feedsKey(site, posts, options), () => buildFeedBytes(site, posts, options))
       : buildFeeds(site, posts, options);
   const base = site.baseurl;
   const root = `${site.url}${base}`;

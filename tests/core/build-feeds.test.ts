@@ -2,6 +2,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { Feed } from 'feed';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
+  buildFeedBytes,
   buildFeeds,
   buildFeedsWhole,
   EMPTY_FEED_UPDATED,
@@ -684,6 +685,44 @@ describe('buildFeeds', () => {
           );
         }
       }
+    });
+
+    it('encodes to UTF-8 exactly the text it lays out', () => {
+      const sites = [goldenSite(), { ...goldenSite(), title: 'Sites xmlns:dc= & co', language: 'fr' }];
+      const posts = trickyPosts(goldenSite());
+
+      for (const site of sites) {
+        for (const tag of [...TAGS.slice(1), ...TAGS]) {
+          const options = tag === undefined ? {} : { tag };
+          const bytes = buildFeedBytes(site, posts, options);
+          const text = buildFeeds(site, posts, options);
+          for (const format of ['rss', 'atom', 'json'] as const) {
+            expect(Buffer.from(bytes[format]).toString('utf8'), `${format} ${tag ?? '(site)'}`).toBe(
+              text[format],
+            );
+          }
+        }
+      }
+    });
+
+    it('encodes each entry once per format, however many feeds carry it', () => {
+      const site = goldenSite();
+      const posts = render(site, goldenPosts());
+      const encode = vi.spyOn(TextEncoder.prototype, 'encode');
+
+      for (const tag of [undefined, 'berlin', 'KV Cache', 'community', 'lisbon', 'quantization']) {
+        buildFeedBytes(site, posts, tag === undefined ? {} : { tag });
+      }
+
+      for (const post of posts) {
+        const content = post.portableHtml.slice(0, 60);
+        const times = encode.mock.calls.filter(([input]) => input?.includes(content)).length;
+        // In the site's feed and its tags' (at least two), yet encoded at most once per format.
+        expect(post.post.tags.length, post.post.slug).toBeGreaterThan(0);
+        expect(times, post.post.slug).toBeGreaterThan(0);
+        expect(times, post.post.slug).toBeLessThanOrEqual(3);
+      }
+      encode.mockRestore();
     });
 
     it('covers what it claims: rewritten enclosures in content, empty feeds, well-formed XML', () => {

@@ -18,7 +18,14 @@ import { mapMemo } from '../helpers/memo.ts';
 const feedsThrough =
   (memo: TextMemo): FeedMemo =>
   (key, build) =>
-    JSON.parse(memo('feeds', key, () => JSON.stringify(build())));
+    JSON.parse(
+      memo('feeds', key, () => {
+        const text = (file: string | Uint8Array) =>
+          typeof file === 'string' ? file : Buffer.from(file).toString();
+        const { rss, atom, json } = build();
+        return JSON.stringify({ rss: text(rss), atom: text(atom), json: text(json) });
+      }),
+    );
 
 // The real, user-editable templates: the subscribe-form contract lives in them.
 const templateFile = (name: string) =>
