@@ -89,6 +89,29 @@ describe('the compiled CLI', () => {
   });
 });
 
+describe('the compiled CLI’s mjml', () => {
+  it('renders the newsletter as mjml from node_modules does, loading no file from node_modules', async () => {
+    const template = join(ROOT, 'templates', 'newsletter.mjml');
+    const script = `
+      const { createRequire } = require('node:module');
+      const mjml = createRequire(${JSON.stringify(join(outDir, 'main.mjs'))})('./mjml.cjs');
+      const source = require('node:fs').readFileSync(${JSON.stringify(template)}, 'utf8');
+      mjml(source, { validationLevel: 'soft' }).then(async ({ html }) => {
+        const minify = await mjml(source, { minify: true }).then(() => 'minified', (e) => e.message);
+        const loaded = Object.keys(require.cache).filter((f) => f.includes('/node_modules/'));
+        process.stdout.write(JSON.stringify({ html, minify, loaded }));
+      });`;
+    const { stdout } = await run(process.execPath, ['-e', script], { cwd: ROOT });
+    const bundled = JSON.parse(stdout) as { html: string; minify: string; loaded: string[] };
+    const { default: mjml2html } = await import('mjml');
+    const { html } = await mjml2html(await readFile(template, 'utf8'), { validationLevel: 'soft' });
+
+    expect(bundled.html).toBe(html);
+    expect(bundled.loaded.filter((f) => !f.startsWith(outDir))).toEqual([]);
+    expect(bundled.minify).toMatch(/htmlnano is not bundled/);
+  });
+});
+
 describe('the compiled CLI in a pipe', () => {
   it('finishes the build when the reader of its output goes away', async () => {
     const out = join(outDir, '..', 'piped-out');
