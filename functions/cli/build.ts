@@ -250,13 +250,18 @@ export async function prepareBuild(
   options: Omit<BuildOptions, 'outDir'>,
   onSiteFile?: (file: SiteFile) => void | Promise<void>,
 ): Promise<PreparedBuild> {
-  // Started first, so the email libraries load on a second core while the content is read.
+  // Started once a preview is not in the build cache, so the email libraries load on a second core
+  // while the site is built; a build whose previews are all kept starts no thread.
   const workerUrl = compiledCliFile('preview-worker.mjs');
-  const worker = workerUrl && startPreviewWorker(workerUrl, EMAIL_SHAPE_CACHE_DIR);
+  let worker: PreviewWorker | undefined;
+  const startWorker = () => {
+    worker ??= workerUrl && startPreviewWorker(workerUrl, EMAIL_SHAPE_CACHE_DIR);
+    return worker;
+  };
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   const cache = cacheDir === undefined ? NO_BUILD_CACHE : openBuildCache(cacheDir);
   try {
-    return await prepareWith(options, onSiteFile, worker, cache);
+    return await prepareWith(options, onSiteFile, startWorker, cache);
   } catch (error) {
     worker?.close();
     throw error;
@@ -268,7 +273,7 @@ export async function prepareBuild(
 async function prepareWith(
   options: Omit<BuildOptions, 'outDir'>,
   onSiteFile: ((file: SiteFile) => void | Promise<void>) | undefined,
-  worker: PreviewWorker | undefined,
+  startWorker: () => PreviewWorker | undefined,
   cache: BuildCache,
 ): Promise<PreparedBuild> {
   const started = performance.now();
@@ -323,7 +328,7 @@ async function prepareWith(
   const previews = await startCachedPreviewEmails(
     jobs,
     { site, templatesDir, cacheDir: EMAIL_SHAPE_CACHE_DIR },
-    worker,
+    startWorker,
     cache,
   );
 

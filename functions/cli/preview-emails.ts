@@ -123,7 +123,7 @@ const PREVIEW_CACHE_FORMAT = 1;
 export async function startCachedPreviewEmails(
   jobs: readonly PreviewJob[],
   options: PreviewOptions,
-  worker: PreviewWorker | undefined,
+  startWorker: () => PreviewWorker | undefined,
   cache: BuildCache,
 ): Promise<PendingPreviews> {
   const templates = await templateTexts(options.templatesDir);
@@ -141,11 +141,8 @@ export async function startCachedPreviewEmails(
         ]),
   );
   const kept = keys.map((key) => (key === undefined ? undefined : decodePreview(cache.peek('preview', key))));
-  const pending = startPreviewEmails(
-    jobs.filter((_, i) => kept[i] === undefined),
-    options,
-    worker,
-  );
+  const missing = jobs.filter((_, i) => kept[i] === undefined);
+  const pending = startPreviewEmails(missing, options, missing.length > 0 ? startWorker() : undefined);
   return {
     cancel: pending.cancel,
     async wait() {

@@ -24,14 +24,21 @@ const job = (body = 'We met and talked about caches.'): PreviewJob => ({
   name: 'meetup',
 });
 
+/** How many times the last {@link previews} asked for a worker thread (none is started in tests). */
+let workerAsked = 0;
+
 /** One build's previews, through the build cache in `work/cache`. */
 async function previews(jobs: PreviewJob[], templatesDir = DEFAULT_TEMPLATES_DIR, cacheName = 'cache') {
   const cache = openBuildCache(join(work, cacheName));
+  workerAsked = 0;
   try {
     const pending = await startCachedPreviewEmails(
       jobs,
       { site, templatesDir, cacheDir: join(work, 'shapes') },
-      undefined,
+      () => {
+        workerAsked++;
+        return undefined;
+      },
       cache,
     );
     return await pending.wait();
@@ -46,8 +53,11 @@ const eml = (all: Awaited<ReturnType<typeof previews>>) =>
 describe('preview emails through the build cache', () => {
   it('takes an unchanged preview from the cache, byte for byte (a new rendering has a new MIME boundary)', async () => {
     const first = await previews([job()]);
+    expect(workerAsked).toBe(1);
     const again = await previews([job()]);
 
+    // Every preview kept: no worker thread is started for nothing.
+    expect(workerAsked).toBe(0);
     expect(again).toEqual(first);
     expect(Buffer.isBuffer(again[0]?.files[2]?.body)).toBe(true);
     expect(eml(again)).toBe(eml(first));
