@@ -9,7 +9,6 @@ import {
   rename,
   rm,
   rmdir,
-  unlink,
   writeFile,
 } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
@@ -66,8 +65,11 @@ export function spareDirOf(outDir: string): string {
 /** The folder a build writes into: a fresh one, or the previous output it reuses. */
 interface Staging {
   dir: string;
-  /** For a reused folder: the files and folders it held (relative platform paths) when claimed. */
-  reused?: { files: Set<string>; dirs: string[] };
+  /**
+   * For a reused folder: the files and folders it held (relative platform paths) when claimed, and the
+   * files removed because this build needs a folder where they lie.
+   */
+  reused?: { files: Set<string>; dirs: string[]; cleared: Map<string, Promise<void>> };
 }
 
 /**
@@ -128,13 +130,19 @@ export function openOutput(outDir: string, options: { concurrency?: number } = {
     try {
       await ensureDir(dirname(full));
     } catch (error) {
-      // A file of the previous output where this build needs a folder: remove it, if it is stale.
+      // A file of the previous output where this build needs a folder: remove it, if it is stale (once,
+      // however many of this build's files are waiting for that folder).
       const blocker = reused && staleAncestor(reused.files, seen, relativePath);
-      if (!blocker) throw error;
-      await unlink(join(staging.dir, blocker));
-      reused.files.delete(blocker);
-      dirs.delete(dirname(full));
-      await ensureDir(dirname(full));
+      if (!reused || !blocker) throw error;
+      let removing = reused.cleared.get(blocker);
+      if (!removing) {
+        removing = rm(join(staging.dir, blocker), { force: true });
+        reused.cleared.set(blocker, removing);
+      }
+      await removing;
+      const made = mkdir(dirname(full), { recursive: true });
+      dirs.set(dirname(full), made);
+      await made;
     }
     try {
       await writeFile(full, body, { flag: 'wx' });
@@ -245,7 +253,7 @@ async function claimSpare(spare: string, dir: string): Promise<Staging | undefin
       else await rm(path, { force: true });
     }
     await chmod(dir, 0o755);
-    return { dir, reused: { files, dirs } };
+    return { dir, reused: { files, dirs, cleared: new Map() } };
   } catch {
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     return undefined;
@@ -278,7 +286,7 @@ async function removeStale(
   reused: NonNullable<Staging['reused']>,
   written: ReadonlySet<string>,
 ): Promise<void> {
-  const stale = [...reused.files].filter((path) => !written.has(path));
+  const stale = [...reused.files].filter((path) => !written.has(path) && !reused.cleared.has(path));
   for (let i = 0; i < stale.length; i += 64) {
     await Promise.all(
       stale.slice(i, i + 64).map((path) =>

@@ -208,9 +208,22 @@ describe('reusing the previous output', () => {
     await writeOutput(out, files({ 'site/a': 'file', 'site/b/index.html': 'folder' }));
     await writeOutput(out, files({ 'site/x.html': 'x' }));
 
-    await writeOutput(out, files({ 'site/a/index.html': 'now a folder', 'site/b': 'now a file' }));
+    await writeOutput(
+      out,
+      files({
+        'site/a/index.html': 'now a folder',
+        'site/a/deeper/page.html': 'written at the same time',
+        'site/a/other.html': 'and this',
+        'site/b': 'now a file',
+      }),
+    );
 
-    expect(await listTree(out)).toEqual(['site/a/index.html', 'site/b']);
+    expect(await listTree(out)).toEqual([
+      'site/a/deeper/page.html',
+      'site/a/index.html',
+      'site/a/other.html',
+      'site/b',
+    ]);
     expect(await readFile(join(out, 'site', 'b'), 'utf8')).toBe('now a file');
   });
 
