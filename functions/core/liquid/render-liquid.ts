@@ -55,7 +55,7 @@ export interface LiquidSite {
   excerptSeparator?: string;
   /**
    * Keeps rendered bodies between builds (the CLI's build cache), for posts whose Liquid reads nothing
-   * that changes without their inputs changing: see {@link liquidMemoKey}.
+   * that changes without their inputs changing (see `memoKey` in {@link createJekyllLiquid}).
    */
   memo?: TextMemo;
 }
@@ -136,7 +136,6 @@ export function createJekyllLiquid(input: LiquidSite): JekyllLiquid {
     return drop;
   };
   const postDrops = sorted.map(dropOf);
-  // Jekyll's previous/next: by date, oldest first.
   /**
    * Set when a render reads what can change while the post, the settings, data and includes stay the
    * same: other posts (through `site.posts`, `site.tags` …) or the clock (`site.time`).
@@ -155,8 +154,9 @@ export function createJekyllLiquid(input: LiquidSite): JekyllLiquid {
       },
     };
   };
-  // Not tracked by `readsChanging`: liquidjs reads `next` of every value it meets (is it an iterator?), so
-  // posts whose markup names them are never kept (`UNKEYED_MARKUP`).
+  // Jekyll's previous/next: by date, oldest first. Not tracked by `readsChanging`: liquidjs reads `next` of
+  // every value it meets (is it an iterator?), so posts whose markup names them are never kept
+  // (`UNKEYED_MARKUP`).
   sorted.forEach((entry, i) => {
     const drop = dropOf(entry);
     Object.defineProperty(drop, 'next', { enumerable: false, get: () => postDrops[i - 1] });
@@ -251,7 +251,8 @@ export function createJekyllLiquid(input: LiquidSite): JekyllLiquid {
   /**
    * The key a post's rendered body is kept under: its source, front matter and path, the site's settings,
    * data and includes, and (for `link` and `post_url`) every post's and page's URL. `undefined` for a post
-   * whose markup may read what none of that holds (`UNKEYED_MARKUP`): it is rendered every time. A render that reads other posts or `site.time` is not kept either (see `readsChanging`).
+   * whose markup may read what none of that holds (`UNKEYED_MARKUP`): it is rendered every time. A render
+   * that reads other posts or `site.time` is not kept either (see `readsChanging`).
    */
   const memoKey = (entry: LiquidPost, middle: string): string | undefined => {
     const { post } = entry;
@@ -353,6 +354,7 @@ function markupMatches(text: string, pattern: RegExp): boolean {
   for (const [markup] of text.matchAll(MARKUP)) if (pattern.test(markup)) return true;
   return false;
 }
+
 /** Tags whose output depends on the other posts' and pages' URLs. */
 const LINK_TAGS = /\{%-?\s*(?:link|post_url)\b/;
 
