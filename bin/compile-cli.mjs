@@ -41,7 +41,6 @@ const BUNDLED = new Set([
   'feed',
   'gray-matter',
   'html-to-text',
-  'juice',
   'liquidjs',
   'luxon',
   'marked',
@@ -69,25 +68,6 @@ const selectedPackages = {
       if (args.importer.includes('/node_modules/')) return undefined;
       return BUNDLED.has(packageName(args.path)) ? undefined : { external: true };
     });
-  },
-};
-
-/**
- * juice parses with cheerio's htmlparser2 mode only (it passes the `xml` option), which is all of
- * `cheerio/slim`; cheerio's main entry also loads parse5 and undici, half of juice's load time.
- */
-const juiceOnSlimCheerio = {
-  name: 'herald-juice-slim-cheerio',
-  setup(build) {
-    build.onResolve({ filter: /^cheerio$/ }, (args) =>
-      args.importer.includes('/node_modules/juice/')
-        ? build.resolve('cheerio/slim', {
-            kind: args.kind,
-            resolveDir: args.resolveDir,
-            importer: args.importer,
-          })
-        : undefined,
-    );
   },
 };
 
@@ -175,7 +155,7 @@ export async function compileCli({ outDir = CLI_CACHE_DIR } = {}) {
     sourcesContent: false,
     metafile: true,
     logLevel: 'silent',
-    plugins: [sourceUrls, juiceOnSlimCheerio, mjmlBundles, selectedPackages],
+    plugins: [sourceUrls, mjmlBundles, selectedPackages],
   });
   const require = createRequire(join(ROOT, 'package.json'));
   await build({

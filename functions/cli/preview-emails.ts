@@ -216,7 +216,8 @@ export interface PreviewWorker {
 
 /**
  * Starts a preview worker from `workerUrl` (the compiled CLI's `preview-worker.mjs`). It loads the email
- * libraries right away, while the main thread reads the content.
+ * libraries right away (mjml too when `shapeCacheDir` holds no compiled shape), while the main thread
+ * builds the site.
  */
 export function startPreviewWorker(workerUrl: URL, shapeCacheDir?: string): PreviewWorker {
   let worker: Worker | undefined;
