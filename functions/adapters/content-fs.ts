@@ -12,6 +12,7 @@ import { parsePost } from '../core/parse-post.ts';
 import { parseSiteConfig } from '../core/site-config.ts';
 import type { TextMemo } from '../core/text-memo.ts';
 import { lastCommitTimes } from './git-times.ts';
+import { readFiles } from './read-files.ts';
 import { createFsSiteFiles } from './site-files-fs.ts';
 
 /** A static file copied to the site as is. */
@@ -112,7 +113,10 @@ export async function loadContent(dir: string, options: LoadOptions = {}): Promi
       message: 'not a Markdown post; posts are YYYY-MM-DD-slug.md or .markdown (move other files to assets)',
     });
   }
-  const sources = await Promise.all(found.posts.map((rel) => readFile(join(root, rel), 'utf8')));
+  const sources = await readFiles(
+    found.posts.map((rel) => join(root, rel)),
+    'utf8',
+  );
   if (jekyll) {
     // Jekyll's own rules (defaults, drafts, future, unpublished, Liquid) live in core; this only reads files.
     try {
@@ -211,12 +215,14 @@ async function loadJekyllFolder(
       files.push({ relativePath: toPosix(rel), path: join(dir, rel), source, modified: info.mtime });
     }
   }
-  const links = await Promise.all(
-    found.pages.map(async (rel) => ({
-      relativePath: toPosix(rel),
-      url: jekyllPageUrl(toPosix(rel), await readFile(join(root, rel), 'utf8')),
-    })),
+  const pageSources = await readFiles(
+    found.pages.map((rel) => join(root, rel)),
+    'utf8',
   );
+  const links = found.pages.map((rel, i) => ({
+    relativePath: toPosix(rel),
+    url: jekyllPageUrl(toPosix(rel), pageSources[i] ?? ''),
+  }));
   // Loaded only for a Jekyll site, so liquidjs costs a Herald-layout build nothing.
   const { loadJekyllPosts } = await import('../core/jekyll-site.ts');
   const { posts } = await loadJekyllPosts(files, {

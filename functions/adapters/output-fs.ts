@@ -1,17 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import {
-  chmod,
-  lstat,
-  mkdir,
-  mkdtemp,
-  readdir,
-  readFile,
-  rename,
-  rm,
-  rmdir,
-  writeFile,
-} from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
+import { chmod, lstat, mkdir, mkdtemp, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { createReadPace, type ReadPace } from './read-files.ts';
 
 /** One file to write, at a path relative to the output folder. */
 export interface OutputFile {
@@ -89,7 +80,10 @@ interface Staging {
  * @throws OutputError (from `write` or `commit`) naming the file that failed, with the underlying
  *   error as `cause`.
  */
-export function openOutput(outDir: string, options: { concurrency?: number } = {}): OutputWriter {
+export function openOutput(
+  outDir: string,
+  options: { concurrency?: number; readPace?: ReadPace } = {},
+): OutputWriter {
   const target = resolve(outDir);
   const spare = spareDirOf(target);
   const concurrency = Math.max(1, options.concurrency ?? 16);
@@ -118,12 +112,14 @@ export function openOutput(outDir: string, options: { concurrency?: number } = {
   let count = 0;
   let bytes = 0;
 
+  const compare = createComparer(options.readPace ?? createReadPace());
+
   /** Writes one file into a reused folder: skipped when its bytes are there, else replaced. */
-  const writeReused = async (staging: Staging, relativePath: string, body: Uint8Array) => {
+  const writeReused = async (staging: Staging, relativePath: string, body: string | Uint8Array) => {
     const reused = staging.reused;
     const full = join(staging.dir, relativePath);
     if (reused?.files.has(relativePath)) {
-      if (await sameBytes(full, body)) return;
+      if (await compare(full, body)) return;
       // A new file, not the old one truncated: a hard link in the old tree is never written through.
       await rm(full, { force: true });
     }
@@ -160,9 +156,8 @@ export function openOutput(outDir: string, options: { concurrency?: number } = {
     try {
       temp ??= makeTemp();
       const staging = await temp;
-      const body = typeof file.body === 'string' ? Buffer.from(file.body) : file.body;
-      await writeReused(staging, relativePath, body);
-      bytes += body.byteLength;
+      await writeReused(staging, relativePath, file.body);
+      bytes += typeof file.body === 'string' ? Buffer.byteLength(file.body) : file.body.byteLength;
     } catch (error) {
       failure ??= new OutputError(`cannot write "${file.path}" into ${outDir}: ${(error as Error).message}`, {
         outDir,
@@ -246,7 +241,8 @@ async function claimSpare(spare: string, dir: string): Promise<Staging | undefin
     if (!(await lstat(dir)).isDirectory()) throw new Error('not a folder');
     const files = new Set<string>();
     const dirs: string[] = [];
-    for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    // Synchronous: one call per folder, about three times faster than the promise API at 10,000 folders.
+    for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
       const path = join(entry.parentPath, entry.name);
       if (entry.isFile()) files.add(relative(dir, path));
       else if (entry.isDirectory()) dirs.push(relative(dir, path));
@@ -260,14 +256,55 @@ async function claimSpare(spare: string, dir: string): Promise<Staging | undefin
   }
 }
 
-/** Whether the file holds exactly `body`. */
-async function sameBytes(path: string, body: Uint8Array): Promise<boolean> {
-  try {
-    const stored = await readFile(path);
-    return stored.length === body.byteLength && stored.equals(body);
-  } catch {
-    return false;
-  }
+/**
+ * Compares kept files with what a build writes. While the page cache serves them ({@link ReadPace}),
+ * a file is read synchronously into a reused buffer and compared with the body encoded into another:
+ * no allocation per file, where reading and encoding 10,000 pages afresh took over a second here.
+ */
+function createComparer(pace: ReadPace): (path: string, body: string | Uint8Array) => Promise<boolean> {
+  let encoded = Buffer.alloc(64 * 1024);
+  let stored = Buffer.alloc(64 * 1024);
+  const bytesOf = (body: string | Uint8Array): Uint8Array => {
+    if (typeof body !== 'string') return body;
+    // Three bytes per UTF-16 unit is the most UTF-8 needs, so the body always fits whole.
+    if (encoded.length < body.length * 3) encoded = Buffer.alloc(body.length * 3);
+    return encoded.subarray(0, encoded.write(body));
+  };
+  const storedEquals = (path: string, body: string | Uint8Array): boolean => {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch {
+      return false;
+    }
+    try {
+      const expected = bytesOf(body);
+      const size = fstatSync(fd).size;
+      if (size !== expected.byteLength) return false;
+      if (stored.length < size) stored = Buffer.alloc(size);
+      let read = 0;
+      while (read < size) {
+        const n = readSync(fd, stored, read, size - read, read);
+        if (n === 0) return false;
+        read += n;
+      }
+      return stored.subarray(0, size).equals(expected);
+    } catch {
+      return false;
+    } finally {
+      closeSync(fd);
+    }
+  };
+  return async (path, body) => {
+    if (pace.synchronous) return pace.time(() => storedEquals(path, body));
+    try {
+      const kept = await readFile(path);
+      const expected = typeof body === 'string' ? Buffer.from(body) : body;
+      return kept.length === expected.byteLength && kept.equals(expected);
+    } catch {
+      return false;
+    }
+  };
 }
 
 /** The first folder on the way to `path` that is a file of the previous output this build did not write. */
@@ -297,7 +334,20 @@ async function removeStale(
       ),
     );
   }
-  const deepestFirst = [...reused.dirs].sort((a, b) => b.split(sep).length - a.split(sep).length);
+  // Only folders above none of this build's files can be empty.
+  const live = new Set<string>();
+  for (const path of written) {
+    for (
+      let at = path.lastIndexOf(sep);
+      at > 0 && !live.has(path.slice(0, at));
+      at = path.lastIndexOf(sep, at - 1)
+    ) {
+      live.add(path.slice(0, at));
+    }
+  }
+  const deepestFirst = reused.dirs
+    .filter((path) => !live.has(path))
+    .sort((a, b) => b.split(sep).length - a.split(sep).length);
   for (const path of deepestFirst) await rmdir(join(dir, path)).catch(() => undefined);
 }
 
@@ -309,7 +359,7 @@ async function removeStale(
 export async function writeOutput(
   outDir: string,
   files: Iterable<OutputFile>,
-  options: { concurrency?: number } = {},
+  options: { concurrency?: number; readPace?: ReadPace } = {},
 ): Promise<{ files: number; bytes: number }> {
   const output = openOutput(outDir, options);
   try {

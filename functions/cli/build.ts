@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildCache, NO_BUILD_CACHE, openBuildCache } from '../adapters/build-cache.ts';
 import { type Content, loadContent } from '../adapters/content-fs.ts';
 import { type OutputFile, openOutput } from '../adapters/output-fs.ts';
+import { readFiles } from '../adapters/read-files.ts';
 import { loadSiteTemplates } from '../adapters/templates-fs.ts';
 import {
   compareNewestFirst,
@@ -298,13 +298,12 @@ async function prepareWith(
 
   const published = content.posts.filter((p) => !p.draft);
   const rendered = published.map((post) => renderPostLazily(post, site, cache));
-  const assets: SiteFile[] = await Promise.all(
-    content.assets.map(async (asset) => ({
-      path: asset.sitePath,
-      body: await readFile(asset.file),
-      contentType: contentTypeFor(asset.sitePath),
-    })),
-  );
+  const assetBodies = await readFiles(content.assets.map((asset) => asset.file));
+  const assets: SiteFile[] = content.assets.map((asset, i) => ({
+    path: asset.sitePath,
+    body: assetBodies[i] ?? new Uint8Array(),
+    contentType: contentTypeFor(asset.sitePath),
+  }));
   phases.render = lap();
 
   // The preview emails are chosen now and start rendering (on a worker thread when the CLI is

@@ -1,4 +1,15 @@
-import { link, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  link,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -152,7 +163,7 @@ describe('openOutput', () => {
 });
 
 describe('reusing the previous output', () => {
-  const files = (pages: Record<string, string>) =>
+  const files = (pages: Record<string, string | Uint8Array>) =>
     Object.entries(pages).map(([path, body]) => ({ path, body }));
 
   it('leaves files whose bytes are unchanged alone, replaces changed ones and removes the rest', async () => {
@@ -176,6 +187,41 @@ describe('reusing the previous output', () => {
     expect((await stat(join(out, 'site', 'same.html'))).ino).toBe(first.ino);
     expect(await readdir(join(out, 'site'))).not.toContain('gone');
     expect(await listTree(spareDirOf(out))).toEqual(['.gitignore', 'site/changed.html', 'site/same.html']);
+  });
+
+  it.each([
+    [
+      'synchronously, while the page cache serves them',
+      { synchronous: true, time: <T>(read: () => T) => read() },
+    ],
+    [
+      'asynchronously, once reads wait on the disk',
+      { synchronous: false, time: <T>(read: () => T) => read() },
+    ],
+  ])('compares kept files %s, large and multi-byte ones too', async (_, readPace) => {
+    const out = join(parent, 'dist');
+    const big = 'Grüße aus Köln — ✓ 🎉\n'.repeat(20_000);
+    const pages = {
+      'site/big.html': big,
+      'site/bytes.bin': Buffer.from([0, 1, 2, 255]),
+      'site/edge.html': `${big}x`,
+    };
+    await writeOutput(out, files(pages));
+    await writeOutput(out, files(pages));
+    // Marks on the kept copies (inode numbers are reused at once, so they tell nothing).
+    const spare = spareDirOf(out);
+    await chmod(join(spare, 'site', 'big.html'), 0o600);
+    await chmod(join(spare, 'site', 'edge.html'), 0o600);
+
+    // Same bytes: kept. One character changed at the very end, same length: replaced.
+    const next = { ...pages, 'site/edge.html': `${big}y` };
+    const result = await writeOutput(out, files(next), { readPace });
+    expect(result.bytes).toBe(2 * Buffer.byteLength(big) + 1 + 4);
+    expect((await stat(join(out, 'site', 'big.html'))).mode & 0o777).toBe(0o600);
+    expect((await stat(join(out, 'site', 'edge.html'))).mode & 0o777).not.toBe(0o600);
+    expect(await readFile(join(out, 'site', 'edge.html'), 'utf8')).toBe(`${big}y`);
+    expect(await readFile(join(out, 'site', 'big.html'), 'utf8')).toBe(big);
+    expect([...(await readFile(join(out, 'site', 'bytes.bin')))]).toEqual([0, 1, 2, 255]);
   });
 
   it('never writes through a link planted in the kept folder', async () => {
