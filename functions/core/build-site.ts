@@ -7,6 +7,7 @@ import { FEEDS, feedPaths } from './feeds.ts';
 import type { Author, RenderedPost, SiteConfig } from './model.ts';
 import { buildSitemap, type SitemapEntry } from './sitemap.ts';
 import { tagSlug } from './tag-slug.ts';
+import { zoneNamed } from './zones.ts';
 
 /** One file of the static site. */
 export interface SiteFile {
@@ -524,7 +525,9 @@ function isoInZone(date: Date, zone: string): string {
   const key = `${zone} ${date.getTime()}`;
   let iso = isoCache.get(key);
   if (iso === undefined) {
-    iso = DateTime.fromJSDate(date, { zone }).toISO({ suppressMilliseconds: true }) ?? date.toISOString();
+    iso =
+      DateTime.fromJSDate(date, { zone: zoneNamed(zone) }).toISO({ suppressMilliseconds: true }) ??
+      date.toISOString();
     if (isoCache.size >= 100_000) isoCache.clear();
     isoCache.set(key, iso);
   }

@@ -1,4 +1,5 @@
 import { DateTime, FixedOffsetZone, type Zone } from 'luxon';
+import { zoneNamed } from './zones.ts';
 
 /**
  * Parses a date the way Jekyll does (`Time.parse(value).localtime`, Ruby's lenient `Date._parse`) for the
@@ -35,7 +36,7 @@ export function parseJekyllDate(value: string, zone: string): Date | undefined {
       second: time?.second ?? 0,
       millisecond: time?.millisecond ?? 0,
     },
-    { zone: time?.zone ?? zone },
+    { zone: time?.zone ?? zoneNamed(zone) },
   );
   return dt.isValid ? dt.toJSDate() : undefined;
 }

@@ -1,5 +1,6 @@
 import { DateTime, FixedOffsetZone } from 'luxon';
 import { parseJekyllDate, rollOver } from './jekyll-date.ts';
+import { zoneNamed } from './zones.ts';
 
 // Jekyll accepts what Ruby's Time.parse accepts; we accept the shapes real front matter uses and reject
 // the rest loudly rather than guessing: date, date + time, an optional zone (`Z`, `UTC`, `+0900`, `+09:00`).
@@ -33,7 +34,7 @@ export function parseDateValue(value: string, zone: string): Date | undefined {
     second: sec,
     millisecond: fraction === undefined ? 0 : Math.floor(Number(`0.${fraction}`) * 1000),
   };
-  const dt = DateTime.fromObject(parts, { zone: offset === undefined ? zone : fixedZone(offset) });
+  const dt = DateTime.fromObject(parts, { zone: offset === undefined ? zoneNamed(zone) : fixedZone(offset) });
   // A wall-clock time inside a DST gap is moved forward by luxon, as Ruby's Time does; a day past the end
   // of its month has rolled over (2026-02-30 is 2 March, as in Ruby); month 13, day 32, hour 25 are invalid.
   return dt.isValid ? dt.toJSDate() : undefined;

@@ -11,6 +11,7 @@ import { readYaml, readYamlMemo, type YamlSource, YamlSyntaxError } from './read
 import { MAX_MARKDOWN_NESTING, tooDeeplyNested } from './render-markdown.ts';
 import type { TextMemo } from './text-memo.ts';
 import { issuesToProblems, quote } from './zod-problems.ts';
+import { zoneNamed } from './zones.ts';
 
 /** The source of one post. */
 export interface PostInput {
@@ -313,7 +314,7 @@ function authorList(value: Author | Author[] | undefined): Author[] {
 function explicitGuid(id: string, site: SiteConfig, date: Date): string {
   if (/^(https?:\/\/|urn:|tag:)/i.test(id)) return id;
   // RFC 4151 tag URI: stable across URL changes, and unique because the author controls the host and date.
-  const day = DateTime.fromJSDate(date, { zone: site.timezone }).toFormat('yyyy-MM-dd');
+  const day = DateTime.fromJSDate(date, { zone: zoneNamed(site.timezone) }).toFormat('yyyy-MM-dd');
   return `tag:${new URL(site.url).hostname},${day}:${encodeURI(id)}`;
 }
 

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { zoneNamed } from './zones.ts';
 
 /** What a permalink template is filled with. */
 export interface PermalinkParts {
@@ -77,7 +78,7 @@ const KNOWN = Object.keys(FILLERS);
  */
 export function buildPermalink(template: string, parts: PermalinkParts): string {
   const pattern = STYLES[template] ?? template;
-  const at = DateTime.fromJSDate(parts.date, { zone: parts.timezone }).setLocale('en');
+  const at = DateTime.fromJSDate(parts.date, { zone: zoneNamed(parts.timezone) }).setLocale('en');
   // Like Jekyll's regex, a placeholder is the whole run of [a-z_]: `:titlex` is unknown, not `:title` + `x`.
   const filled = pattern.replace(/:([a-z_]+)/g, (_, name: string) => {
     const fill = FILLERS[name];

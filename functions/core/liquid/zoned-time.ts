@@ -56,6 +56,20 @@ function formatterFor(zone: string): Intl.DateTimeFormat {
  * (what luxon does too, without building a `DateTime` and parsing a format string per call).
  */
 export function zonedTime(instant: number, zone: string): ZonedTime {
+  // A post's date is formatted several times per render (page.date, the date filters, site.posts).
+  const key = `${zone} ${instant}`;
+  let time = remembered.get(key);
+  if (!time) {
+    time = Object.freeze(computeZonedTime(instant, zone));
+    if (remembered.size >= 100_000) remembered.clear();
+    remembered.set(key, time);
+  }
+  return time;
+}
+
+const remembered = new Map<string, ZonedTime>();
+
+function computeZonedTime(instant: number, zone: string): ZonedTime {
   const fields: Record<string, number> = {};
   for (const part of formatterFor(zone).formatToParts(instant)) {
     if (part.type !== 'literal') fields[part.type] = Number(part.value);
