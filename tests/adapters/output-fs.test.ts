@@ -200,7 +200,8 @@ describe('reusing the previous output', () => {
     ],
   ])('compares kept files %s, large and multi-byte ones too', async (_, readPace) => {
     const out = join(parent, 'dist');
-    const big = 'Grüße aus Köln — ✓ 🎉\n'.repeat(20_000);
+    // Over 1 MB, so a file is compared in more than one chunk, the change in the last.
+    const big = 'Grüße aus Köln — ✓ 🎉\n'.repeat(60_000);
     const pages = {
       'site/big.html': big,
       'site/bytes.bin': Buffer.from([0, 1, 2, 255]),
