@@ -127,15 +127,29 @@ export function createJekyllLiquid(input: LiquidSite): JekyllLiquid {
   const sorted = [...input.posts].sort(
     (a, b) => b.post.date.getTime() - a.post.date.getTime() || b.relativePath.localeCompare(a.relativePath),
   );
+  // Drops are made when a render first needs them: a build whose renders are all kept makes none.
   const drops = new Map<Post, Record<string, unknown>>();
+  const positions = new Map(sorted.map((entry, i) => [entry.post, i]));
+  let allDrops: Record<string, unknown>[] | undefined;
+  const postDrops = () => {
+    allDrops ??= sorted.map(dropOf);
+    return allDrops;
+  };
   const dropOf = (entry: LiquidPost): Record<string, unknown> => {
     const cached = drops.get(entry.post);
     if (cached) return cached;
     const drop = postDrop(entry, site, () => excerptOf(entry.post));
     drops.set(entry.post, drop);
+    // Jekyll's previous/next: by date, oldest first. Not tracked by `readsChanging`: liquidjs reads `next`
+    // of every value it meets (is it an iterator?), so posts whose markup names them are never kept
+    // (`UNKEYED_MARKUP`).
+    const i = positions.get(entry.post);
+    if (i !== undefined) {
+      Object.defineProperty(drop, 'next', { enumerable: false, get: () => postDrops()[i - 1] });
+      Object.defineProperty(drop, 'previous', { enumerable: false, get: () => postDrops()[i + 1] });
+    }
     return drop;
   };
-  const postDrops = sorted.map(dropOf);
   /**
    * Set when a render reads what can change while the post, the settings, data and includes stay the
    * same: other posts (through `site.posts`, `site.tags` …) or the clock (`site.time`).
@@ -154,15 +168,6 @@ export function createJekyllLiquid(input: LiquidSite): JekyllLiquid {
       },
     };
   };
-  // Jekyll's previous/next: by date, oldest first. Not tracked by `readsChanging`: liquidjs reads `next` of
-  // every value it meets (is it an iterator?), so posts whose markup names them are never kept
-  // (`UNKEYED_MARKUP`).
-  sorted.forEach((entry, i) => {
-    const drop = dropOf(entry);
-    Object.defineProperty(drop, 'next', { enumerable: false, get: () => postDrops[i - 1] });
-    Object.defineProperty(drop, 'previous', { enumerable: false, get: () => postDrops[i + 1] });
-  });
-
   const config = input.config;
   const siteObject: Record<string, unknown> = {
     ...config,
@@ -172,8 +177,8 @@ export function createJekyllLiquid(input: LiquidSite): JekyllLiquid {
   };
   Object.defineProperties(siteObject, {
     time: changing(() => new RubyTime(input.time, site.timezone)),
-    posts: changing(() => postDrops),
-    related_posts: changing(() => postDrops.slice(0, 10)),
+    posts: changing(() => postDrops()),
+    related_posts: changing(() => postDrops().slice(0, 10)),
     tags: changing(() => groupDrops(sorted, (p) => p.tags, dropOf)),
     categories: changing(() => groupDrops(sorted, (p) => p.categories, dropOf)),
   });
@@ -303,11 +308,14 @@ export function createJekyllLiquid(input: LiquidSite): JekyllLiquid {
         rendered.set(post, post.body);
         return post.body;
       }
-      const page = dropOf(entry);
       // Text before the first and after the last Liquid delimiter is output as it is; only the middle is
       // handed to liquidjs, whose tokenizer would otherwise walk every character of a long post.
       const { head, middle, tail } = liquidSpan(post.body);
-      const scope = { site: siteObject, page, jekyll };
+      let made: Record<string, unknown> | undefined;
+      const scope = () => {
+        made ??= { site: siteObject, page: dropOf(entry), jekyll };
+        return made;
+      };
       await fs.preload();
       const done = (body: string): string => {
         const out = head + body + tail;
@@ -322,17 +330,17 @@ export function createJekyllLiquid(input: LiquidSite): JekyllLiquid {
         };
         // Synchronous rendering skips liquidjs's promise per tag and filter (most of its cost on a large
         // blog); a post that includes a file not read yet is rendered again asynchronously.
-        const renderSync = () => fs.renderSync(() => liquid.renderSync(templates(), scope) as string);
+        const renderSync = () => fs.renderSync(() => liquid.renderSync(templates(), scope()) as string);
         const key = memo && memoKey(entry, middle);
         const body = memo && key !== undefined ? memoRendered(memo, key, renderSync) : renderSync();
-        return done(body ?? ((await liquid.render(templates(), scope)) as string));
+        return done(body ?? ((await liquid.render(templates(), scope())) as string));
       } catch {
         // Shared fragments carry the position of the post they were first parsed in: parse this post on
         // its own and render again, so an error names this file and line.
       }
       try {
         const templates = parse(middle, entry.relativePath, false);
-        return done((await liquid.render(templates, scope)) as string);
+        return done((await liquid.render(templates, scope())) as string);
       } catch (error) {
         // Lines before the Liquid part are counted only for an error's line number.
         throw liquidProblem(error, post, entry.relativePath, countLines(head));
