@@ -318,7 +318,9 @@ export function createJekyllLiquid(input: LiquidSite): JekyllLiquid {
       };
       await fs.preload();
       const done = (body: string): string => {
-        const out = head + body + tail;
+        // One flat string: a concatenation stays a rope, which the first hash of the body (the Markdown
+        // cache key) flattens slowly: 50 to 60 ms per 1,000 posts here, against 4 to 11 ms flat.
+        const out = [head, body, tail].join('');
         rendered.set(post, out);
         return out;
       };
