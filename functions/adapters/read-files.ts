@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { mapLimit } from '../core/map-limit.ts';
 
 /** How many files are read at once when reading waits on the disk. */
 const OPEN_AT_ONCE = 32;
@@ -73,13 +74,11 @@ export async function readFiles(
     const path = paths[next] as string;
     results[next] = pace.time(() => (encoding ? readFileSync(path, encoding) : readFileSync(path)));
   }
-  const runners = Array.from({ length: Math.min(OPEN_AT_ONCE, paths.length - next) }, async () => {
-    while (next < paths.length) {
-      const index = next++;
-      const path = paths[index] as string;
-      results[index] = encoding ? await readFile(path, encoding) : await readFile(path);
-    }
-  });
-  await Promise.all(runners);
+  const rest = await mapLimit(
+    paths.slice(next),
+    OPEN_AT_ONCE,
+    (path): Promise<string | Buffer> => (encoding ? readFile(path, encoding) : readFile(path)),
+  );
+  for (const [i, body] of rest.entries()) results[next + i] = body;
   return results;
 }

@@ -18,6 +18,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { IoCounter, SiteStore } from '../app/ports.ts';
+import { mapLimit } from '../core/map-limit.ts';
 import type { PostFragments } from '../core/plan-site-update.ts';
 import { emptyIndex, parsePostIndex } from '../core/post-index.ts';
 
@@ -55,19 +56,6 @@ export function siteKey(path: string): string {
 function isMissing(error: unknown): boolean {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
   return e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
-}
-
-async function inBatches<T>(
-  items: readonly T[],
-  size: number,
-  run: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(size, items.length) }, async () => {
-      while (next < items.length) await run(items[next++] as T);
-    }),
-  );
 }
 
 /**
@@ -168,7 +156,7 @@ export function createS3SiteStore(options: {
     const legacyKeys = await listKeys(bucket, STATE_PREFIX);
     if (legacyIndex === undefined && legacyKeys.length === 0) return undefined;
     const moved = legacyKeys.filter((key) => key !== `${STATE_PREFIX}${INDEX_KEY}`);
-    await inBatches(moved, concurrency, async (key) => {
+    await mapLimit(moved, concurrency, async (key) => {
       const body = await getText(bucket, key);
       if (body !== undefined) {
         await put(stateBucket, key.slice(STATE_PREFIX.length), body, 'application/json', 'no-store');
@@ -183,7 +171,7 @@ export function createS3SiteStore(options: {
 
   return {
     async writeFiles(files) {
-      await inBatches(files, concurrency, (file) =>
+      await mapLimit(files, concurrency, (file) =>
         put(bucket, siteKey(file.path), file.body, file.contentType, cacheControlFor(file.path)),
       );
     },
@@ -203,7 +191,7 @@ export function createS3SiteStore(options: {
 
     async readFragments(ids) {
       const found = new Map<string, PostFragments>();
-      await inBatches(ids, concurrency, async (id) => {
+      await mapLimit(ids, concurrency, async (id) => {
         const value = (await getJson(stateBucket, fragmentKey(id))) as Partial<PostFragments> | undefined;
         if (value && typeof value.html === 'string' && typeof value.portableHtml === 'string') {
           found.set(id, { html: value.html, portableHtml: value.portableHtml });

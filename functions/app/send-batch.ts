@@ -20,6 +20,7 @@ import {
   recoveryAction,
   sendGate,
 } from '../core/campaign.ts';
+import { mapLimit } from '../core/map-limit.ts';
 import { backoffDelay, dailyQuotaResumeAt, queueDelaySeconds, SEND_CONCURRENCY } from '../core/pacing.ts';
 import {
   compilePersonalizer,
@@ -263,24 +264,6 @@ export async function compileNewsletter(input: {
       listUnsubscribeUrl: unsubscribe,
     });
   };
-}
-
-/** Runs `work` over `items` with at most `limit` at a time, keeping order in the result. */
-async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index] as T);
-    }
-  });
-  await Promise.all(runners);
-  return results;
 }
 
 /**
