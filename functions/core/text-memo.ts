@@ -34,8 +34,27 @@ export function memoJson<T>(
 
 /** JSON that tells a Date from the text of its ISO form, for memo keys. */
 export function exactJson(value: unknown): string {
+  // A replacer makes JSON.stringify call back into JavaScript for every key: only a value that may hold
+  // a Date needs one (posts' front matter holds none; their dates sit in a few known fields).
+  if (plainJson(value, 0)) return JSON.stringify(value);
   return JSON.stringify(value, function (this: Record<string, unknown>, key, json: unknown) {
     const raw = this[key];
     return raw instanceof Date ? { date: raw.getTime() } : json;
   });
+}
+
+/** Whether JSON.stringify reads `value` without meeting a Date or another `toJSON` (which could return one). */
+function plainJson(value: unknown, depth: number): boolean {
+  if (value === null || typeof value !== 'object') return true;
+  if (depth > 32 || typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
+  if (Array.isArray(value)) {
+    for (const item of value) if (!plainJson(item, depth + 1)) return false;
+    return true;
+  }
+  for (const key in value) {
+    if (Object.hasOwn(value, key) && !plainJson((value as Record<string, unknown>)[key], depth + 1)) {
+      return false;
+    }
+  }
+  return true;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memoJson } from '../../functions/core/text-memo.ts';
+import { exactJson, memoJson } from '../../functions/core/text-memo.ts';
 import { mapMemo } from '../helpers/memo.ts';
 
 describe('memoJson', () => {
@@ -40,5 +40,34 @@ describe('memoJson', () => {
       }),
     ).toThrow('broken');
     expect(store.size).toBe(0);
+  });
+});
+
+describe('exactJson', () => {
+  const when = new Date('2026-03-04T18:30:00Z');
+
+  it('is JSON for values without dates', () => {
+    const value = { title: 'Night', tags: ['a', { b: [1, null, true] }], text: '2026-03-04T18:30:00.000Z' };
+
+    expect(exactJson(value)).toBe(JSON.stringify(value));
+  });
+
+  it('tells a Date from the text of its ISO form, at any depth', () => {
+    expect(exactJson([when])).not.toBe(exactJson([when.toISOString()]));
+    expect(exactJson({ a: [{ b: when }] })).not.toBe(exactJson({ a: [{ b: when.toISOString() }] }));
+    expect(exactJson({ a: [{ b: when }] })).toBe('{"a":[{"b":{"date":1772649000000}}]}');
+  });
+
+  it('reads what a toJSON method returns, as JSON.stringify does', () => {
+    const custom = { toJSON: () => ({ shown: 'yes' }) };
+
+    expect(exactJson({ custom })).toBe('{"custom":{"shown":"yes"}}');
+  });
+
+  it('leaves out inherited and non-enumerable fields, as JSON.stringify does', () => {
+    const value = Object.create({ inherited: when }, { own: { value: 1, enumerable: true } });
+    Object.defineProperty(value, 'hidden', { value: when, enumerable: false });
+
+    expect(exactJson(value)).toBe('{"own":1}');
   });
 });

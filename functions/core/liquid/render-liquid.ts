@@ -264,9 +264,14 @@ export function createJekyllLiquid(input: LiquidSite): JekyllLiquid {
     const b = base();
     if (b.unkeyed || markupMatches(middle, UNKEYED_MARKUP) || mentionsNow(post.data)) return undefined;
     const links = b.includesLink || LINK_TAGS.test(middle) ? b.links : '';
-    const page = [entry.relativePath, post.sourcePath, post.path, post.slug, post.title, post.date];
+    const page = [entry.relativePath, post.sourcePath, post.path, post.slug, post.title, post.date.getTime()];
     const fields = [post.tags, post.categories, post.draft, post.summary ?? null, post.data];
-    return `${b.digest}\0${links}\0${exactJson([...page, ...fields])}\0${post.body}`;
+    // Hashed here, part by part: one string of them all would be a copy of the body (two bytes a
+    // character in most posts) made only to be hashed.
+    return createHash('sha1')
+      .update(`${b.digest}\0${links}\0${exactJson([...page, ...fields])}\0`)
+      .update(post.body)
+      .digest('base64');
   };
   /** Renders through `memo`: kept unless the render read what changes by itself (`readsChanging`). */
   const memoRendered = (memo: TextMemo, key: string, render: () => string | undefined) => {
