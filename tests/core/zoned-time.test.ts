@@ -67,4 +67,42 @@ describe('zonedTime', () => {
       offsetMinutes: 120,
     });
   });
+
+  it('agrees with Intl to the second where an offset has seconds (local mean time) or 45 minutes', () => {
+    const reference = (ms: number, zone: string) => {
+      const parts = new Intl.DateTimeFormat('en-US', {
+        timeZone: zone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        second: 'numeric',
+      }).formatToParts(ms);
+      const field = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+      return [field('year'), field('month'), field('day'), field('hour'), field('minute'), field('second')];
+    };
+    const cases: [string, string][] = [
+      ['Africa/Monrovia', '1970-06-01T12:00:00Z'],
+      ['Africa/Monrovia', '1972-01-06T23:59:59Z'],
+      ['Africa/Monrovia', '1972-01-07T00:44:30Z'],
+      ['Asia/Kathmandu', '2023-01-29T18:30:22Z'],
+      ['America/Sao_Paulo', '1913-12-31T23:59:59Z'],
+    ];
+
+    for (const [zone, iso] of cases) {
+      const ms = Date.parse(iso);
+      const t = zonedTime(ms, zone);
+
+      expect([t.year, t.month, t.day, t.hour, t.minute, t.second], `${zone} ${iso}`).toEqual(
+        reference(ms, zone),
+      );
+    }
+    // Liberia kept -00:44:30 until 1972: the wall clock is exact, the printed offset rounds to minutes.
+    const monrovia = zonedTime(Date.parse('1970-06-01T12:00:00Z'), 'Africa/Monrovia');
+    expect([monrovia.hour, monrovia.minute, monrovia.second, monrovia.offsetMinutes]).toEqual([
+      11, 15, 30, -44,
+    ]);
+  });
 });

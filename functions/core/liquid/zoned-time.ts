@@ -1,3 +1,5 @@
+import { zoneNamed } from '../zones.ts';
+
 /** An instant's wall-clock fields in an IANA zone, and the zone's offset from UTC at that instant. */
 export interface ZonedTime {
   year: number;
@@ -70,6 +72,24 @@ export function zonedTime(instant: number, zone: string): ZonedTime {
 const remembered = new Map<string, ZonedTime>();
 
 function computeZonedTime(instant: number, zone: string): ZonedTime {
+  const whole = Math.floor(instant / 1000) * 1000;
+  const known = zoneNamed(zone);
+  if (typeof known !== 'string') {
+    // The zone's offset at this instant, which parsing the post's date has usually asked for already
+    // (remembered: see zones.ts); it is in minutes, with a fraction for a local mean time such as +00:19:32.
+    const wall = whole + Math.round(known.offset(instant) * 60_000);
+    const date = new Date(wall);
+    return {
+      year: date.getUTCFullYear(),
+      month: date.getUTCMonth() + 1,
+      day: date.getUTCDate(),
+      hour: date.getUTCHours(),
+      minute: date.getUTCMinutes(),
+      second: date.getUTCSeconds(),
+      weekday: date.getUTCDay(),
+      offsetMinutes: Math.round((wall - whole) / 60_000),
+    };
+  }
   const fields: Record<string, number> = {};
   for (const part of formatterFor(zone).formatToParts(instant)) {
     if (part.type !== 'literal') fields[part.type] = Number(part.value);
@@ -81,7 +101,6 @@ function computeZonedTime(instant: number, zone: string): ZonedTime {
   const minute = fields.minute ?? 0;
   const second = fields.second ?? 0;
   const wall = Date.UTC(year, month - 1, day, hour, minute, second);
-  const whole = Math.floor(instant / 1000) * 1000;
   return {
     year,
     month,
