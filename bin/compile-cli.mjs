@@ -59,6 +59,27 @@ const packageName = (specifier) =>
     .slice(0, specifier.startsWith('@') ? 2 : 1)
     .join('/');
 
+/**
+ * Packages bundled from their ES module build (package.json `module`) rather than their CommonJS `main`,
+ * which esbuild would pick on its own for Node: a bundled CommonJS module is reached through a getter per
+ * named import at every use, and liquidjs's exports (`toValueSync`, `TypeGuards` …) are used thousands of
+ * times per post.
+ */
+const ES_MODULE_BUILDS = { liquidjs: 'liquidjs/dist/liquid.node.mjs' };
+
+const esModuleBuilds = {
+  name: 'herald-es-module-builds',
+  setup(build) {
+    build.onResolve({ filter: /^liquidjs$/ }, (args) =>
+      build.resolve(ES_MODULE_BUILDS[args.path], {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        importer: args.importer,
+      }),
+    );
+  },
+};
+
 /** Our sources' imports of packages outside BUNDLED stay imports; the bundled packages' own imports are bundled. */
 const selectedPackages = {
   name: 'herald-selected-packages',
@@ -155,7 +176,7 @@ export async function compileCli({ outDir = CLI_CACHE_DIR } = {}) {
     sourcesContent: false,
     metafile: true,
     logLevel: 'silent',
-    plugins: [sourceUrls, mjmlBundles, selectedPackages],
+    plugins: [sourceUrls, mjmlBundles, esModuleBuilds, selectedPackages],
   });
   const require = createRequire(join(ROOT, 'package.json'));
   await build({
