@@ -15,6 +15,7 @@ import { ContentError } from '../errors.ts';
 import type { Post, SiteConfig } from '../model.ts';
 import { renderMarkdown } from '../render-markdown.ts';
 import { exactJson, type TextMemo } from '../text-memo.ts';
+import { withDirectRender } from './direct-render.ts';
 import { jekyllFilters } from './jekyll-filters.ts';
 import {
   HighlightTag,
@@ -449,10 +450,10 @@ function fragmentParser(liquid: Liquid): (text: string, file: string, shared: bo
         : tag && SHAREABLE_TAGS.has(tag.name)
           ? `{%${tag.name} ${tag.args}`
           : undefined;
-      if (key === undefined) return own(token, remain);
+      if (key === undefined) return withDirectRender(own(token, remain), token);
       let template = fragments.get(key);
       if (!template) {
-        template = own(token, remain);
+        template = withDirectRender(own(token, remain), token);
         fragments.set(key, template);
       }
       return template;
