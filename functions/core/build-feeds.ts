@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Feed, type Author as FeedAuthor, type Item } from 'feed';
 import { escapeHtml } from './escape-html.ts';
 import { feedPaths } from './feeds.ts';
@@ -151,7 +151,7 @@ const postDigests = new WeakMap<Post, string>();
 function postDigest(post: Post): string {
   let digest = postDigests.get(post);
   if (digest === undefined) {
-    digest = createHash('sha1').update(exactJson(post)).digest('base64');
+    digest = hash('sha1', exactJson(post), 'base64');
     postDigests.set(post, digest);
   }
   return digest;
