@@ -23,8 +23,12 @@ import {
 
 type RenderOf = (ctx: Context, emitter: Emitter) => unknown;
 
-/** What liquidjs's `yield` gives in a synchronous render: a generator run to its value, anything else as is. */
-const settle = (value: unknown): unknown => toValueSync(value as never);
+/**
+ * What liquidjs's `yield` gives in a synchronous render: a generator run to its value, anything else as is.
+ * A primitive is never a generator: it skips liquidjs's check, which reads `next` of every value.
+ */
+const settle = (value: unknown): unknown =>
+  typeof value === 'object' && value !== null ? toValueSync(value as never) : value;
 
 /** liquidjs's `evalToken`. */
 function evaluate(token: Token | undefined, ctx: Context, lenient: boolean): unknown {
