@@ -1,6 +1,6 @@
 import { ContentError, type ContentProblem } from './errors.ts';
 import { frontMatterDefaults, type JekyllSettings } from './jekyll-config.ts';
-import { createJekyllLiquid, type JekyllLiquid, type LiquidPost } from './liquid/render-liquid.ts';
+import { createJekyllLiquid, hasLiquid, type JekyllLiquid, type LiquidPost } from './liquid/render-liquid.ts';
 import { readSiteData } from './liquid/site-data.ts';
 import type { SiteFiles } from './liquid/site-files.ts';
 import type { Post, SiteConfig } from './model.ts';
@@ -146,7 +146,7 @@ export async function renderJekyllPosts(
         : post,
     relativePath,
   }));
-  if (!own.some((e) => e.post.data.render_with_liquid !== false && /\{[{%]/.test(e.post.body))) {
+  if (!own.some((e) => e.post.data.render_with_liquid !== false && hasLiquid(e.post.body))) {
     return own.map((e) => ({ post: withExcerpt(e.post, options.settings), listsPosts: false }));
   }
   const skip = new Set(own.map((e) => e.relativePath));
@@ -213,7 +213,7 @@ async function renderLiquidWith(
   problems: ContentProblem[],
   only?: readonly Post[],
 ): Promise<{ posts: Map<Post, Post>; liquid?: JekyllLiquid }> {
-  const needsLiquid = entries.some((e) => /\{[{%]/.test(e.post.body));
+  const needsLiquid = entries.some((e) => hasLiquid(e.post.body));
   if (!needsLiquid) {
     const chosen = only ?? entries.map((e) => e.post);
     return { posts: new Map(chosen.map((p) => [p, withExcerpt(p, options.settings)])) };

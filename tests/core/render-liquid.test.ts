@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ContentError } from '../../functions/core/errors.ts';
-import { createJekyllLiquid, type LiquidSite } from '../../functions/core/liquid/render-liquid.ts';
+import {
+  createJekyllLiquid,
+  hasLiquid,
+  type LiquidSite,
+  liquidSpan,
+  liquidStart,
+} from '../../functions/core/liquid/render-liquid.ts';
 import { memorySiteFiles } from '../../functions/core/liquid/site-files.ts';
 import type { Post } from '../../functions/core/model.ts';
 import { makePost, makeSite } from '../helpers/fixtures.ts';
@@ -256,5 +262,32 @@ describe('createJekyllLiquid', () => {
     const problem = await problemOf('{% for i in (1..100000000) %}{{ i }}{% endfor %}');
 
     expect(problem?.message).toMatch(/memory|limit|exceed/i);
+  });
+});
+
+describe('liquidStart and liquidSpan', () => {
+  it('finds the first {{ or {% and nothing else', () => {
+    for (const [text, at] of [
+      ['', -1],
+      ['no markup { here } {', -1],
+      ['{', -1],
+      ['a { b {{ c }}', 6],
+      ['x {x {%y%}', 5],
+      ['}}{{', 2],
+      ['{{', 0],
+    ] as const) {
+      expect(liquidStart(text), text).toBe(at);
+      expect(hasLiquid(text), text).toBe(at !== -1);
+      expect(liquidStart(text), text).toBe(text.search(/\{[{%]/));
+    }
+  });
+
+  it('hands liquidjs only the part from the first delimiter to the last, with the whitespace around it', () => {
+    expect(liquidSpan('Intro {text}.\n\n{{ a }} and {% b %}\n\nOutro.')).toEqual({
+      head: 'Intro {text}.',
+      middle: '\n\n{{ a }} and {% b %}\n\n',
+      tail: 'Outro.',
+    });
+    expect(liquidSpan('plain')).toEqual({ head: 'plain', middle: '', tail: '' });
   });
 });
