@@ -218,6 +218,70 @@ describe('createJekyllLiquid', () => {
     expect(problem?.message).toContain('Invalid Date');
   });
 
+  it("renders a block written the same in several posts with each post's own values", async () => {
+    const block =
+      '{% for t in page.tags %}[{{ t | upcase }}]{% if page.tags.size > 1 %}{% if forloop.last %}!{% endif %}{% endif %}{% endfor %}' +
+      '{% highlight js %}\nlet slug = "{{ page.slug }}";\n{% endhighlight %}';
+    const first = post(`A ${block} end`, { tags: ['js', 'ts'] });
+    const second = post(`B\n\n${block}\n\nend`, {
+      id: '2026-04-01-later',
+      slug: 'later',
+      sourcePath: 'blog/_posts/2026-04-01-later.md',
+      tags: ['go'],
+    });
+    const liquid = createJekyllLiquid(siteWith([first, second]));
+
+    expect(await liquid.render(first)).toBe(
+      'A [JS][TS]!<pre class="highlight"><code class="language-js" data-lang="js">let slug = &quot;pi-day-meetup&quot;;</code></pre> end',
+    );
+    expect(await liquid.render(second)).toBe(
+      'B\n\n[GO]<pre class="highlight"><code class="language-js" data-lang="js">let slug = &quot;later&quot;;</code></pre>\n\nend',
+    );
+  });
+
+  it('names the line of a render error inside a block another post rendered first', async () => {
+    const block =
+      '{% for i in (1..2) %}{% if page.broken %}{% post_url 2020-01-01-gone %}{% endif %}{% endfor %}';
+    const first = post(block);
+    const second = post(`Intro\n\n\n${block}`, {
+      id: '2026-04-01-later',
+      slug: 'later',
+      sourcePath: 'blog/_posts/2026-04-01-later.md',
+      data: { broken: true },
+    });
+    const liquid = createJekyllLiquid(siteWith([first, second]));
+    expect(await liquid.render(first)).toBe('');
+
+    const problem = await liquid.render(second).then(
+      () => undefined,
+      (error: unknown) => (error instanceof ContentError ? error.problems[0] : undefined),
+    );
+
+    expect(problem).toMatchObject({ file: 'blog/_posts/2026-04-01-later.md', line: 8 });
+    expect(problem?.message).toContain('Could not find post "2020-01-01-gone"');
+  });
+
+  it('does not share a block holding a tag that depends on its file', async () => {
+    const files = memorySiteFiles({
+      'blog/_posts/note.md': 'from posts',
+      'blog/_posts/2026/note.md': 'from 2026',
+    });
+    const body = '{% if true %}{% include_relative note.md %}{% endif %}';
+    const first = { ...post(body), relativePath: 'blog/_posts/2026-03-14-pi-day-meetup.md' };
+    const second = {
+      ...post(body, {
+        id: '2026-04-01-later',
+        slug: 'later',
+        sourcePath: 'blog/_posts/2026/2026-04-01-later.md',
+      }),
+      relativePath: 'blog/_posts/2026/2026-04-01-later.md',
+    };
+    const liquid = createJekyllLiquid(siteWith([first, second], { files }));
+
+    expect(await liquid.render(first)).toBe('from posts');
+    expect(await liquid.render(second)).toBe('from 2026');
+  });
+
   it('tells which posts read what other posts change (site.posts, tags, categories, neighbours)', async () => {
     const files = memorySiteFiles({
       '_includes/archive.html': '{% for t in site.tags %}{{ t[0] }}{% endfor %}',

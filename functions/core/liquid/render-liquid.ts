@@ -441,20 +441,85 @@ function groupDrops(
 /** Tags that neither read the tokens after them nor depend on the file they are in. */
 const SHAREABLE_TAGS = new Set(['assign', 'include', 'post_url', 'link', 'echo']);
 
+/** Block tags whose parse depends only on the tokens up to their end tag. */
+const SHAREABLE_BLOCKS = [
+  'for',
+  'if',
+  'unless',
+  'case',
+  'capture',
+  'highlight',
+  'raw',
+  'comment',
+  'tablerow',
+];
+const BLOCK_OPENERS = new Set(SHAREABLE_BLOCKS);
+
+/** Tags a shared block may hold: liquidjs's standard ones and Jekyll's that do not depend on the file. */
+const TAGS_IN_SHARED_BLOCKS = new Set([
+  ...SHAREABLE_TAGS,
+  ...SHAREABLE_BLOCKS,
+  ...SHAREABLE_BLOCKS.map((name) => `end${name}`),
+  'else',
+  'elsif',
+  'when',
+  'break',
+  'continue',
+  'cycle',
+  'increment',
+  'decrement',
+]);
+
+/**
+ * How many of the tokens after `open` its block takes, its end tag included, when they hold only tags of
+ * {@link TAGS_IN_SHARED_BLOCKS}; `undefined` otherwise (the block is then parsed afresh).
+ */
+function blockLength(open: TagToken, remain: readonly TopLevelToken[]): number | undefined {
+  const end = `end${open.name}`;
+  let depth = 0;
+  for (let i = 0; i < remain.length; i++) {
+    const token = remain[i];
+    if (!TypeGuards.isTagToken(token)) continue;
+    const { name } = token as TagToken;
+    if (!TAGS_IN_SHARED_BLOCKS.has(name)) return undefined;
+    if (name === open.name) depth++;
+    else if (name === end && depth-- === 0) return i + 1;
+  }
+  return undefined;
+}
+
 /**
  * A parser that shares the templates of identical output and self-contained tag fragments between posts
- * (`{{ site.baseurl }}`, `{% include note.html %}` …): templates hold no render state, and a large blog
- * repeats the same few dozen fragments in every post. `shared: false` parses everything afresh, for
- * error positions.
+ * (`{{ site.baseurl }}`, `{% include note.html %}` …), and of identical blocks (a `for` loop or a
+ * `highlight` block written the same in every post): templates hold no render state, and a large blog
+ * repeats the same few dozen fragments in every post. A block is shared only when its parse took exactly
+ * the tokens up to its end tag, so the same text always stands for the same tokens. `shared: false`
+ * parses everything afresh, for error positions.
  */
 function fragmentParser(liquid: Liquid): (text: string, file: string, shared: boolean) => Template[] {
-  const fragments = new Map<string, ReturnType<Parser['parseToken']>>();
+  type Parsed = ReturnType<Parser['parseToken']>;
+  const fragments = new Map<string, Parsed>();
+  const blocks = new Map<string, { template: Parsed; length: number }>();
   return (text, file, shared) => {
     const parser = new Parser(liquid);
     if (!shared) return parser.parse(text, file);
     const own = parser.parseToken.bind(parser);
     parser.parseToken = (token: TopLevelToken, remain: TopLevelToken[]) => {
       const tag = TypeGuards.isTagToken(token) ? (token as TagToken) : undefined;
+      const length = tag && BLOCK_OPENERS.has(tag.name) ? blockLength(tag, remain) : undefined;
+      const last = length === undefined ? undefined : remain[length - 1];
+      if (tag && length !== undefined && last) {
+        const key = tag.input.slice(tag.begin, last.end);
+        const known = blocks.get(key);
+        if (known?.length === length) {
+          remain.splice(0, length);
+          return known.template;
+        }
+        const before = remain.length;
+        const template = own(token, remain);
+        if (before - remain.length === length) blocks.set(key, { template, length });
+        return template;
+      }
       const key = TypeGuards.isOutputToken(token)
         ? `{{${(token as unknown as { content: string }).content}`
         : tag && SHAREABLE_TAGS.has(tag.name)
