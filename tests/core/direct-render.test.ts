@@ -1,6 +1,6 @@
-import { Drop, Liquid, Parser, type Template } from 'liquidjs';
+import { Drop, Liquid, type LiquidOptions, Parser, type Template } from 'liquidjs';
 import { describe, expect, it } from 'vitest';
-import { withDirectRender } from '../../functions/core/liquid/direct-render.ts';
+import { renderTemplatesDirectly, withDirectRender } from '../../functions/core/liquid/direct-render.ts';
 
 /** A drop with a method, a missing-method fallback and a value, as liquidjs's own drops have. */
 class PersonDrop extends Drop {
@@ -51,65 +51,96 @@ const TEMPLATES = [
   '{% capture c %}{{ page.title }} & {{ person.name }}{% endcapture %}{{ c | size }} {{ c }}',
   '{% if page.tags contains "ts" %}{{ page.title | slice: 0, 2 }}{% else %}no{% endif %}',
   '{{ "<b>" | escape }} {{ page.title | split: " " | reverse | join: "_" }} {{ page | size }}',
+  '{% for t in page.tags reversed %}{% if forloop.first %}<{% endif %}{{ t }}{% unless forloop.last %},{% endunless %}{% endfor %}',
+  '{% for i in (1..6) offset: 1 limit: 4 %}{% if i == 3 %}{% continue %}{% endif %}{{ i }}{% cycle "a", "b" %}{% endfor %}',
+  '{% for i in (1..3) %}{% for j in (1..3) %}{% if j > i %}{% break %}{% endif %}{{ i }}{{ j }} {% endfor %}|{% endfor %}',
+  '{% for x in empty %}never{% else %}empty {{ page.title }}{% endfor %}',
+  '{% case page.tags.size %}{% when 1 %}one{% when 2 %}two {% increment c %}{% increment c %}{% else %}many{% endcase %}',
+  '{% tablerow t in page.tags cols: 1 %}{{ t }}{% endtablerow %}',
+  '{%- for s in site.data.speakers -%}\n  {{ s.name }}\n{%- endfor -%}\n{% raw %}{{ kept }}{% endraw %}',
 ];
 
-function renders(liquid: Liquid, text: string) {
-  const direct = new Parser(liquid);
-  const own = direct.parseToken.bind(direct);
-  direct.parseToken = ((token, remain) => withDirectRender(own(token, remain), token)) as typeof own;
-  const templates: Template[] = direct.parse(text, 'post.md');
+/** A parser that gives text, outputs and assign their direct render, as Herald's fragment parser does. */
+function directParser(liquid: Liquid): Parser {
+  const parser = new Parser(liquid);
+  const own = parser.parseToken.bind(parser);
+  parser.parseToken = ((token, remain) => withDirectRender(own(token, remain), token)) as typeof own;
+  return parser;
+}
+
+/** The same text rendered by plain liquidjs, and with every direct render installed (sync and async). */
+function renders(options: LiquidOptions, text: string, setup: (liquid: Liquid) => void = () => {}) {
+  const reference = new Liquid(options);
+  setup(reference);
+  const liquid = new Liquid(options);
+  setup(liquid);
+  renderTemplatesDirectly(liquid);
+  const templates: Template[] = directParser(liquid).parse(text, 'post.md');
   return {
-    reference: liquid.parseAndRenderSync(text, scope()),
-    sync: liquid.renderSync(templates, scope()),
-    async: liquid.render(templates, scope()),
+    reference: () => reference.renderSync(new Parser(reference).parse(text, 'post.md'), scope()) as string,
+    sync: () => liquid.renderSync(templates, scope()) as string,
+    async: () => liquid.render(templates, scope()) as Promise<string>,
   };
 }
 
-describe('direct rendering of text, outputs and assign', () => {
+const message = (render: () => unknown): string => {
+  try {
+    render();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return 'no error';
+};
+
+describe('direct rendering of text, outputs, assign and template lists', () => {
   for (const options of [{}, { lenientIf: true }, { ownPropertyOnly: false }]) {
     it(`renders what liquidjs renders (${JSON.stringify(options)})`, async () => {
-      const liquid = new Liquid(options);
       for (const text of TEMPLATES) {
-        const { reference, sync, async } = renders(liquid, text);
-        expect(sync, text).toBe(reference);
-        expect(await async, text).toBe(reference);
+        const { reference, sync, async } = renders(options, text);
+        expect(sync(), text).toBe(reference());
+        expect(await async(), text).toBe(reference());
       }
     });
   }
 
   it('gives text, outputs and assign a plain render, and other tags their generator', () => {
-    const liquid = new Liquid();
-    const parser = new Parser(liquid);
-    const own = parser.parseToken.bind(parser);
-    parser.parseToken = ((token, remain) => withDirectRender(own(token, remain), token)) as typeof own;
-    const kinds = parser
+    const kinds = directParser(new Liquid())
       .parse('text {{ page.title }}{% assign a = 1 %}{% if a %}x{% endif %}', 'post.md')
       .map((t) => t.render.constructor.name);
     expect(kinds).toEqual(['Function', 'Function', 'Function', 'GeneratorFunction']);
   });
 
-  it('leaves generator rendering to asynchronous renders', async () => {
+  it('renders template lists directly in synchronous renders only', () => {
     const liquid = new Liquid();
-    liquid.registerFilter('later', async (v: string) => `${v} later`);
-    expect(await renders(liquid, '{{ page.title | later }}').async).toBe('Pi day later');
+    const generator = liquid.renderer.renderTemplates;
+    renderTemplatesDirectly(liquid);
+    expect(liquid.renderer.renderTemplates).not.toBe(generator);
+    expect(liquid.renderer.renderTemplates.constructor.name).toBe('Function');
+  });
+
+  it('leaves generator rendering to asynchronous renders', async () => {
+    const { async } = renders({}, '{% for t in page.tags %}{{ t | later }}{% endfor %}', (liquid) =>
+      liquid.registerFilter('later', async (v: string) => `${v} later`),
+    );
+    expect(await async()).toBe('js laterts later');
   });
 
   it("raises liquidjs's own errors", () => {
-    const liquid = new Liquid({ strictVariables: true });
-    liquid.registerFilter('boom', () => {
-      throw new Error('filter failed');
-    });
-    for (const text of ['{{ missing.x }}', '{{ page.title | boom }}', '{% assign a = nope.x %}']) {
-      const reference = (() => {
-        try {
-          liquid.parseAndRenderSync(text, scope());
-        } catch (error) {
-          return (error as Error).message;
-        }
-        return 'no error';
-      })();
-      expect(reference).not.toBe('no error');
-      expect(() => renders(liquid, text).sync).toThrow(reference);
+    const boom = (liquid: Liquid) =>
+      liquid.registerFilter('boom', () => {
+        throw new Error('filter failed');
+      });
+    for (const [options, text] of [
+      [{ strictVariables: true }, '{{ missing.x }}'],
+      [{ strictVariables: true }, '{% assign a = nope.x %}'],
+      [{}, '{{ page.title | boom }}'],
+      [{}, 'a {% for t in page.tags %}{% if t == "ts" %}{{ t | boom }}{% endif %}{% endfor %}'],
+      [{ renderLimit: 0 }, '{{ page.title }}'],
+    ] as const) {
+      const { reference, sync } = renders(options, text, boom);
+      const expected = message(reference);
+      expect(expected, text).not.toBe('no error');
+      expect(message(sync), text).toBe(expected);
     }
   });
 });

@@ -3,6 +3,9 @@ import {
   type Emitter,
   evalToken,
   type Filter,
+  type Liquid,
+  LiquidError,
+  RenderError,
   type Template,
   type Token,
   TypeGuards,
@@ -128,4 +131,54 @@ function isAssign(
   return (
     typeof t.key === 'string' && typeof t.value === 'object' && t.value !== null && t.liquid !== undefined
   );
+}
+
+/** liquidjs's SimpleEmitter (not exported): output appended as text. */
+class TextEmitter implements Emitter {
+  buffer = '';
+  write(html: unknown): void {
+    this.buffer += textOf(html);
+  }
+}
+
+/** liquidjs's `stringify`. */
+function textOf(value: unknown): string {
+  const plain = toValue(value);
+  if (typeof plain === 'string') return plain;
+  if (plain === null || plain === undefined) return '';
+  if (Array.isArray(plain)) return plain.map(textOf).join('');
+  return String(plain);
+}
+
+type RenderTemplates = (templates: Template[], ctx: Context, emitter?: Emitter) => unknown;
+
+/**
+ * Gives `liquid`'s renderer a plain `renderTemplates` for synchronous renders: the loop every tag runs
+ * over its body (the post itself, a `for` loop's body, an include). It does what liquidjs's generator
+ * does: the render time limit checked before each template, a template's returned text written, the loop
+ * left on `break`/`continue`, an error wrapped as liquidjs wraps it. Asynchronous renders, and the
+ * options Herald does not set (`keepOutputType`, `catchAllErrors`), keep liquidjs's generator.
+ */
+export function renderTemplatesDirectly(liquid: Liquid): void {
+  const renderer = liquid.renderer as unknown as { renderTemplates: RenderTemplates };
+  const generator = renderer.renderTemplates;
+  renderer.renderTemplates = function (this: unknown, templates, ctx, emitter) {
+    if (!ctx.sync || ctx.opts.keepOutputType || ctx.opts.catchAllErrors) {
+      return generator.call(this, templates, ctx, emitter);
+    }
+    const out = emitter ?? new TextEmitter();
+    const limit = (ctx as unknown as { renderLimit: { check(now: number): void } }).renderLimit;
+    limit.check(performance.now());
+    for (const template of templates) {
+      limit.check(performance.now());
+      try {
+        const html = settle(template.render(ctx, out));
+        if (html) out.write(html);
+        if (ctx.breakCalled || ctx.continueCalled) break;
+      } catch (error) {
+        throw LiquidError.is(error) ? error : new RenderError(error as Error, template);
+      }
+    }
+    return (out as unknown as { buffer: unknown }).buffer;
+  };
 }

@@ -15,7 +15,7 @@ import { ContentError } from '../errors.ts';
 import type { Post, SiteConfig } from '../model.ts';
 import { renderMarkdown } from '../render-markdown.ts';
 import { exactJson, type TextMemo } from '../text-memo.ts';
-import { withDirectRender } from './direct-render.ts';
+import { renderTemplatesDirectly, withDirectRender } from './direct-render.ts';
 import { jekyllFilters } from './jekyll-filters.ts';
 import {
   HighlightTag,
@@ -246,6 +246,7 @@ export function createJekyllLiquid(input: LiquidSite): JekyllLiquid {
   liquid.registerTag('post_url', postUrlTag(lookups));
   liquid.registerTag('include', JekyllIncludeTag);
   liquid.registerTag('include_relative', IncludeRelativeTag);
+  renderTemplatesDirectly(liquid);
 
   const parse = fragmentParser(liquid);
 
