@@ -381,8 +381,13 @@ export function createJekyllLiquid(input: LiquidSite): JekyllLiquid {
 const UNKEYED_MARKUP = /include_relative|["'](?:now|today)["']|\b(?:next|previous)\b|\bpage\s*\[/;
 const MARKUP = /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g;
 
-/** Whether a tag or output in `text` matches `pattern`. */
+/**
+ * Whether a tag or output in `text` matches `pattern` (which must not look past a `{{`/`{%` or `}}`/`%}`,
+ * as UNKEYED_MARKUP does not). Text with no match at all has no markup that matches: one scan decides
+ * most posts.
+ */
 function markupMatches(text: string, pattern: RegExp): boolean {
+  if (!pattern.test(text)) return false;
   for (const [markup] of text.matchAll(MARKUP)) if (pattern.test(markup)) return true;
   return false;
 }
