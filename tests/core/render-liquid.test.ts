@@ -38,6 +38,24 @@ function post(body: string, overrides: Partial<Post> = {}) {
   return { post: p, relativePath: `_posts/${p.id}.md` };
 }
 
+/** A second post, dated after {@link post}'s, for tests of what two posts share. */
+function laterPost(body: string, overrides: Partial<Post> = {}) {
+  return post(body, {
+    id: '2026-04-01-later',
+    slug: 'later',
+    sourcePath: 'blog/_posts/2026-04-01-later.md',
+    ...overrides,
+  });
+}
+
+/** The first problem of the ContentError rendering `entry` throws, if any. */
+function problemRendering(liquid: ReturnType<typeof createJekyllLiquid>, entry: ReturnType<typeof post>) {
+  return liquid.render(entry).then(
+    () => undefined,
+    (error: unknown) => (error instanceof ContentError ? error.problems[0] : undefined),
+  );
+}
+
 async function render(body: string, extra: Partial<LiquidSite> = {}, others: ReturnType<typeof post>[] = []) {
   const entry = post(body);
   const liquid = createJekyllLiquid(siteWith([entry, ...others], extra));
@@ -200,19 +218,13 @@ describe('createJekyllLiquid', () => {
 
   it('names the file and line of a render error in a fragment another post used first', async () => {
     const first = post('Held on {{ page.when | date_to_string }}.', { data: { when: '2026-03-14' } });
-    const second = post('Intro\n\nHeld on {{ page.when | date_to_string }}.', {
-      id: '2026-04-01-later',
-      slug: 'later',
-      sourcePath: 'blog/_posts/2026-04-01-later.md',
+    const second = laterPost('Intro\n\nHeld on {{ page.when | date_to_string }}.', {
       data: { when: 'some day' },
     });
     const liquid = createJekyllLiquid(siteWith([first, second]));
     await liquid.render(first);
 
-    const problem = await liquid.render(second).then(
-      () => undefined,
-      (error: unknown) => (error instanceof ContentError ? error.problems[0] : undefined),
-    );
+    const problem = await problemRendering(liquid, second);
 
     expect(problem).toMatchObject({ file: 'blog/_posts/2026-04-01-later.md', line: 7 });
     expect(problem?.message).toContain('Invalid Date');
@@ -223,12 +235,7 @@ describe('createJekyllLiquid', () => {
       '{% for t in page.tags %}[{{ t | upcase }}]{% if page.tags.size > 1 %}{% if forloop.last %}!{% endif %}{% endif %}{% endfor %}' +
       '{% highlight js %}\nlet slug = "{{ page.slug }}";\n{% endhighlight %}';
     const first = post(`A ${block} end`, { tags: ['js', 'ts'] });
-    const second = post(`B\n\n${block}\n\nend`, {
-      id: '2026-04-01-later',
-      slug: 'later',
-      sourcePath: 'blog/_posts/2026-04-01-later.md',
-      tags: ['go'],
-    });
+    const second = laterPost(`B\n\n${block}\n\nend`, { tags: ['go'] });
     const liquid = createJekyllLiquid(siteWith([first, second]));
 
     expect(await liquid.render(first)).toBe(
@@ -243,19 +250,11 @@ describe('createJekyllLiquid', () => {
     const block =
       '{% for i in (1..2) %}{% if page.broken %}{% post_url 2020-01-01-gone %}{% endif %}{% endfor %}';
     const first = post(block);
-    const second = post(`Intro\n\n\n${block}`, {
-      id: '2026-04-01-later',
-      slug: 'later',
-      sourcePath: 'blog/_posts/2026-04-01-later.md',
-      data: { broken: true },
-    });
+    const second = laterPost(`Intro\n\n\n${block}`, { data: { broken: true } });
     const liquid = createJekyllLiquid(siteWith([first, second]));
     expect(await liquid.render(first)).toBe('');
 
-    const problem = await liquid.render(second).then(
-      () => undefined,
-      (error: unknown) => (error instanceof ContentError ? error.problems[0] : undefined),
-    );
+    const problem = await problemRendering(liquid, second);
 
     expect(problem).toMatchObject({ file: 'blog/_posts/2026-04-01-later.md', line: 8 });
     expect(problem?.message).toContain('Could not find post "2020-01-01-gone"');
