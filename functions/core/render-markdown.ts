@@ -1,5 +1,6 @@
 import { Marked, type Tokens } from 'marked';
 import markedAlert from 'marked-alert';
+import { plainTextTokenizer } from './markdown-text.ts';
 import { type StrippedHtml, stripRedirectTags } from './strip-redirects.ts';
 
 /**
@@ -126,6 +127,7 @@ const marked = new Marked(
   {
     gfm: true,
     breaks: false,
+    tokenizer: plainTextTokenizer,
     renderer: {
       heading({ tokens, depth }) {
         const plain = this.parser.parseInline(tokens, this.parser.textRenderer);

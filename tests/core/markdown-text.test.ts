@@ -1,0 +1,161 @@
+import { Lexer, Marked } from 'marked';
+import { describe, expect, it } from 'vitest';
+import { plainTextEnd, plainTextTokenizer } from '../../functions/core/markdown-text.ts';
+
+const GFM_TEXT = Lexer.rules.inline.gfm.text;
+
+/** A small deterministic generator (mulberry32), so a failure names a reproducible input. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Pieces that sit on every branch of marked's text rule, and plain words around them. */
+const PIECES = [
+  'word',
+  'Latency',
+  'p99',
+  ' ',
+  ' ',
+  '  ',
+  '\n',
+  '  \n',
+  '   \n',
+  '\t',
+  '\u00a0',
+  '.',
+  ',',
+  ':',
+  '(',
+  ')',
+  '_',
+  '__',
+  '*',
+  '**',
+  '~',
+  '~~',
+  '`',
+  '``',
+  '\\',
+  '<',
+  '>',
+  '!',
+  '[',
+  ']',
+  '&',
+  '&#35;',
+  '&amp;',
+  '#',
+  '@',
+  'a@b.org',
+  'me@example.com',
+  'mailto:',
+  'mailto:x@y.z',
+  'xmpp:',
+  'xmpp:me@chat.org',
+  'MAILTO:',
+  'http',
+  'HTTP',
+  'hTtP',
+  'https://example.org',
+  'ftp://files.example.org',
+  'FTP://',
+  'ftp:/',
+  'www.',
+  'www.example.org',
+  'WWW.',
+  'x!y',
+  "o'k",
+  '{|}',
+  '=',
+  '?',
+  '+',
+  '-',
+  '/',
+  'é',
+  '日本',
+  '😀',
+  '\ud800',
+];
+
+function text(next: () => number, pieces: number): string {
+  let out = '';
+  for (let i = 0; i < pieces; i++) out += PIECES[Math.floor(next() * PIECES.length)];
+  return out;
+}
+
+describe('plainTextEnd', () => {
+  it('ends a text run where marked’s GFM text rule does, or declines', () => {
+    const next = random(20261203);
+    let answered = 0;
+    const total = 30_000;
+    for (let n = 0; n < total; n++) {
+      const src = text(next, 1 + Math.floor(next() * 12));
+      const end = plainTextEnd(src);
+      if (end === undefined) continue;
+      answered++;
+      // `end` names the input in the failure message.
+      expect({ src, end }).toEqual({ src, end: GFM_TEXT.exec(src)?.[0].length });
+    }
+    // Most runs are answered by the scan, not handed back to marked.
+    expect(answered).toBeGreaterThan(total / 3);
+  });
+
+  it('answers every run without an @, mailto: or xmpp:, as long prose has', () => {
+    const prose = 'Batch prefill and decode share the GPU; the scheduler (continuous) won.  \nNext: ';
+    expect(plainTextEnd(prose)).toBe(GFM_TEXT.exec(prose)?.[0].length);
+    expect(plainTextEnd('Scheduler latency was 3 ms at p99, see http://x.org')).toBe(
+      'Scheduler latency was 3 ms at p99, see '.length,
+    );
+    expect(plainTextEnd('visit www.example.org')).toBe('visit '.length);
+    expect(plainTextEnd('visitwww.example.org')).toBe('visitwww.example.org'.length);
+  });
+
+  it('declines where an email address or a mailto:/xmpp: link could start', () => {
+    expect(plainTextEnd('write to me@example.com today')).toBeUndefined();
+    expect(plainTextEnd('word!name@example.com')).toBeUndefined();
+    expect(plainTextEnd('or (mailto:x@y.z)')).toBeUndefined();
+    expect(plainTextEnd(' xmpp:me')).toBeUndefined();
+    expect(plainTextEnd('')).toBeUndefined();
+  });
+});
+
+describe('plainTextTokenizer', () => {
+  const plain = new Marked({ gfm: true, breaks: false });
+  const fast = new Marked({ gfm: true, breaks: false, tokenizer: plainTextTokenizer });
+
+  const BLOCKS = [
+    (t: string) => `${t}\n`,
+    (t: string) => `## ${t}\n`,
+    (t: string) => `- ${t}\n- *${t}*\n`,
+    (t: string) => `> ${t}\n`,
+    (t: string) => `| a | b |\n| - | - |\n| ${t} | **${t}** |\n`,
+    (t: string) =>
+      `[${t}](https://example.org/${t.replace(/[\s()<>]/g, '')}) and <https://example.org> ${t}\n`,
+    (t: string) => `<pre>\n${t}\n</pre>\n\n<span>${t}</span> \`${t}\`\n`,
+    (t: string) => `<script>${t}</script> ${t}\n`,
+  ];
+
+  it('gives the same tokens as marked’s own rule on generated documents', () => {
+    const next = random(1203);
+    for (let n = 0; n < 600; n++) {
+      const doc = Array.from(
+        { length: 1 + Math.floor(next() * 4) },
+        () => BLOCKS[Math.floor(next() * BLOCKS.length)]?.(text(next, 1 + Math.floor(next() * 16))) ?? '',
+      ).join('\n');
+      expect({ doc, tokens: fast.lexer(doc) }).toEqual({ doc, tokens: plain.lexer(doc) });
+      expect(fast.parse(doc, { async: false })).toBe(plain.parse(doc, { async: false }));
+    }
+  });
+
+  it('keeps entity decoding and raw HTML as marked has them', () => {
+    const doc = 'Room &#35;4 &amp; <code>&#35;5</code>, see &#x41;.\n';
+    expect(fast.parse(doc, { async: false })).toBe(plain.parse(doc, { async: false }));
+    expect(fast.parse(doc, { async: false })).toContain('Room #4 &amp; <code>&#35;5</code>, see A.');
+  });
+});
