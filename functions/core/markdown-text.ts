@@ -33,9 +33,18 @@ const SPACE = 0x20;
 const NEWLINE = 0x0a;
 const AT = 0x40;
 
+/** What an ASCII character may start, as far as the text rule cares (one table lookup per character). */
+const PLAIN = 0;
 /** `\\ < ! [ ` * ~ _`: marked stops a text run before each (they may start another inline rule). */
-const STOP = new Uint8Array(128);
-for (const c of '\\<![`*~_') STOP[c.charCodeAt(0)] = 1;
+const STOPS = 1;
+/** `h`/`H` (`http`), `f`/`F` (`ftp://`), `w` (`www.`). */
+const LINK = 2;
+/** `@`, and the `m` of `mailto:` / `x` of `xmpp:`: an email address or a link this scan leaves to marked. */
+const EMAILISH = 3;
+const CLASS = new Uint8Array(128);
+for (const c of '\\<![`*~_') CLASS[c.charCodeAt(0)] = STOPS;
+for (const c of 'hHfFw') CLASS[c.charCodeAt(0)] = LINK;
+for (const c of '@mx') CLASS[c.charCodeAt(0)] = EMAILISH;
 
 /** The characters of an email address's local part, in marked's GFM rules. */
 const EMAIL = new Uint8Array(128);
@@ -60,38 +69,49 @@ export function plainTextEnd(src: string): number | undefined {
   const length = src.length;
   if (length === 0) return undefined;
   const first = src.charCodeAt(0);
+  if (first === AT) return undefined;
   let i = 1;
   if (first === BACKTICK || first === TILDE) {
     while (i < length && src.charCodeAt(i) === first) i++;
   }
-  let end: number | undefined;
+  let end = length;
   if (i < length) {
     const c = src.charCodeAt(i);
     if (c === BACKTICK || c === TILDE || hardBreakAt(src, i)) end = i;
   }
-  if (end === undefined) {
-    for (let k = i; ; k++) {
-      if (k === length || stopsBefore(src, k)) {
-        end = k;
-        break;
-      }
-      if (src.charCodeAt(k) !== SPACE && hardBreakAt(src, k + 1)) {
-        end = k + 1;
-        break;
-      }
+  for (let k = i; k < end; k++) {
+    const c = src.charCodeAt(k);
+    const kind = c < 128 ? CLASS[c] : PLAIN;
+    if (kind !== PLAIN) {
+      if (kind === STOPS || (kind === LINK && linkAt(src, k, c))) return emailAfter(src, k) ? undefined : k;
+      // marked's rule would stop at an email address or a `mailto:` / `xmpp:` link: leave those to it.
+      if (kind === EMAILISH && (c === AT || schemeAt(src, k))) return undefined;
+    }
+    // A hard break needs two blanks: test the second before counting them (one follows most words).
+    // Reading past the end would make V8 drop its fast charCodeAt: every read here is in bounds.
+    if (
+      c !== SPACE &&
+      k + 2 < length &&
+      src.charCodeAt(k + 2) === SPACE &&
+      src.charCodeAt(k + 1) === SPACE &&
+      hardBreakAt(src, k + 1)
+    ) {
+      return emailAfter(src, k + 1) ? undefined : k + 1;
     }
   }
-  // marked's rule would also stop at an email address or a `mailto:` / `xmpp:` link: an `@` in the run,
-  // an `@` the run's last address characters lead to, or one of those schemes starting up to its end.
-  for (let k = 0; k < end; k++) {
-    const c = src.charCodeAt(k);
-    if (c === AT || ((c === 0x6d || c === 0x78) && k > 0 && schemeAt(src, k))) return undefined;
-  }
-  if (end < length && schemeAt(src, end)) return undefined;
+  return emailAfter(src, end) ? undefined : end;
+}
+
+/**
+ * Whether marked's rule might have stopped earlier than `end` for an email address or link: `mailto:` or
+ * `xmpp:` starts at `end`, or the address characters from `end` on lead to an `@` (an `@` before `end`
+ * was already seen by the scan).
+ */
+function emailAfter(src: string, end: number): boolean {
+  if (schemeAt(src, end)) return true;
   let k = end;
-  while (k < length && src.charCodeAt(k) < 128 && EMAIL[src.charCodeAt(k)] === 1) k++;
-  if (k < length && src.charCodeAt(k) === AT) return undefined;
-  return end;
+  while (k < src.length && src.charCodeAt(k) < 128 && EMAIL[src.charCodeAt(k)] === 1) k++;
+  return k < src.length && src.charCodeAt(k) === AT;
 }
 
 /** ` {2,}\n` at `at`: a hard line break. */
@@ -101,27 +121,25 @@ function hardBreakAt(src: string, at: number): boolean {
   return k - at >= 2 && k < src.length && src.charCodeAt(k) === NEWLINE;
 }
 
-/** Whether another inline rule may start at `k` (k ≥ 1), as the text rule's first lookahead judges. */
-function stopsBefore(src: string, k: number): boolean {
-  const c = src.charCodeAt(k);
-  if (c < 128 && STOP[c] === 1) return true;
+/** `http` (any case), `ftp://` (any case before the colon), or `www.` after a blank or one of `*_~(`, at `k` ≥ 1. */
+function linkAt(src: string, k: number, c: number): boolean {
   switch (c | 0x20) {
-    case 0x68: // h: `http`, any case
+    case 0x68:
       return (
+        k + 3 < src.length &&
         (src.charCodeAt(k + 1) | 0x20) === 0x74 &&
         (src.charCodeAt(k + 2) | 0x20) === 0x74 &&
         (src.charCodeAt(k + 3) | 0x20) === 0x70
       );
-    case 0x66: // f: `ftp://`, any case before the colon
+    case 0x66:
       return (
+        k + 5 < src.length &&
         (src.charCodeAt(k + 1) | 0x20) === 0x74 &&
         (src.charCodeAt(k + 2) | 0x20) === 0x70 &&
         src.startsWith('://', k + 3)
       );
-    case 0x77: // `www.` (lower case) after a blank or one of `*_~(`
-      return c === 0x77 && src.startsWith('www.', k) && wwwMayFollow(src.charAt(k - 1));
     default:
-      return false;
+      return src.startsWith('www.', k) && wwwMayFollow(src.charAt(k - 1));
   }
 }
 
