@@ -138,9 +138,13 @@ export function renderPostLazily(
   let portable: string | undefined;
   const render = (): string => {
     if (html === undefined) {
-      ({ html, removed } = JSON.parse(
-        cache.get('markdown', post.body, () => JSON.stringify(renderMarkdownReport(post.body))),
-      ) as { html: string; removed: string[] });
+      // A render made now is used as it is, not parsed back from the JSON the cache keeps.
+      let made: { html: string; removed: string[] } | undefined;
+      const kept = cache.get('markdown', post.body, () => {
+        made = renderMarkdownReport(post.body);
+        return JSON.stringify(made);
+      });
+      ({ html, removed } = made ?? (JSON.parse(kept) as { html: string; removed: string[] }));
     }
     return html;
   };
