@@ -1,6 +1,6 @@
 import { Marked, type Tokens } from 'marked';
 import markedAlert from 'marked-alert';
-import { plainTextTokenizer } from './markdown-text.ts';
+import { scanningTokenizer } from './markdown-scan.ts';
 import { type StrippedHtml, stripRedirectTags } from './strip-redirects.ts';
 
 /**
@@ -127,7 +127,7 @@ const marked = new Marked(
   {
     gfm: true,
     breaks: false,
-    tokenizer: plainTextTokenizer,
+    tokenizer: scanningTokenizer,
     renderer: {
       heading({ tokens, depth }) {
         const plain = this.parser.parseInline(tokens, this.parser.textRenderer);

@@ -1,6 +1,6 @@
 import { Lexer, Marked } from 'marked';
 import { describe, expect, it } from 'vitest';
-import { plainTextEnd, plainTextTokenizer } from '../../functions/core/markdown-text.ts';
+import { plainTextEnd, scanningTokenizer, secondLineHasDash } from '../../functions/core/markdown-scan.ts';
 
 const GFM_TEXT = Lexer.rules.inline.gfm.text;
 
@@ -125,9 +125,19 @@ describe('plainTextEnd', () => {
   });
 });
 
-describe('plainTextTokenizer', () => {
+describe('secondLineHasDash', () => {
+  it('looks at the second line only', () => {
+    expect(secondLineHasDash('a | b\n--- | ---\n')).toBe(true);
+    expect(secondLineHasDash('a | b\n | :-\n')).toBe(true);
+    expect(secondLineHasDash('a - b\nc | d\n- e')).toBe(false);
+    expect(secondLineHasDash('a | b')).toBe(false);
+    expect(secondLineHasDash('a\n')).toBe(false);
+  });
+});
+
+describe('scanningTokenizer', () => {
   const plain = new Marked({ gfm: true, breaks: false });
-  const fast = new Marked({ gfm: true, breaks: false, tokenizer: plainTextTokenizer });
+  const fast = new Marked({ gfm: true, breaks: false, tokenizer: scanningTokenizer });
 
   const BLOCKS = [
     (t: string) => `${t}\n`,
@@ -139,6 +149,11 @@ describe('plainTextTokenizer', () => {
       `[${t}](https://example.org/${t.replace(/[\s()<>]/g, '')}) and <https://example.org> ${t}\n`,
     (t: string) => `<pre>\n${t}\n</pre>\n\n<span>${t}</span> \`${t}\`\n`,
     (t: string) => `<script>${t}</script> ${t}\n`,
+    (t: string) => `${t} | b\n--- | :-:\n${t} | c\n`,
+    (t: string) => `${t}\n${t}\n`,
+    (t: string) => `${t}\n---\n`,
+    (t: string) => `| ${t} |\n| - |\n`,
+    (t: string) => `${t}\n  ${t} | -\n`,
   ];
 
   it('gives the same tokens as marked’s own rule on generated documents', () => {

@@ -5,18 +5,24 @@ import { Lexer, Tokenizer } from 'marked';
  * other inline rule (emphasis, code, link, autolink, …) starts at the current character.
  */
 const GFM_TEXT = Lexer.rules.inline.gfm.text;
+/** marked's GitHub-flavoured `table` block rule. */
+const GFM_TABLE = Lexer.rules.block.gfm.table;
 
-/** Lets marked's own `inlineText` build the token for a run already measured (see plainTextTokenizer). */
+/** Lets marked's own `inlineText` build the token for a run already measured (see scanningTokenizer). */
 const WHOLE_RUN = { inline: { text: /^[\s\S]+/ } };
 
 /**
- * A marked tokenizer override that measures plain-text runs with {@link plainTextEnd} instead of the
- * GFM `text` regex, which tries a dozen lookaheads (email autolinks among them) at every character:
- * it was the single most expensive function of a 10,000-post build (1.4 s of 17). Where the scan cannot
- * vouch for the same answer (an `@`, `mailto:` or `xmpp:` nearby, or other options), marked's own
- * rule runs.
+ * marked tokenizer overrides that answer two of marked's most often tried rules with a plain scan, and
+ * hand every case they cannot vouch for back to marked (by returning `false`). tests/core/markdown-scan.test.ts
+ * compares the tokens with marked's own on generated documents.
  */
-export const plainTextTokenizer = {
+export const scanningTokenizer = {
+  /**
+   * Plain-text runs are measured with {@link plainTextEnd} instead of the GFM `text` regex, which tries
+   * a dozen lookaheads (email autolinks among them) at every character: it was the single most expensive
+   * function of a 10,000-post build (1.4 s of 17). Where the scan cannot vouch for the same answer (an
+   * `@`, `mailto:` or `xmpp:` nearby, or other options), marked's own rule runs.
+   */
   inlineText(this: Tokenizer, src: string) {
     if (this.rules.inline.text !== GFM_TEXT) return false;
     const end = plainTextEnd(src);
@@ -25,7 +31,28 @@ export const plainTextTokenizer = {
     const measured = { rules: WHOLE_RUN, lexer: this.lexer } as unknown as Tokenizer;
     return Tokenizer.prototype.inlineText.call(measured, src.slice(0, end)) ?? false;
   },
+  /**
+   * marked tries its table regex at the start of every paragraph. A table needs a delimiter row (`---|---`)
+   * as its second line, so where that line has no `-` there is no table (`undefined`: no token, and
+   * marked's regex does not run); anywhere else marked decides.
+   */
+  table(this: Tokenizer, src: string) {
+    if (this.rules.block.table !== GFM_TABLE) return false;
+    return secondLineHasDash(src) ? false : undefined;
+  },
 };
+
+/** Whether the line after the first line break of `src` holds a `-`. */
+export function secondLineHasDash(src: string): boolean {
+  const first = src.indexOf('\n');
+  if (first === -1) return false;
+  for (let k = first + 1; k < src.length; k++) {
+    const c = src.charCodeAt(k);
+    if (c === 0x2d) return true;
+    if (c === 0x0a) return false;
+  }
+  return false;
+}
 
 const BACKTICK = 0x60;
 const TILDE = 0x7e;
@@ -59,7 +86,7 @@ const WHITESPACE = /\s/;
  * The length of the text run marked's GFM inline `text` rule matches at the start of `src`, or undefined
  * when this scan cannot be sure of it: `src` is empty, or an `@` (an email autolink), `mailto:` or
  * `xmpp:` lies where the rule's lookaheads would see it. Where it answers, the answer equals the regex's
- * (tests/core/markdown-text.test.ts compares them on generated text).
+ * (tests/core/markdown-scan.test.ts compares them on generated text).
  *
  * The rule, unrolled: the first character (or a run of backticks or tildes), then up to the first
  * position that starts another inline rule (`\\ < ! [ ` * ~ _`, `http`, `ftp://`, `www.` after a blank
@@ -139,7 +166,12 @@ function linkAt(src: string, k: number, c: number): boolean {
         src.startsWith('://', k + 3)
       );
     default:
-      return src.startsWith('www.', k) && wwwMayFollow(src.charAt(k - 1));
+      return (
+        k + 1 < src.length &&
+        src.charCodeAt(k + 1) === 0x77 &&
+        src.startsWith('www.', k) &&
+        wwwMayFollow(src.charAt(k - 1))
+      );
   }
 }
 
@@ -151,5 +183,8 @@ function wwwMayFollow(previous: string): boolean {
 
 /** `mailto:` or `xmpp:` at `k` (lower case, as marked matches them). */
 function schemeAt(src: string, k: number): boolean {
-  return src.startsWith('mailto:', k) || src.startsWith('xmpp:', k);
+  // The second letter first: `m` and `x` start many words, `ma`/`xm` few (a builtin call costs more).
+  if (k + 1 >= src.length) return false;
+  const next = src.charCodeAt(k + 1);
+  return (next === 0x61 && src.startsWith('mailto:', k)) || (next === 0x6d && src.startsWith('xmpp:', k));
 }
