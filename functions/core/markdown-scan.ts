@@ -130,15 +130,25 @@ export function plainTextEnd(src: string): number | undefined {
 }
 
 /**
+ * Address characters read after a run before the scan gives up and lets marked decide. marked's own
+ * lookahead reads the whole run at every call, so text like `a_a_a_…` costs it time quadratic in the
+ * run's length; the scan must not add a second such pass.
+ */
+const EMAIL_RUN_LIMIT = 64;
+
+/**
  * Whether marked's rule might have stopped earlier than `end` for an email address or link: `mailto:` or
  * `xmpp:` starts at `end`, or the address characters from `end` on lead to an `@` (an `@` before `end`
- * was already seen by the scan).
+ * was already seen by the scan), or run on too long to tell.
  */
 function emailAfter(src: string, end: number): boolean {
   if (schemeAt(src, end)) return true;
-  let k = end;
-  while (k < src.length && src.charCodeAt(k) < 128 && EMAIL[src.charCodeAt(k)] === 1) k++;
-  return k < src.length && src.charCodeAt(k) === AT;
+  const stop = Math.min(src.length, end + EMAIL_RUN_LIMIT);
+  for (let k = end; k < stop; k++) {
+    const c = src.charCodeAt(k);
+    if (c >= 128 || EMAIL[c] !== 1) return c === AT;
+  }
+  return stop < src.length;
 }
 
 /** ` {2,}\n` at `at`: a hard line break. */

@@ -123,6 +123,13 @@ describe('plainTextEnd', () => {
     expect(plainTextEnd(' xmpp:me')).toBeUndefined();
     expect(plainTextEnd('')).toBeUndefined();
   });
+
+  it('reads at most 64 address characters past a run, then leaves the run to marked', () => {
+    // marked's own lookahead reads the whole run at every call (quadratic on `a_a_a_…`); the scan must
+    // not read it a second time.
+    expect(plainTextEnd(`a_${'b'.repeat(62)} x`)).toBe(1);
+    expect(plainTextEnd(`a_${'b'.repeat(63)} x`)).toBeUndefined();
+  });
 });
 
 describe('secondLineHasDash', () => {
