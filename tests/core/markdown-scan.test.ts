@@ -1,19 +1,9 @@
 import { Lexer, Marked } from 'marked';
 import { describe, expect, it } from 'vitest';
 import { plainTextEnd, scanningTokenizer, secondLineHasDash } from '../../functions/core/markdown-scan.ts';
+import { seededRandom } from '../support/seeded-random.ts';
 
 const GFM_TEXT = Lexer.rules.inline.gfm.text;
-
-/** A small deterministic generator (mulberry32), so a failure names a reproducible input. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Pieces that sit on every branch of marked's text rule, and plain words around them. */
 const PIECES = [
@@ -91,7 +81,7 @@ function text(next: () => number, pieces: number): string {
 
 describe('plainTextEnd', () => {
   it('ends a text run where marked’s GFM text rule does, or declines', () => {
-    const next = random(20261203);
+    const next = seededRandom(20261203);
     let answered = 0;
     const total = 30_000;
     for (let n = 0; n < total; n++) {
@@ -164,7 +154,7 @@ describe('scanningTokenizer', () => {
   ];
 
   it('gives the same tokens as marked’s own rule on generated documents', () => {
-    const next = random(1203);
+    const next = seededRandom(1203);
     for (let n = 0; n < 600; n++) {
       const doc = Array.from(
         { length: 1 + Math.floor(next() * 4) },

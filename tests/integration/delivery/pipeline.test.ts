@@ -5,6 +5,7 @@ import { reconcileCampaign } from '../../../functions/app/reconcile.ts';
 import { summarizeCampaign, TERMINAL_STATES } from '../../../functions/core/campaign.ts';
 import { readSesStore } from '../../../functions/local/services.ts';
 import type { DeliveryWiring } from '../../../functions/wiring/delivery-deps.ts';
+import { seededRandom } from '../../support/seeded-random.ts';
 import { startThrottlingSes, type ThrottlingSes } from '../../support/throttling-ses.ts';
 import { createPipeline, type Pipeline, seedSubscribers, unsubscribe } from './harness.ts';
 
@@ -24,17 +25,6 @@ async function pipeline(options: Partial<Parameters<typeof createPipeline>[0]> =
   const p = await createPipeline({ sesEndpoint: ses.endpoint, ...options });
   pipelines.push(p);
   return p;
-}
-
-/** A seeded random in [0, 1) (mulberry32), so throttling patterns repeat run to run. */
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Accepted messages per recipient address for one post. */
@@ -105,7 +95,7 @@ describe('delivery pipeline (dynalite + SES stand-ins)', () => {
   });
 
   it('settles everyone correctly with 30% throttling, rejections and an unsubscribe mid-mailing', async () => {
-    const p = await pipeline({ concurrency: 1, random: seeded(7) });
+    const p = await pipeline({ concurrency: 1, random: seededRandom(7) });
     const subscribers = await seedSubscribers(p.dynamo, p.tables.subscriberTable, 40, p.now());
     const rejected = subscribers.slice(10, 13).map((s) => s.email);
     const victim = subscribers[39];
@@ -114,7 +104,7 @@ describe('delivery pipeline (dynalite + SES stand-ins)', () => {
     ses.reset();
     ses.configure({
       throttleRatio: 0.3,
-      random: seeded(42),
+      random: seededRandom(42),
       rejectAddresses: new Set(rejected),
       onSend: async () => {
         if (++sends === 5) await unsubscribe(p.subscriberStore, victim.addressHash, p.now());
