@@ -1,4 +1,5 @@
 import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml';
+import { readSimpleYaml } from './simple-yaml.ts';
 import { memoJson, type TextMemo } from './text-memo.ts';
 
 /**
@@ -59,6 +60,22 @@ export class YamlSyntaxError extends Error {
  * @throws {YamlSyntaxError} on the first syntax error, with its line.
  */
 export function readYaml(text: string): YamlSource {
+  // Flat front matter is read without the yaml library (same result, a fraction of the time); the
+  // library parses it only if a message needs a line number.
+  const simple = readSimpleYaml(text);
+  if (simple !== undefined) {
+    let full: YamlSource | undefined;
+    const lineOf = (path: readonly PropertyKey[]) => {
+      full ??= readYamlDocument(text);
+      return full.lineOf(path);
+    };
+    return { data: simple, lineOf };
+  }
+  return readYamlDocument(text);
+}
+
+/** {@link readYaml} through the yaml library, whatever the document's shape. */
+export function readYamlDocument(text: string): YamlSource {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { schema: 'core', lineCounter, uniqueKeys: true, prettyErrors: true });
   const first = doc.errors[0];
