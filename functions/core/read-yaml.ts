@@ -21,20 +21,23 @@ export interface YamlSource {
 
 /**
  * {@link readYaml} through `memo`: the data is kept as JSON when JSON holds it exactly. Line numbers come
- * from parsing the text again, which only a message about a field needs.
+ * from parsing the text again, which only a message about a field needs. Flat front matter is not kept:
+ * reading it ({@link readSimpleYaml}) costs less than the key, lookup and JSON check of keeping it.
  *
  * @throws {YamlSyntaxError} as readYaml does.
  */
 export function readYamlMemo(text: string, memo: TextMemo): YamlSource {
+  const simple = simpleSource(text);
+  if (simple) return simple;
   let parsed: YamlSource | undefined;
   const data = memoJson(memo, 'yaml-core', text, () => {
-    parsed = readYaml(text);
+    parsed = readYamlDocument(text);
     return parsed.data;
   });
   return {
     data,
     lineOf: (path) => {
-      parsed ??= readYaml(text);
+      parsed ??= readYamlDocument(text);
       return parsed.lineOf(path);
     },
   };
@@ -60,18 +63,22 @@ export class YamlSyntaxError extends Error {
  * @throws {YamlSyntaxError} on the first syntax error, with its line.
  */
 export function readYaml(text: string): YamlSource {
-  // Flat front matter is read without the yaml library (same result, a fraction of the time); the
-  // library parses it only if a message needs a line number.
-  const simple = readSimpleYaml(text);
-  if (simple !== undefined) {
-    let full: YamlSource | undefined;
-    const lineOf = (path: readonly PropertyKey[]) => {
-      full ??= readYamlDocument(text);
-      return full.lineOf(path);
-    };
-    return { data: simple, lineOf };
-  }
-  return readYamlDocument(text);
+  return simpleSource(text) ?? readYamlDocument(text);
+}
+
+/**
+ * Flat front matter read without the yaml library (same result, a fraction of the time); the library
+ * parses it only if a message needs a line number. Undefined for any other document.
+ */
+function simpleSource(text: string): YamlSource | undefined {
+  const data = readSimpleYaml(text);
+  if (data === undefined) return undefined;
+  let full: YamlSource | undefined;
+  const lineOf = (path: readonly PropertyKey[]) => {
+    full ??= readYamlDocument(text);
+    return full.lineOf(path);
+  };
+  return { data, lineOf };
 }
 
 /** {@link readYaml} through the yaml library, whatever the document's shape. */

@@ -42,6 +42,17 @@ describe('readYamlMemo', () => {
     expect([...store.values()].some((v) => v.includes('null'))).toBe(false);
   });
 
+  it('keeps no flat front matter: reading it again costs less than keeping it', () => {
+    const { memo, store } = mapMemo();
+    const text = 'title: "Serving Night"\ntags: [berlin, kv-cache]\nno: no\n';
+
+    const read = readYamlMemo(text, memo);
+
+    expect(read.data).toEqual({ title: 'Serving Night', tags: ['berlin', 'kv-cache'], no: 'no' });
+    expect(read.lineOf(['tags', 1])).toBe(2);
+    expect(store.size).toBe(0);
+  });
+
   it('throws the syntax error and keeps nothing', () => {
     const { memo, store } = mapMemo();
 
