@@ -103,6 +103,25 @@ describe('direct rendering of text, outputs, assign and template lists', () => {
     });
   }
 
+  it("does not read a value's next (a post's drop computes its neighbours there)", () => {
+    const liquid = new Liquid();
+    renderTemplatesDirectly(liquid);
+    let reads = 0;
+    const page = { title: 'Pi day' };
+    Object.defineProperty(page, 'next', {
+      get: () => {
+        reads++;
+        return { title: 'Tau day' };
+      },
+    });
+    const templates = directParser(liquid).parse(
+      '{{ page.title }} {{ page }}{% assign p = page %}{{ p.title | append: page.title }}',
+      'a',
+    );
+    expect(liquid.renderSync(templates, { page })).toBe('Pi day [object Object]Pi dayPi day');
+    expect(reads).toBe(0);
+  });
+
   it('gives text, outputs and assign a plain render, and other tags their generator', () => {
     const kinds = directParser(new Liquid())
       .parse('text {{ page.title }}{% assign a = 1 %}{% if a %}x{% endif %}', 'post.md')

@@ -168,6 +168,34 @@ describe('createJekyllLiquid', () => {
     );
   });
 
+  it("gives page its front matter first, Jekyll's fields, excerpt, neighbours, and jsonify without content", async () => {
+    const data = JSON.parse(
+      '{"speaker":"Rita","title":"Ignored","__proto__":{"polluted":true},"excerpt":"x"}',
+    );
+    const entry = post(
+      'Intro.\n\n{{ page | jsonify }}|{{ page.previous.title }}|{{ page.next }}|{{ page.polluted }}',
+      {
+        data,
+      },
+    );
+    const older = post('Older.', {
+      id: '2026-01-02-older',
+      slug: 'older',
+      title: 'Older one',
+      date: new Date('2026-01-02T00:00:00Z'),
+    });
+
+    const out = await createJekyllLiquid(siteWith([entry, older])).render(entry);
+    const [json, previous, next, polluted] = out.slice('Intro.\n\n'.length).split('|');
+
+    const page = JSON.parse(json ?? '');
+    expect(Object.keys(page).slice(0, 6)).toEqual(['speaker', 'title', '__proto__', 'excerpt', 'url', 'id']);
+    expect(page).toMatchObject({ speaker: 'Rita', title: 'Pi Day Meetup', excerpt: '<p>Intro.</p>\n' });
+    expect(page.__proto__).toEqual({ polluted: true });
+    expect(page).not.toHaveProperty('content');
+    expect([previous, next, polluted]).toEqual(['Older one', '', '']);
+  });
+
   it('applies the text and escaping filters as Jekyll defines them', async () => {
     const out = await render(
       `{{ "The _config.yml file?! É" | slugify: "pretty" }}|{{ "a&b<c>\\"d\\"'e" | xml_escape }}|{{ "foo,bar;baz? é~*" | cgi_escape }}|{{ "foo, bar \\\\baz? é" | uri_escape }}|{{ "  a \n b " | normalize_whitespace }}|{{ "one two  three" | number_of_words }}|{{ site.tagsx | default: "x,y,z" | split: "," | array_to_sentence_string }}|{{ "He said \\"it's\\" -- ok..." | smartify }}|{{ "/x y" | absolute_url }}`,

@@ -26,12 +26,22 @@ import {
 
 type RenderOf = (ctx: Context, emitter: Emitter) => unknown;
 
+/** The prototype of every generator function's prototype, which its generator objects inherit from. */
+const GENERATOR: object = Object.getPrototypeOf(function* () {}).prototype;
+
 /**
  * What liquidjs's `yield` gives in a synchronous render: a generator run to its value, anything else as is.
- * A primitive is never a generator: it skips liquidjs's check, which reads `next` of every value.
+ * liquidjs drives any object whose `next`, `throw` and `return` are functions; the values Herald renders
+ * hold no such object besides the generators of liquidjs's own tags, filters and expressions (site data
+ * is YAML, JSON or CSV; a post's drop is ours). Asking the prototype chain instead skips reading `next`
+ * of every value: a post's `next` is a getter that builds every post's drop.
  */
 const settle = (value: unknown): unknown =>
-  typeof value === 'object' && value !== null ? toValueSync(value as never) : value;
+  typeof value === 'object' &&
+  value !== null &&
+  Object.getPrototypeOf(Object.getPrototypeOf(value)) === GENERATOR
+    ? toValueSync(value as never)
+    : value;
 
 /** liquidjs's `evalToken`. */
 function evaluate(token: Token | undefined, ctx: Context, lenient: boolean): unknown {
