@@ -39,7 +39,6 @@ const BUNDLED = new Set([
   'commander',
   'csv-parse',
   'feed',
-  'gray-matter',
   'html-to-text',
   'liquidjs',
   'luxon',

@@ -1,5 +1,4 @@
 import { posix } from 'node:path';
-import matter from 'gray-matter';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { ContentError, type ContentProblem } from './errors.ts';
@@ -9,6 +8,7 @@ import { parseDateValue } from './parse-date.ts';
 import { buildPermalink, PermalinkError } from './permalink.ts';
 import { readYaml, readYamlMemo, type YamlSource, YamlSyntaxError } from './read-yaml.ts';
 import { MAX_MARKDOWN_NESTING, tooDeeplyNested } from './render-markdown.ts';
+import { splitFrontMatter } from './split-front-matter.ts';
 import type { TextMemo } from './text-memo.ts';
 import { issuesToProblems, quote } from './zod-problems.ts';
 import { zoneNamed } from './zones.ts';
@@ -228,7 +228,7 @@ function readFrontMatter(raw: string, file: string, memo: TextMemo | undefined):
       { file, line: 1, message: 'empty file; a post starts with front matter between --- lines' },
     ]);
   }
-  // gray-matter would pick another engine from `---js` (which evaluates code) or `---json`; posts are YAML only.
+  // Posts are YAML only: `---js` (code) or `---json` after the opening dashes is no front matter.
   if (!/^---[ \t]*\r?\n/.test(source)) {
     throw new ContentError([
       {
@@ -242,47 +242,32 @@ function readFrontMatter(raw: string, file: string, memo: TextMemo | undefined):
     throw new ContentError([{ file, line: 1, message: "front matter is not closed by a '---' line" }]);
   }
 
+  // The text parsed starts right after the opening `---`, so its line numbers are the file's.
+  const split = splitFrontMatter(source.replace(/^---[ \t]+(\r?\n)/, '---$1'));
   let yaml: YamlSource | undefined;
-  let parsed: matter.GrayMatterFile<string>;
-  try {
-    parsed = matter(source.replace(/^---[ \t]+(\r?\n)/, '---$1'), {
-      engines: {
-        // The text handed over starts right after the opening `---`, so its line numbers are the file's.
-        yaml: (text: string) => {
-          yaml = memo ? readYamlMemo(text, memo) : readYaml(text);
-          return (yaml.data ?? {}) as object;
-        },
-        javascript: refuseEngine,
-        js: refuseEngine,
-        json: refuseEngine,
-        coffee: refuseEngine,
-      },
-    });
-  } catch (error) {
-    if (!(error instanceof YamlSyntaxError)) throw error;
-    throw new ContentError(
-      [{ file, line: error.line ?? 1, message: `invalid YAML front matter: ${error.message}` }],
-      {
-        cause: error,
-      },
-    );
+  let data: unknown = {};
+  if (split.hasData) {
+    try {
+      yaml = memo ? readYamlMemo(split.matter, memo) : readYaml(split.matter);
+    } catch (error) {
+      if (!(error instanceof YamlSyntaxError)) throw error;
+      throw new ContentError(
+        [{ file, line: error.line ?? 1, message: `invalid YAML front matter: ${error.message}` }],
+        { cause: error },
+      );
+    }
+    data = yaml.data ?? {};
   }
-
-  const data: unknown = parsed.data;
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new ContentError([
       { file, line: 2, message: `front matter must be a mapping of keys, got ${quote(data)}` },
     ]);
   }
-  // gray-matter leaves the rest of the closing line (trailing blanks) in front of the body.
-  const body = parsed.content.replace(/^[ \t]+\r?\n/, '');
+  // The rest of the closing line (trailing blanks) is left in front of the body.
+  const body = split.content.replace(/^[ \t]+\r?\n/, '');
   const before = source.slice(0, source.length - body.length);
   const bodyLine = before.split('\n').length;
   return { data: data as Record<string, unknown>, yaml, body, bodyLine };
-}
-
-function refuseEngine(): never {
-  throw new Error('only YAML front matter is supported');
 }
 
 /** `key:` with nothing after it means "not set" to authors, so it must not fail a type check. */
