@@ -191,7 +191,7 @@ describe('createJekyllLiquid', () => {
     const page = JSON.parse(json ?? '');
     expect(Object.keys(page).slice(0, 6)).toEqual(['speaker', 'title', '__proto__', 'excerpt', 'url', 'id']);
     expect(page).toMatchObject({ speaker: 'Rita', title: 'Pi Day Meetup', excerpt: '<p>Intro.</p>\n' });
-    expect(page.__proto__).toEqual({ polluted: true });
+    expect(Object.getOwnPropertyDescriptor(page, '__proto__')?.value).toEqual({ polluted: true });
     expect(page).not.toHaveProperty('content');
     expect([previous, next, polluted]).toEqual(['Older one', '', '']);
   });
