@@ -37,26 +37,39 @@ const STYLES: Record<string, string> = {
   none: '/:categories/:title:output_ext',
 };
 
-type Filler = (parts: PermalinkParts, at: DateTime) => string;
+/** The post's date in the site's zone, made when a placeholder first needs it. */
+interface PostTime {
+  at(): DateTime;
+  /** The same, in English (month and day names). */
+  en(): DateTime;
+}
+
+type Filler = (parts: PermalinkParts, time: PostTime) => string;
+
+/**
+ * `n` (not negative) zero-padded to `width` digits, as luxon's `yyyy`, `MM`, `dd`… print it in English. Reading the field and padding it skips luxon's parse of the format string at every call.
+ */
+const padded = (n: number, width: number): string => String(n).padStart(width, '0');
 
 const FILLERS: Record<string, Filler> = {
-  year: (_, at) => at.toFormat('yyyy'),
-  month: (_, at) => at.toFormat('MM'),
-  day: (_, at) => at.toFormat('dd'),
-  i_month: (_, at) => String(at.month),
-  i_day: (_, at) => String(at.day),
-  short_year: (_, at) => at.toFormat('yy'),
-  y_day: (_, at) => at.toFormat('ooo'),
-  short_month: (_, at) => at.toFormat('LLL'),
-  long_month: (_, at) => at.toFormat('LLLL'),
-  week: (_, at) => at.toFormat('WW'),
-  w_year: (_, at) => at.toFormat('kkkk'),
-  w_day: (_, at) => String(at.weekday),
-  short_day: (_, at) => at.toFormat('ccc'),
-  long_day: (_, at) => at.toFormat('cccc'),
-  hour: (_, at) => at.toFormat('HH'),
-  minute: (_, at) => at.toFormat('mm'),
-  second: (_, at) => at.toFormat('ss'),
+  // luxon signs a negative year before padding it (-0044); a year is otherwise never negative.
+  year: (_, t) => (t.at().year < 0 ? t.en().toFormat('yyyy') : padded(t.at().year, 4)),
+  month: (_, t) => padded(t.at().month, 2),
+  day: (_, t) => padded(t.at().day, 2),
+  i_month: (_, t) => String(t.at().month),
+  i_day: (_, t) => String(t.at().day),
+  short_year: (_, t) => t.en().toFormat('yy'),
+  y_day: (_, t) => t.en().toFormat('ooo'),
+  short_month: (_, t) => t.en().toFormat('LLL'),
+  long_month: (_, t) => t.en().toFormat('LLLL'),
+  week: (_, t) => t.en().toFormat('WW'),
+  w_year: (_, t) => t.en().toFormat('kkkk'),
+  w_day: (_, t) => String(t.at().weekday),
+  short_day: (_, t) => t.en().toFormat('ccc'),
+  long_day: (_, t) => t.en().toFormat('cccc'),
+  hour: (_, t) => padded(t.at().hour, 2),
+  minute: (_, t) => padded(t.at().minute, 2),
+  second: (_, t) => padded(t.at().second, 2),
   // Jekyll: `:title` keeps case and URL-safe punctuation ("pretty" slugify); `:slug` is lower-case alphanumerics.
   title: (p) => slugify(p.slug, 'pretty'),
   slug: (p) => slugify(p.slug, 'default'),
@@ -78,12 +91,23 @@ const KNOWN = Object.keys(FILLERS);
  */
 export function buildPermalink(template: string, parts: PermalinkParts): string {
   const pattern = STYLES[template] ?? template;
-  const at = DateTime.fromJSDate(parts.date, { zone: zoneNamed(parts.timezone) }).setLocale('en');
+  let at: DateTime | undefined;
+  let en: DateTime | undefined;
+  const time: PostTime = {
+    at: () => {
+      at ??= DateTime.fromJSDate(parts.date, { zone: zoneNamed(parts.timezone) });
+      return at;
+    },
+    en: () => {
+      en ??= DateTime.fromJSDate(parts.date, { zone: zoneNamed(parts.timezone) }).setLocale('en');
+      return en;
+    },
+  };
   // Like Jekyll's regex, a placeholder is the whole run of [a-z_]: `:titlex` is unknown, not `:title` + `x`.
   const filled = pattern.replace(/:([a-z_]+)/g, (_, name: string) => {
     const fill = FILLERS[name];
     if (!fill) throw new PermalinkError(template, name);
-    return fill(parts, at);
+    return fill(parts, time);
   });
   return `/${filled}`.replace(/\/{2,}/g, '/');
 }

@@ -1,5 +1,7 @@
+import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { buildPermalink, PermalinkError, type PermalinkParts } from '../../functions/core/permalink.ts';
+import { seededRandom } from '../support/seeded-random.ts';
 
 function parts(overrides: Partial<PermalinkParts> = {}): PermalinkParts {
   return {
@@ -36,6 +38,43 @@ describe('buildPermalink', () => {
     );
 
     expect(path).toBe('/26/3/5/07-08-09/pi-day-recap/Mar-March/2026-4/Pi_Day-Recap.html');
+  });
+
+  it("writes every date placeholder as luxon's English format does, in any zone and year", () => {
+    const formats: Record<string, string> = {
+      year: 'yyyy',
+      month: 'MM',
+      day: 'dd',
+      i_month: 'M',
+      i_day: 'd',
+      short_year: 'yy',
+      y_day: 'ooo',
+      short_month: 'LLL',
+      long_month: 'LLLL',
+      week: 'WW',
+      w_year: 'kkkk',
+      w_day: 'c',
+      short_day: 'ccc',
+      long_day: 'cccc',
+      hour: 'HH',
+      minute: 'mm',
+      second: 'ss',
+    };
+    const names = Object.keys(formats);
+    const template = names.map((name) => `:${name}`).join('/');
+    const zones = ['UTC', 'Asia/Seoul', 'America/St_Johns', 'Pacific/Kiritimati', 'Europe/Berlin'];
+    const next = seededRandom(2026);
+    for (let i = 0; i < 2_000; i++) {
+      // Years -300 to 12,000, most of them ordinary.
+      const span = next() < 0.9 ? [946684800000, 4102444800000] : [-71_000_000_000_000, 316_000_000_000_000];
+      const date = new Date(Math.floor((span[0] ?? 0) + next() * ((span[1] ?? 0) - (span[0] ?? 0))));
+      const timezone = zones[i % zones.length] ?? 'UTC';
+      const at = DateTime.fromJSDate(date, { zone: timezone }).setLocale('en');
+      const expected = `/${names.map((name) => at.toFormat(formats[name] ?? '')).join('/')}`;
+      expect(buildPermalink(template, parts({ date, timezone })), `${date.toISOString()} ${timezone}`).toBe(
+        expected,
+      );
+    }
   });
 
   it('writes date parts in the site time zone', () => {
