@@ -9,24 +9,35 @@ import { type StrippedHtml, stripRedirectTags } from './strip-redirects.ts';
  */
 export const MAX_MARKDOWN_NESTING = 50;
 
-// A container marker at the start of what is left of a line: `>`, or a list bullet / number
-// followed by a blank, after any indentation (nested lists indent by about two columns a level).
-const CONTAINER_MARKER = /^([ \t]*)(?:>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))/;
+/**
+ * One container marker — `>`, or a list bullet / number followed by a blank — after any indentation
+ * (nested lists indent by about two columns a level), matched where the previous one ended (sticky).
+ */
+const CONTAINER_MARKER = /([ \t]*)(?:>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))/y;
+
+/** Characters a line holding a container marker can start with: blanks, `>`, `-`, `*`, `+`, digits. */
+const MAY_NEST = new Uint8Array(128);
+for (const c of ' \t>-*+0123456789') MAY_NEST[c.charCodeAt(0)] = 1;
 
 /**
  * The first line (1-based in `markdown`) whose block containers nest deeper than
- * {@link MAX_MARKDOWN_NESTING}, with its depth; undefined if none does.
+ * {@link MAX_MARKDOWN_NESTING}, with its depth; undefined if none does. Lines are walked in place (no
+ * split), and a line that cannot start with a marker is skipped: most of a post's lines are text.
  */
 export function tooDeeplyNested(markdown: string): { line: number; depth: number } | undefined {
-  const lines = markdown.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    let rest = lines[i] as string;
-    let depth = 0;
-    for (let match = CONTAINER_MARKER.exec(rest); match; match = CONTAINER_MARKER.exec(rest)) {
-      depth += 1 + Math.floor((match[1] ?? '').replace(/\t/g, '    ').length / 2);
-      rest = rest.slice(match[0].length);
+  for (let start = 0, line = 1; start <= markdown.length; line++) {
+    const newline = markdown.indexOf('\n', start);
+    const end = newline === -1 ? markdown.length : newline;
+    if (MAY_NEST[markdown.charCodeAt(start)] === 1) {
+      let depth = 0;
+      CONTAINER_MARKER.lastIndex = start;
+      // No part of the pattern matches a line break, so matching stops at the end of the line.
+      for (let match = CONTAINER_MARKER.exec(markdown); match; match = CONTAINER_MARKER.exec(markdown)) {
+        depth += 1 + Math.floor((match[1] ?? '').replace(/\t/g, '    ').length / 2);
+      }
+      if (depth > MAX_MARKDOWN_NESTING) return { line, depth };
     }
-    if (depth > MAX_MARKDOWN_NESTING) return { line: i + 1, depth };
+    start = end + 1;
   }
   return undefined;
 }

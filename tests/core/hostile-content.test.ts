@@ -5,6 +5,7 @@ import { MAX_MARKDOWN_NESTING, tooDeeplyNested } from '../../functions/core/rend
 import { renderPost } from '../../functions/core/render-post.ts';
 import { makePost, makeSite } from '../helpers/fixtures.ts';
 import { problemsOf } from '../helpers/problems.ts';
+import { seededRandom } from '../support/seeded-random.ts';
 
 function aliasBomb(levels: number): string {
   const lines = ['a: &a [x, x, x, x, x, x, x, x, x]'];
@@ -75,6 +76,48 @@ describe('hostile content', () => {
       depth: MAX_MARKDOWN_NESTING + 1,
     });
     expect(tooDeeplyNested(`${'>'.repeat(MAX_MARKDOWN_NESTING)} fine`)).toBeUndefined();
+  });
+
+  it('measures nesting line by line as a split-and-match reference does, on generated text', () => {
+    // The straightforward reading: split into lines, strip one marker at a time from the line's start.
+    const reference = (markdown: string) => {
+      const lines = markdown.split('\n');
+      for (let i = 0; i < lines.length; i++) {
+        let rest = lines[i] ?? '';
+        let depth = 0;
+        const marker = /^([ \t]*)(?:>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))/;
+        for (let m = marker.exec(rest); m; m = marker.exec(rest)) {
+          depth += 1 + Math.floor((m[1] ?? '').replace(/\t/g, '    ').length / 2);
+          rest = rest.slice(m[0].length);
+        }
+        if (depth > MAX_MARKDOWN_NESTING) return { line: i + 1, depth };
+      }
+      return undefined;
+    };
+    const markers = ['>', '> ', '- ', '* ', '+\t', '1. ', '12) ', '1234567890. ', '  ', '\t', ' '];
+    const breakers = ['a', '-', '\r', '1234567890123.'];
+    const next = seededRandom(5050);
+    let deepLines = 0;
+    for (let i = 0; i < 5_000; i++) {
+      // A few lines of 40 to 80 pieces, now and then one that ends the markers: depths around the limit, lines starting with every kind of marker.
+      const lines: string[] = [];
+      for (let l = 1 + Math.floor(next() * 4); l > 0; l--) {
+        let line = '';
+        for (let n = 40 + Math.floor(next() * 40); n > 0; n--) {
+          const from = next() < 0.01 ? breakers : markers;
+          line += from[Math.floor(next() * from.length)];
+        }
+        lines.push(line);
+      }
+      const text = lines.join('\n');
+      const expected = reference(text);
+      if (expected) deepLines++;
+      expect(tooDeeplyNested(text), JSON.stringify(text)).toEqual(expected);
+    }
+    expect(deepLines).toBeGreaterThan(100);
+    const deep = `intro\n\n${'> - \t'.repeat(20)}x\n${'  '.repeat(60)}- y`;
+    expect(tooDeeplyNested(deep)).toEqual(reference(deep));
+    expect(reference(deep)).toBeDefined();
   });
 
   it('turns a stack overflow while rendering into a content problem naming the file', () => {
