@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs';
 import {
   chmod,
   lstat,
@@ -58,6 +58,16 @@ export interface OutputWriter {
   abort(): Promise<void>;
 }
 
+/** How {@link openOutput} writes. */
+export interface OutputOptions {
+  /** Writes in flight at once (default 16). */
+  concurrency?: number;
+  /** Paces reads of kept files (default: synchronous while they are quick). */
+  readPace?: ReadPace;
+  /** Paces the creation of folders and files (default: one pace each, synchronous while quick). */
+  writePace?: ReadPace;
+}
+
 /** Where the previous output is kept for the next build to reuse: next to `outDir`, hidden. */
 export function spareDirOf(outDir: string): string {
   const target = resolve(outDir);
@@ -91,10 +101,7 @@ interface Staging {
  * @throws OutputError (from `write` or `commit`) naming the file that failed, with the underlying
  *   error as `cause`.
  */
-export function openOutput(
-  outDir: string,
-  options: { concurrency?: number; readPace?: ReadPace } = {},
-): OutputWriter {
+export function openOutput(outDir: string, options: OutputOptions = {}): OutputWriter {
   const target = resolve(outDir);
   const spare = spareDirOf(target);
   const concurrency = Math.max(1, options.concurrency ?? 16);
@@ -110,10 +117,31 @@ export function openOutput(
   };
   const seen = new Set<string>();
   const dirs = new Map<string, Promise<unknown>>();
+  // Folders are made synchronously while that is quick (a memory file system, a fast disk), paced as
+  // reads are: the promise API's recursive mkdir cost the main thread 50–70 µs a folder here, a
+  // synchronous one 8 µs on tmpfs (1,344 date folders: 62–92 ms against 11 ms). Once the median of a
+  // group takes longer than a disk read, the rest are made asynchronously.
+  const dirPace = options.writePace ?? createReadPace();
+  // Files too, and for the same reason: a synchronous write cost the main thread about 40 µs a file on
+  // tmpfs, the promise API's about 90 µs (10,000 files of 15 KB).
+  const writePace = options.writePace ?? createReadPace();
+  const writeNew = async (path: string, body: string | Uint8Array): Promise<void> => {
+    if (writePace.synchronous) writePace.time(() => writeFileSync(path, body, { flag: 'wx' }));
+    else await writeFile(path, body, { flag: 'wx' });
+  };
   const ensureDir = (dir: string) => {
     let made = dirs.get(dir);
     if (!made) {
-      made = mkdir(dir, { recursive: true });
+      if (dirPace.synchronous) {
+        try {
+          dirPace.time(() => mkdirSync(dir, { recursive: true }));
+          made = Promise.resolve();
+        } catch (error) {
+          made = Promise.reject(error);
+        }
+      } else {
+        made = mkdir(dir, { recursive: true });
+      }
       dirs.set(dir, made);
     }
     return made;
@@ -152,14 +180,14 @@ export function openOutput(
       await made;
     }
     try {
-      await writeFile(full, body, { flag: 'wx' });
+      await writeNew(full, body);
     } catch (error) {
       // A folder of the previous output where this build writes a file.
       const code = (error as NodeJS.ErrnoException).code;
       const ours = [...seen].some((p) => p.startsWith(relativePath + sep));
       if (!reused || (code !== 'EEXIST' && code !== 'EISDIR') || ours) throw error;
       await rm(full, { recursive: true, force: true });
-      await writeFile(full, body, { flag: 'wx' });
+      await writeNew(full, body);
     }
   };
 
@@ -373,7 +401,7 @@ async function removeStale(
 export async function writeOutput(
   outDir: string,
   files: Iterable<OutputFile>,
-  options: { concurrency?: number; readPace?: ReadPace } = {},
+  options: OutputOptions = {},
 ): Promise<{ files: number; bytes: number }> {
   const output = openOutput(outDir, options);
   try {

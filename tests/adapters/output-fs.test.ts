@@ -40,18 +40,27 @@ async function previousOutput(out: string): Promise<void> {
 }
 
 describe('writeOutput', () => {
-  it('writes every file, creating folders, and leaves no temp folder behind', async () => {
+  it.each([
+    ['synchronously', { synchronous: true, time: <T>(write: () => T) => write() }],
+    ['asynchronously', { synchronous: false, time: <T>(write: () => T) => write() }],
+  ])('writes every file, creating folders, and leaves no temp folder behind (%s)', async (_, writePace) => {
     const out = join(parent, 'dist');
     const files = [
       { path: 'site/index.html', body: '<!doctype html>' },
       { path: 'site/2026/09/24/x/index.html', body: 'post' },
+      { path: 'site/2026/09/24/y/index.html', body: 'same day' },
       { path: 'email/x.eml', body: new Uint8Array([1, 2, 3]) },
     ];
 
-    const result = await writeOutput(out, files);
+    const result = await writeOutput(out, files, { writePace });
 
-    expect(result).toEqual({ files: 3, bytes: 15 + 4 + 3 });
-    expect(await listTree(out)).toEqual(['email/x.eml', 'site/2026/09/24/x/index.html', 'site/index.html']);
+    expect(result).toEqual({ files: 4, bytes: 15 + 4 + 8 + 3 });
+    expect(await listTree(out)).toEqual([
+      'email/x.eml',
+      'site/2026/09/24/x/index.html',
+      'site/2026/09/24/y/index.html',
+      'site/index.html',
+    ]);
     expect(await readFile(join(out, 'email', 'x.eml'))).toEqual(Buffer.from([1, 2, 3]));
     expect(await readdir(parent)).toEqual(['dist']);
     expect((await stat(out)).mode & 0o777).toBe(0o755);
@@ -250,43 +259,57 @@ describe('reusing the previous output', () => {
     expect(await readFile(join(out, 'site', 'a.html'), 'utf8')).toBe('new a');
   });
 
-  it('replaces a kept file where a folder is now needed, and a kept folder where a file is', async () => {
-    const out = join(parent, 'dist');
-    await writeOutput(out, files({ 'site/a': 'file', 'site/b/index.html': 'folder' }));
-    await writeOutput(out, files({ 'site/x.html': 'x' }));
+  // Folders and files are made synchronously while that is quick, asynchronously once it is not.
+  const WRITE_PACES = [
+    ['synchronously', { synchronous: true, time: <T>(write: () => T) => write() }],
+    ['asynchronously', { synchronous: false, time: <T>(write: () => T) => write() }],
+  ] as const;
 
-    await writeOutput(
-      out,
-      files({
-        'site/a/index.html': 'now a folder',
-        'site/a/deeper/page.html': 'written at the same time',
-        'site/a/other.html': 'and this',
-        'site/b': 'now a file',
-      }),
-    );
+  it.each(WRITE_PACES)(
+    'replaces a kept file where a folder is now needed, and a kept folder where a file is (%s)',
+    async (_, writePace) => {
+      const out = join(parent, 'dist');
+      await writeOutput(out, files({ 'site/a': 'file', 'site/b/index.html': 'folder' }));
+      await writeOutput(out, files({ 'site/x.html': 'x' }));
 
-    expect(await listTree(out)).toEqual([
-      'site/a/deeper/page.html',
-      'site/a/index.html',
-      'site/a/other.html',
-      'site/b',
-    ]);
-    expect(await readFile(join(out, 'site', 'b'), 'utf8')).toBe('now a file');
-  });
+      await writeOutput(
+        out,
+        files({
+          'site/a/index.html': 'now a folder',
+          'site/a/deeper/page.html': 'written at the same time',
+          'site/a/other.html': 'and this',
+          'site/b': 'now a file',
+        }),
+        { writePace },
+      );
 
-  it('still fails on a real clash within one build, and gives the kept folder back', async () => {
-    const out = join(parent, 'dist');
-    await writeOutput(out, files({ 'site/index.html': 'v1' }));
-    await writeOutput(out, files({ 'site/index.html': 'v2' }));
+      expect(await listTree(out)).toEqual([
+        'site/a/deeper/page.html',
+        'site/a/index.html',
+        'site/a/other.html',
+        'site/b',
+      ]);
+      expect(await readFile(join(out, 'site', 'b'), 'utf8')).toBe('now a file');
+    },
+  );
 
-    const act = writeOutput(out, files({ 'site/a': 'file', 'site/a/b.html': 'cannot be written' }), {
-      concurrency: 1,
-    });
+  it.each(WRITE_PACES)(
+    'still fails on a real clash within one build, and gives the kept folder back (%s)',
+    async (_, writePace) => {
+      const out = join(parent, 'dist');
+      await writeOutput(out, files({ 'site/index.html': 'v1' }));
+      await writeOutput(out, files({ 'site/index.html': 'v2' }));
 
-    await expect(act).rejects.toMatchObject({ file: 'site/a/b.html' });
-    expect(await readFile(join(out, 'site', 'index.html'), 'utf8')).toBe('v2');
-    expect((await readdir(parent)).sort()).toEqual(['.dist.herald-spare', 'dist']);
-  });
+      const act = writeOutput(out, files({ 'site/a': 'file', 'site/a/b.html': 'cannot be written' }), {
+        concurrency: 1,
+        writePace,
+      });
+
+      await expect(act).rejects.toMatchObject({ file: 'site/a/b.html' });
+      expect(await readFile(join(out, 'site', 'index.html'), 'utf8')).toBe('v2');
+      expect((await readdir(parent)).sort()).toEqual(['.dist.herald-spare', 'dist']);
+    },
+  );
 
   it('lets two builds at once each finish whole, sharing no folder', async () => {
     const out = join(parent, 'dist');
