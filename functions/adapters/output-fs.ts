@@ -35,6 +35,16 @@ export class OutputError extends Error {
   }
 }
 
+/** `now()` timed by `pace` while it says synchronous work is quick, else `later()`; a promise either way. */
+function paced(pace: ReadPace, now: () => unknown, later: () => Promise<unknown>): Promise<unknown> {
+  if (!pace.synchronous) return later();
+  try {
+    return Promise.resolve(pace.time(now));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
 /** Checks a relative output path and returns it as a platform path; throws on anything that could escape. */
 function safeRelative(path: string, outDir: string): string {
   const parts = path.replace(/^\/+/, '').split('/');
@@ -125,23 +135,20 @@ export function openOutput(outDir: string, options: OutputOptions = {}): OutputW
   // Files too, and for the same reason: a synchronous write cost the main thread about 40 µs a file on
   // tmpfs, the promise API's about 90 µs (10,000 files of 15 KB).
   const writePace = options.writePace ?? createReadPace();
-  const writeNew = async (path: string, body: string | Uint8Array): Promise<void> => {
-    if (writePace.synchronous) writePace.time(() => writeFileSync(path, body, { flag: 'wx' }));
-    else await writeFile(path, body, { flag: 'wx' });
-  };
+  const writeNew = (path: string, body: string | Uint8Array): Promise<unknown> =>
+    paced(
+      writePace,
+      () => writeFileSync(path, body, { flag: 'wx' }),
+      () => writeFile(path, body, { flag: 'wx' }),
+    );
   const ensureDir = (dir: string) => {
     let made = dirs.get(dir);
     if (!made) {
-      if (dirPace.synchronous) {
-        try {
-          dirPace.time(() => mkdirSync(dir, { recursive: true }));
-          made = Promise.resolve();
-        } catch (error) {
-          made = Promise.reject(error);
-        }
-      } else {
-        made = mkdir(dir, { recursive: true });
-      }
+      made = paced(
+        dirPace,
+        () => mkdirSync(dir, { recursive: true }),
+        () => mkdir(dir, { recursive: true }),
+      );
       dirs.set(dir, made);
     }
     return made;
