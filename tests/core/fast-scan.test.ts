@@ -1,7 +1,7 @@
 import { defaultOptions, type LiquidOptions, Tokenizer } from 'liquidjs';
 import { describe, expect, it } from 'vitest';
 import { fastTokenizer } from '../../functions/core/liquid/fast-scan.ts';
-import { seededRandom } from '../support/seeded-random.ts';
+import { randomPieces, seededRandom } from '../support/seeded-random.ts';
 
 type Options = typeof defaultOptions;
 
@@ -52,12 +52,7 @@ const PIECES = [
   'é—',
 ];
 
-function generated(next: () => number): string {
-  const length = Math.floor(next() * 24);
-  let text = '';
-  for (let i = 0; i < length; i++) text += PIECES[Math.floor(next() * PIECES.length)];
-  return text;
-}
+const generated = (next: () => number): string => randomPieces(next, PIECES, Math.floor(next() * 24));
 
 describe('the fast top-level scans', () => {
   it("make liquidjs's tokens, or its error, for 20,000 generated texts", () => {
@@ -92,8 +87,7 @@ describe('the fast top-level scans', () => {
     } satisfies LiquidOptions as Options;
     const pieces = ['<%', '%>', '[[', ']]', '"', "'", 'a', ' ', '<', '[', ']', '%'];
     for (let i = 0; i < 5_000; i++) {
-      let text = '';
-      for (let j = Math.floor(next() * 16); j > 0; j--) text += pieces[Math.floor(next() * pieces.length)];
+      const text = randomPieces(next, pieces, Math.floor(next() * 16));
       expect(tokensOf(ours, text, options), JSON.stringify(text)).toEqual(tokensOf(liquidjs, text, options));
     }
   });

@@ -1,7 +1,7 @@
 import { Lexer, Marked } from 'marked';
 import { describe, expect, it } from 'vitest';
 import { plainTextEnd, scanningTokenizer, secondLineHasDash } from '../../functions/core/markdown-scan.ts';
-import { seededRandom } from '../support/seeded-random.ts';
+import { randomPieces, seededRandom } from '../support/seeded-random.ts';
 
 const GFM_TEXT = Lexer.rules.inline.gfm.text;
 
@@ -73,11 +73,7 @@ const PIECES = [
   '\ud800',
 ];
 
-function text(next: () => number, pieces: number): string {
-  let out = '';
-  for (let i = 0; i < pieces; i++) out += PIECES[Math.floor(next() * PIECES.length)];
-  return out;
-}
+const text = (next: () => number, count: number): string => randomPieces(next, PIECES, count);
 
 describe('plainTextEnd', () => {
   it('ends a text run where marked’s GFM text rule does, or declines', () => {

@@ -8,3 +8,10 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** `count` of `pieces`, each drawn with `next`, joined: generated input for tests that compare two readings. */
+export function randomPieces(next: () => number, pieces: readonly string[], count: number): string {
+  let out = '';
+  for (let i = 0; i < count; i++) out += pieces[Math.floor(next() * pieces.length)];
+  return out;
+}
