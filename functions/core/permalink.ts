@@ -47,7 +47,8 @@ interface PostTime {
 type Filler = (parts: PermalinkParts, time: PostTime) => string;
 
 /**
- * `n` (not negative) zero-padded to `width` digits, as luxon's `yyyy`, `MM`, `dd`… print it in English. Reading the field and padding it skips luxon's parse of the format string at every call.
+ * `n` (not negative) zero-padded to `width` digits, as luxon's `yyyy`, `MM`, `dd`… print it in English.
+ * Reading the field and padding it skips luxon's parse of the format string at every call.
  */
 const padded = (n: number, width: number): string => String(n).padStart(width, '0');
 
@@ -99,7 +100,7 @@ export function buildPermalink(template: string, parts: PermalinkParts): string 
       return at;
     },
     en: () => {
-      en ??= DateTime.fromJSDate(parts.date, { zone: zoneNamed(parts.timezone) }).setLocale('en');
+      en ??= time.at().setLocale('en');
       return en;
     },
   };
