@@ -92,6 +92,15 @@ describe('plainTextEnd', () => {
     expect(answered).toBeGreaterThan(total / 3);
   });
 
+  it('ends long runs where marked does: several places to look at, blanks and breaks in one run', () => {
+    const next = seededRandom(20261204);
+    for (let n = 0; n < 5_000; n++) {
+      const src = text(next, 20 + Math.floor(next() * 60));
+      const end = plainTextEnd(src);
+      if (end !== undefined) expect({ src, end }).toEqual({ src, end: GFM_TEXT.exec(src)?.[0].length });
+    }
+  });
+
   it('answers every run without an @, mailto: or xmpp:, as long prose has', () => {
     const prose = 'Batch prefill and decode share the GPU; the scheduler (continuous) won.  \nNext: ';
     expect(plainTextEnd(prose)).toBe(GFM_TEXT.exec(prose)?.[0].length);
