@@ -1,9 +1,15 @@
 import { Lexer, Marked } from 'marked';
 import { describe, expect, it } from 'vitest';
-import { plainTextEnd, scanningTokenizer, secondLineHasDash } from '../../functions/core/markdown-scan.ts';
+import {
+  mayBeUnderlined,
+  plainTextEnd,
+  scanningTokenizer,
+  secondLineHasDash,
+} from '../../functions/core/markdown-scan.ts';
 import { randomPieces, seededRandom } from '../support/seeded-random.ts';
 
 const GFM_TEXT = Lexer.rules.inline.gfm.text;
+const GFM_LHEADING = Lexer.rules.block.gfm.lheading;
 
 /** Pieces that sit on every branch of marked's text rule, and plain words around them. */
 const PIECES = [
@@ -137,6 +143,59 @@ describe('secondLineHasDash', () => {
   });
 });
 
+describe('mayBeUnderlined', () => {
+  /** Lines that end a paragraph, underline it, or only look like it. */
+  const LINES = [
+    'Latency dropped',
+    'word *x* y',
+    '===',
+    '---',
+    '   ===',
+    '    ===',
+    '  - -',
+    '= x',
+    '-x',
+    '- item',
+    '1. item',
+    '> quote',
+    '# heading',
+    '```',
+    '<div>',
+    '| a | b |',
+    '',
+    '   ',
+    '\t',
+    '\u00a0',
+    ' \u2028 ',
+    '***',
+  ];
+
+  it('finds every underline marked’s setext-heading rule finds', () => {
+    const next = seededRandom(20261205);
+    let headings = 0;
+    for (let n = 0; n < 20_000; n++) {
+      const lines = Array.from({ length: 1 + Math.floor(next() * 6) }, () =>
+        next() < 0.4
+          ? text(next, 1 + Math.floor(next() * 6))
+          : (LINES[Math.floor(next() * LINES.length)] ?? ''),
+      );
+      const src = lines.join('\n') + (next() < 0.5 ? '\n' : '');
+      if (!GFM_LHEADING.exec(src)) continue;
+      headings++;
+      expect({ src, found: mayBeUnderlined(src) }).toEqual({ src, found: true });
+    }
+    expect(headings).toBeGreaterThan(1_000);
+  });
+
+  it('stops at the first blank line', () => {
+    expect(mayBeUnderlined('Title\n===\n')).toBe(true);
+    expect(mayBeUnderlined('Title\nmore\n   ---\n')).toBe(true);
+    expect(mayBeUnderlined('Title\n    ---\n')).toBe(false);
+    expect(mayBeUnderlined('Title\n \t\n---\n')).toBe(false);
+    expect(mayBeUnderlined('One long paragraph without a second line')).toBe(false);
+  });
+});
+
 describe('scanningTokenizer', () => {
   const plain = new Marked({ gfm: true, breaks: false });
   const fast = new Marked({ gfm: true, breaks: false, tokenizer: scanningTokenizer });
@@ -156,6 +215,9 @@ describe('scanningTokenizer', () => {
     (t: string) => `${t}\n---\n`,
     (t: string) => `| ${t} |\n| - |\n`,
     (t: string) => `${t}\n  ${t} | -\n`,
+    (t: string) => `${t}\n${t}\n===\n`,
+    (t: string) => `${t}\n   --\n`,
+    (t: string) => `${t}\n    ==\n`,
   ];
 
   it('gives the same tokens as marked’s own rule on generated documents', () => {
