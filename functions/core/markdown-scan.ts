@@ -85,7 +85,7 @@ export function secondLineHasDash(src: string): boolean {
   for (let k = first + 1; k < src.length; k++) {
     const c = src.charCodeAt(k);
     if (c === DASH) return true;
-    if (c === 0x0a) return false;
+    if (c === NEWLINE) return false;
   }
   return false;
 }
