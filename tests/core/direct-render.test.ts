@@ -30,6 +30,7 @@ const scope = () => ({
   zero: 0,
   flag: false,
   n: 7,
+  letters: new Set(['x', 'y']),
 });
 
 const TEMPLATES = [
@@ -58,7 +59,23 @@ const TEMPLATES = [
   '{% case page.tags.size %}{% when 1 %}one{% when 2 %}two {% increment c %}{% increment c %}{% else %}many{% endcase %}',
   '{% tablerow t in page.tags cols: 1 %}{{ t }}{% endtablerow %}',
   '{%- for s in site.data.speakers -%}\n  {{ s.name }}\n{%- endfor -%}\n{% raw %}{{ kept }}{% endraw %}',
+  '{% for p in page.nested %}{{ p[0] }}={{ p[1].er }};{% endfor %}{% for c in page.title %}[{{ c }}]{% endfor %}',
+  '{% for x in nothing %}a{% else %}b{% endfor %}{% for x in missing %}a{% endfor %}{% for x in zero %}z{% endfor %}{% for x in flag %}f{% endfor %}',
+  '{% for t in page.tags %}{{ forloop.index0 }}{{ forloop.rindex }}{{ forloop.length }}{{ forloop.last }} {{ forloop }}{% endfor %}',
+  '{% for t in page.tags %}{{ t }}{% endfor %}{% for t in page.tags offset: continue %}[{{ t }}]{% endfor %}',
+  '{% for i in (1..5) limit: 2 %}{{ i }}{% endfor %}{% for i in (1..5) offset: continue %}{{ i }}{% endfor %}{% for i in (1..2) %}{{ i }}{% endfor %}{% for i in (1..5) offset: continue %}{{ i }}{% endfor %}',
+  '{% for t in page.tags %}{% assign kept = t %}{% if t == "ts" %}{% continue %}{% endif %}{{ t }}{% endfor %}{{ kept }}|{{ t }}|{{ forloop.index }}',
+  '{% for l in letters %}{{ l }}{{ forloop.index }}{% endfor %}',
+  '{% for s in site.data.speakers %}{% for t in page.tags %}{% if t == "js" %}{% break %}{% endif %}{{ s.name }}{{ t }}{{ forloop.index }}{% endfor %}{{ forloop.index }}{% endfor %}',
 ];
+
+/** Files for `include`, as liquidjs's in-memory `templates` option holds them. */
+const INCLUDES = {
+  'note.html':
+    '<{{ include.text }}|{{ include.n | plus: 1 }}|{{ page.title }}>{% assign leaked = include.text %}',
+  'loop.html': '{% for t in include.list %}{{ t }}{% unless forloop.last %}+{% endunless %}{% endfor %}',
+  'plain.html': '[{{ text }}|{{ n }}|{{ plain.html }}]',
+};
 
 /** A parser that gives text, outputs and assign their direct render, as Herald's fragment parser does. */
 function directParser(liquid: Liquid): Parser {
@@ -103,6 +120,30 @@ describe('direct rendering of text, outputs, assign and template lists', () => {
     });
   }
 
+  for (const [name, options, text] of [
+    [
+      'Jekyll style',
+      { jekyllInclude: true, dynamicPartials: false },
+      '{% include note.html text="hi" n=2 %}{% include note.html text=page.title %}{{ leaked }}{% include loop.html list=page.tags %}{% include note.html %}{{ include.text }}',
+    ],
+    [
+      'liquidjs style',
+      { dynamicPartials: false },
+      "{% include plain.html, text: 'hi', n: 2 %}{% include plain.html with page.title %}{% include plain.html %}{{ text }}",
+    ],
+    [
+      'with dynamic names',
+      {},
+      `{% include "plain.html", text: "hi" %}{% include "plai{{ 'n' }}.html", n: 3 %}`,
+    ],
+  ] as const) {
+    it(`renders include as liquidjs does (${name})`, async () => {
+      const { reference, sync, async } = renders({ ...options, templates: INCLUDES }, text);
+      expect(sync()).toBe(reference());
+      expect(await async()).toBe(reference());
+    });
+  }
+
   it("does not read a value's next (a post's drop computes its neighbours there)", () => {
     const liquid = new Liquid();
     renderTemplatesDirectly(liquid);
@@ -122,11 +163,24 @@ describe('direct rendering of text, outputs, assign and template lists', () => {
     expect(reads).toBe(0);
   });
 
-  it('gives text, outputs and assign a plain render, and other tags their generator', () => {
-    const kinds = directParser(new Liquid())
-      .parse('text {{ page.title }}{% assign a = 1 %}{% if a %}x{% endif %}', 'post.md')
+  it('gives text, outputs, assign, plain for loops and includes a plain render, other tags their generator', () => {
+    const liquid = new Liquid({ jekyllInclude: true, dynamicPartials: false, templates: INCLUDES });
+    const kinds = directParser(liquid)
+      .parse(
+        'text {{ page.title }}{% assign a = 1 %}{% if a %}x{% endif %}{% for t in page.tags %}{% endfor %}' +
+          '{% for t in page.tags limit: 1 %}{% endfor %}{% include note.html text="hi" %}',
+        'post.md',
+      )
       .map((t) => t.render.constructor.name);
-    expect(kinds).toEqual(['Function', 'Function', 'Function', 'GeneratorFunction']);
+    expect(kinds).toEqual([
+      'Function',
+      'Function',
+      'Function',
+      'GeneratorFunction',
+      'Function',
+      'GeneratorFunction',
+      'Function',
+    ]);
   });
 
   it('renders template lists directly in synchronous renders only', () => {

@@ -1,8 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { Parser } from 'liquidjs';
+import { describe, expect, it, vi } from 'vitest';
 import { ContentError } from '../../functions/core/errors.ts';
 import {
   createJekyllLiquid,
   hasLiquid,
+  LIQUID_LIMITS,
   type LiquidSite,
   liquidSpan,
   liquidStart,
@@ -353,6 +355,26 @@ describe('createJekyllLiquid', () => {
     const problem = await problemOf('{% for i in (1..100000000) %}{{ i }}{% endfor %}');
 
     expect(problem?.message).toMatch(/memory|limit|exceed/i);
+  });
+
+  it('bounds the Liquid each post may hand the parser, not the whole build', async () => {
+    const markup = (chars: number) => `{{ page.title }}${'x'.repeat(chars)}{{ page.slug }}`;
+    const under = Math.floor(LIQUID_LIMITS.parseLimit * 0.6);
+    const first = post(markup(under));
+    const second = laterPost(markup(under));
+    const over = laterPost(markup(LIQUID_LIMITS.parseLimit), { id: '2026-05-01-over', slug: 'over' });
+    const liquid = createJekyllLiquid(siteWith([first, second, over]));
+    // A shared parse that fails is done again on its own (for the error's position): count those.
+    const parsedAgain = vi.spyOn(Parser.prototype, 'parse');
+
+    try {
+      expect((await liquid.render(first)).length).toBeGreaterThan(under);
+      expect((await liquid.render(second)).length).toBeGreaterThan(under);
+      expect(parsedAgain).not.toHaveBeenCalled();
+    } finally {
+      parsedAgain.mockRestore();
+    }
+    expect((await problemRendering(liquid, over))?.message).toContain('parse length limit exceeded');
   });
 });
 

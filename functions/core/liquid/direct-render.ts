@@ -3,7 +3,10 @@ import {
   type Emitter,
   evalToken,
   type Filter,
-  type Liquid,
+  ForTag,
+  type Hash,
+  IncludeTag,
+  Liquid,
   LiquidError,
   RenderError,
   type Template,
@@ -20,7 +23,8 @@ import {
  * what Liquid costs. The functions here give text, outputs and `assign` a plain `render` for synchronous
  * renders that does what liquidjs's generator does, step for step (same property reads, filters called
  * with the same `this` and arguments, same stringification); anything else they meet (an operator, a
- * range, strict variables, an error) is handed to liquidjs's own evaluation. An asynchronous render gets
+ * range, strict variables, an error) is handed to liquidjs's own evaluation. `for` loops without
+ * modifiers and `include`s of a named file get the same, for the same reason. An asynchronous render gets
  * liquidjs's generator unchanged.
  */
 
@@ -103,19 +107,132 @@ function applyFilter(filter: Filter, value: unknown, ctx: Context): unknown {
   return settle(handler.apply({ context: ctx, token, liquid }, argv));
 }
 
+/**
+ * Whether a render takes the plain paths: synchronous, without the options Herald does not set
+ * (`keepOutputType`, `catchAllErrors`), under which liquidjs's loop over templates returns a generator.
+ */
+const rendersDirectly = (ctx: Context): boolean =>
+  ctx.sync && !ctx.opts.keepOutputType && !ctx.opts.catchAllErrors;
+
 /** Replaces `template`'s generator `render` with `direct` for synchronous renders. */
 function renderDirectly(template: Template, direct: RenderOf): void {
   const generator = template.render as RenderOf;
   (template as { render: RenderOf }).render = function (this: Template, ctx, emitter) {
-    if (!ctx.sync) return generator.call(this, ctx, emitter);
+    if (!rendersDirectly(ctx)) return generator.call(this, ctx, emitter);
     direct(ctx, emitter);
     return undefined;
   };
 }
 
+/** liquidjs's `createScope`: a scope object without a prototype. */
+function scopeOf(values: Record<string, unknown>): Record<string, unknown> {
+  return Object.assign(Object.create(null) as Record<string, unknown>, values);
+}
+
+/** liquidjs's `Hash.render`: each parameter's value (`true` for a name without one). */
+function hashValues(hash: Hash, ctx: Context): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const key of Object.keys(hash.hash)) {
+    const token = hash.hash[key];
+    values[key] = token === undefined ? true : evaluate(token, ctx, false);
+  }
+  return values;
+}
+
+/** What liquidjs's IncludeTag holds (its fields are declared private). */
+interface IncludeFields {
+  file: unknown;
+  currentFile?: string;
+  withVar?: unknown;
+  hash: Hash;
+  liquid: Liquid & {
+    _parsePartialFile(file: string, sync: boolean, currentFile?: string): Generator<unknown, Template[]>;
+  };
+}
+
+/** liquidjs's BlockMode.OUTPUT (an enum it does not export). */
+const BLOCK_MODE_OUTPUT = 0;
+
 /**
- * Gives `template` a plain synchronous `render` when it is text, an output or an `assign` (other tags
- * keep liquidjs's). Returns the template.
+ * liquidjs's `IncludeTag.render` for a file named in the markup, without `with`: the parameters, the
+ * file's templates (parsed once, from liquidjs's cache), rendered in a scope of their own (Jekyll style:
+ * the parameters as `include.x`).
+ */
+function includeDirectly(tag: IncludeFields & Template, file: string, ctx: Context, emitter: Emitter): void {
+  const saved = ctx.saveRegister('blocks', 'blockMode');
+  ctx.setRegister('blocks', {});
+  ctx.setRegister('blockMode', BLOCK_MODE_OUTPUT);
+  const include = scopeOf(hashValues(tag.hash, ctx));
+  const templates = toValueSync(tag.liquid._parsePartialFile(file, true, tag.currentFile));
+  ctx.push(ctx.opts.jekyllInclude ? scopeOf({ include }) : include);
+  tag.liquid.renderer.renderTemplates(templates, ctx, emitter);
+  ctx.pop();
+  ctx.restoreRegister(saved);
+}
+
+type ForloopDropClass = new (length: number, collection: string, variable: string) => { next(): void };
+let forloopDrop: ForloopDropClass | undefined;
+
+/** liquidjs's ForloopDrop, which it does not export: the class of the `forloop` its own `for` makes. */
+function forloopDropClass(): ForloopDropClass {
+  if (forloopDrop) return forloopDrop;
+  const probe = new Liquid();
+  let drop: unknown;
+  probe.registerFilter('keep', (value: unknown) => {
+    drop = value;
+    return '';
+  });
+  probe.parseAndRenderSync('{% for x in (1..1) %}{{ forloop | keep }}{% endfor %}');
+  forloopDrop = (drop as { constructor: ForloopDropClass }).constructor;
+  return forloopDrop;
+}
+
+/** liquidjs's `toEnumerable`: what a `for` loop walks. */
+function enumerable(value: unknown): unknown[] {
+  const plain = toValue(value);
+  if (Array.isArray(plain)) return plain;
+  if (typeof plain === 'string') return plain.length > 0 ? [plain] : [];
+  if (plain !== null && (typeof plain === 'object' || typeof plain === 'function')) {
+    if (Symbol.iterator in plain) return Array.from(plain as Iterable<unknown>);
+    return Object.keys(plain).map((key) => [key, (plain as Record<string, unknown>)[key]]);
+  }
+  return [];
+}
+
+/**
+ * liquidjs's `ForTag.render` for a loop without `offset`, `limit` or `reversed` (the only parameters it
+ * takes): the collection, the `else` branch when it is empty, else the body once per item with
+ * `forloop` and the loop variable in a scope of their own, left on `break`.
+ */
+function forDirectly(tag: ForTag, ctx: Context, emitter: Emitter): void {
+  const renderer = tag.liquid.renderer;
+  const collection = enumerable(evaluate(tag.collection, ctx, false));
+  if (!collection.length) {
+    renderer.renderTemplates(tag.elseTemplates, ctx, emitter);
+    return;
+  }
+  const text = tag.collection.getText();
+  const continueKey = `continue-${tag.variable}-${text}`;
+  // What liquidjs's render leaves in the register: the offset a later `offset: continue` starts from.
+  ctx.getRegister(continueKey, {});
+  ctx.setRegister(continueKey, 0 + collection.length);
+  const forloop = new (forloopDropClass())(collection.length, text, tag.variable);
+  const scope = scopeOf({ forloop });
+  ctx.push(scope);
+  for (const item of collection) {
+    scope[tag.variable] = item;
+    ctx.continueCalled = ctx.breakCalled = false;
+    renderer.renderTemplates(tag.templates, ctx, emitter);
+    if (ctx.breakCalled) break;
+    forloop.next();
+  }
+  ctx.continueCalled = ctx.breakCalled = false;
+  ctx.pop();
+}
+
+/**
+ * Gives `template` a plain synchronous `render` when it is text, an output, an `assign`, a `for` loop
+ * without modifiers or an `include` of a named file (other tags keep liquidjs's). Returns the template.
  */
 export function withDirectRender<T extends Template>(template: T, token: Token): T {
   if (TypeGuards.isHTMLToken(token)) {
@@ -129,6 +246,14 @@ export function withDirectRender<T extends Template>(template: T, token: Token):
     renderDirectly(template, (ctx) => {
       ctx.bottom()[key] = valueFor(value, ctx, liquid.options.lenientIf);
     });
+  } else if (template instanceof ForTag && Object.keys(template.hash.hash).length === 0) {
+    renderDirectly(template, (ctx, emitter) => forDirectly(template, ctx, emitter));
+  } else if (template instanceof IncludeTag) {
+    const fields = template as unknown as IncludeFields & Template;
+    const { file } = fields;
+    if (typeof file === 'string' && file !== '' && fields.withVar === undefined) {
+      renderDirectly(template, (ctx, emitter) => includeDirectly(fields, file, ctx, emitter));
+    }
   }
   return template;
 }
@@ -173,7 +298,7 @@ export function renderTemplatesDirectly(liquid: Liquid): void {
   const renderer = liquid.renderer as unknown as { renderTemplates: RenderTemplates };
   const generator = renderer.renderTemplates;
   renderer.renderTemplates = function (this: unknown, templates, ctx, emitter) {
-    if (!ctx.sync || ctx.opts.keepOutputType || ctx.opts.catchAllErrors) {
+    if (!rendersDirectly(ctx)) {
       return generator.call(this, templates, ctx, emitter);
     }
     const out = emitter ?? new TextEmitter();

@@ -248,6 +248,10 @@ export function createJekyllLiquid(input: LiquidSite): JekyllLiquid {
   liquid.registerTag('include', JekyllIncludeTag);
   liquid.registerTag('include_relative', IncludeRelativeTag);
   renderTemplatesDirectly(liquid);
+  // Includes are parsed by liquidjs's own parser: their text and outputs get the direct render too.
+  const partials = liquid.parser;
+  const ownParseToken = partials.parseToken.bind(partials);
+  partials.parseToken = (token, remain) => withDirectRender(ownParseToken(token, remain), token);
 
   const parse = fragmentParser(liquid);
 
@@ -557,41 +561,47 @@ function fragmentParser(liquid: Liquid): (text: string, file: string, shared: bo
   type Parsed = ReturnType<Parser['parseToken']>;
   const fragments = new Map<string, Parsed>();
   const blocks = new Map<string, { template: Parsed; length: number }>();
-  return (text, file, shared) => {
-    const parser = new Parser(liquid);
-    if (!shared) return parser.parse(text, file);
-    const own = parser.parseToken.bind(parser);
-    parser.parseToken = (token: TopLevelToken, remain: TopLevelToken[]) => {
-      const tag = TypeGuards.isTagToken(token) ? (token as TagToken) : undefined;
-      const length = tag && BLOCK_OPENERS.has(tag.name) ? blockLength(tag, remain) : undefined;
-      const last = length === undefined ? undefined : remain[length - 1];
-      if (tag && length !== undefined && last) {
-        const key = tag.input.slice(tag.begin, last.end);
-        const known = blocks.get(key);
-        if (known?.length === length) {
-          remain.splice(0, length);
-          return known.template;
-        }
-        const before = remain.length;
-        const template = own(token, remain);
-        if (before - remain.length === length) blocks.set(key, { template, length });
-        return template;
+  // One parser for every shared parse (a parser holds no state besides its parse limit, renewed per post).
+  const parser = new Parser(liquid);
+  type Limiter = { use(length: number): void };
+  const limited = parser as unknown as { parseLimit: Limiter };
+  // liquidjs's Limiter, which it does not export.
+  const Limit = limited.parseLimit.constructor as new (resource: string, limit: number) => Limiter;
+  const own = parser.parseToken.bind(parser);
+  parser.parseToken = (token: TopLevelToken, remain: TopLevelToken[]) => {
+    const tag = TypeGuards.isTagToken(token) ? (token as TagToken) : undefined;
+    const length = tag && BLOCK_OPENERS.has(tag.name) ? blockLength(tag, remain) : undefined;
+    const last = length === undefined ? undefined : remain[length - 1];
+    if (tag && length !== undefined && last) {
+      const key = tag.input.slice(tag.begin, last.end);
+      const known = blocks.get(key);
+      if (known?.length === length) {
+        remain.splice(0, length);
+        return known.template;
       }
-      const key = TypeGuards.isOutputToken(token)
-        ? `{{${(token as unknown as { content: string }).content}`
-        : tag && SHAREABLE_TAGS.has(tag.name)
-          ? `{%${tag.name} ${tag.args}`
-          : undefined;
-      if (key === undefined) return withDirectRender(own(token, remain), token);
-      let template = fragments.get(key);
-      if (!template) {
-        template = withDirectRender(own(token, remain), token);
-        fragments.set(key, template);
-      }
+      const before = remain.length;
+      const template = withDirectRender(own(token, remain), token);
+      if (before - remain.length === length) blocks.set(key, { template, length });
       return template;
-    };
-    // Parser.parse, with a tokenizer that scans with indexOf.
-    (parser as unknown as { parseLimit: { use(length: number): void } }).parseLimit.use(text.length);
+    }
+    const key = TypeGuards.isOutputToken(token)
+      ? `{{${(token as unknown as { content: string }).content}`
+      : tag && SHAREABLE_TAGS.has(tag.name)
+        ? `{%${tag.name} ${tag.args}`
+        : undefined;
+    if (key === undefined) return withDirectRender(own(token, remain), token);
+    let template = fragments.get(key);
+    if (!template) {
+      template = withDirectRender(own(token, remain), token);
+      fragments.set(key, template);
+    }
+    return template;
+  };
+  return (text, file, shared) => {
+    if (!shared) return new Parser(liquid).parse(text, file);
+    // Parser.parse, with a tokenizer that scans with indexOf; the limit counts this text alone.
+    limited.parseLimit = new Limit('parse length', liquid.options.parseLimit);
+    limited.parseLimit.use(text.length);
     const { operators, groupedExpressions } = liquid.options;
     const tokenizer = fastTokenizer(text, operators, file, undefined, groupedExpressions);
     return parser.parseTokens(tokenizer.readTopLevelTokens(liquid.options));
