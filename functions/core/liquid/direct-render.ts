@@ -154,6 +154,12 @@ interface IncludeFields {
 const BLOCK_MODE_OUTPUT = 0;
 
 /**
+ * The templates of an include's file, once found: liquidjs makes a parser and looks the file up again at
+ * every render. The files a Liquid environment reads do not change while it renders.
+ */
+const partials = new WeakMap<object, Template[]>();
+
+/**
  * liquidjs's `IncludeTag.render` for a file named in the markup, without `with`: the parameters, the
  * file's templates (parsed once, from liquidjs's cache), rendered in a scope of their own (Jekyll style:
  * the parameters as `include.x`).
@@ -163,7 +169,11 @@ function includeDirectly(tag: IncludeFields & Template, file: string, ctx: Conte
   ctx.setRegister('blocks', {});
   ctx.setRegister('blockMode', BLOCK_MODE_OUTPUT);
   const include = scopeOf(hashValues(tag.hash, ctx));
-  const templates = toValueSync(tag.liquid._parsePartialFile(file, true, tag.currentFile));
+  let templates = partials.get(tag);
+  if (!templates) {
+    templates = toValueSync(tag.liquid._parsePartialFile(file, true, tag.currentFile));
+    partials.set(tag, templates);
+  }
   ctx.push(ctx.opts.jekyllInclude ? scopeOf({ include }) : include);
   tag.liquid.renderer.renderTemplates(templates, ctx, emitter);
   ctx.pop();
