@@ -1,5 +1,5 @@
 import { Drop, Liquid, type LiquidOptions, Parser, type Template } from 'liquidjs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { renderTemplatesDirectly, withDirectRender } from '../../functions/core/liquid/direct-render.ts';
 
 /** A drop with a method, a missing-method fallback and a value, as liquidjs's own drops have. */
@@ -143,6 +143,21 @@ describe('direct rendering of text, outputs, assign and template lists', () => {
       expect(await async()).toBe(reference());
     });
   }
+
+  it("looks an include's file up once, not at every render", () => {
+    const liquid = new Liquid({ jekyllInclude: true, dynamicPartials: false, templates: INCLUDES });
+    renderTemplatesDirectly(liquid);
+    const lookups = vi.spyOn(liquid, '_parsePartialFile');
+    const templates = directParser(liquid).parse(
+      '{% for t in page.tags %}{% include note.html text=t n=1 %}{% endfor %}',
+      'post.md',
+    );
+
+    const first = liquid.renderSync(templates, scope());
+    expect(liquid.renderSync(templates, scope())).toBe(first);
+    expect(first).toBe('<js|2|Pi day><ts|2|Pi day>');
+    expect(lookups).toHaveBeenCalledTimes(1);
+  });
 
   it("does not read a value's next (a post's drop computes its neighbours there)", () => {
     const liquid = new Liquid();
