@@ -1,4 +1,4 @@
-import { Parser } from 'liquidjs';
+import { Liquid, Parser } from 'liquidjs';
 import { describe, expect, it, vi } from 'vitest';
 import { ContentError } from '../../functions/core/errors.ts';
 import {
@@ -274,6 +274,34 @@ describe('createJekyllLiquid', () => {
     expect(await liquid.render(second)).toBe(
       'B\n\n[GO]<pre class="highlight"><code class="language-js" data-lang="js">let slug = &quot;later&quot;;</code></pre>\n\nend',
     );
+  });
+
+  it('renders markup another post parsed first as liquidjs renders the whole post', async () => {
+    const bodies = [
+      'A {% assign x = "q" %}{{ x | upcase }} b {{ x | append: "!" }}',
+      '{% for i in (1..3) %}{{ i }}{% if i == 2 %}!{% endif %}{% endfor %} end {% for i in (1..3) %}{{ i }}{% endfor %}',
+      '{%- assign y = 1 -%} x {{- y | plus: 1 -}} y {{ y }}',
+      '{% for i in (1..2) %}{% raw %}{{ not }} {% endfor %}{% endraw %}{% endfor %} {{ "after" }}',
+      '{% comment %}{{ x }}{% if %}{% endcomment %}{{ "shown" }}',
+      `{{ "}}" | append: "%}" }} {{ '{{' }} {% assign q = "%}" %}{{ q }}`,
+      '{% for i in (1..2) %}{% for j in (1..2) %}{{ i }}{{ j }}{% endfor %}|{% endfor %}',
+      '{% capture c %}{{ "cap" }}{% endcapture %}{{ c | size }}{{ c }}',
+      '{% case 2 %}{% when 1 %}one{% when 2 %}two{% else %}other{% endcase %}',
+      '{% for i in (1..3) %}{% cycle "a", "b" %}{% increment n %}{% endfor %}{{ n }}',
+      '{% unless false %}u{% endunless %}{% tablerow i in (1..2) %}{{ i }}{% endtablerow %}',
+      '{% if true %}{% liquid echo "x" %}{% endif %}{% if true %}{% echo "y" %}{% endif %}',
+      '{%# a comment %}{{ "z" }}{% if true %}{%# inside %}i{% endif %}',
+      '{% if true %}{% if false %}no{% else %}{% if true %}deep{% endif %}{% endif %}{% endif %}',
+    ];
+    const reference = new Liquid();
+    for (const body of bodies) {
+      const first = post(`Intro ${body}`);
+      const second = laterPost(`Other ${body} outro`);
+      const liquid = createJekyllLiquid(siteWith([first, second]));
+      for (const entry of [first, second]) {
+        expect(await liquid.render(entry), body).toBe(reference.parseAndRenderSync(entry.post.body, {}));
+      }
+    }
   });
 
   it('names the line of a render error inside a block another post rendered first', async () => {
