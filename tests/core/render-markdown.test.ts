@@ -1,3 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { Marked } from 'marked';
+import markedAlert from 'marked-alert';
 import { describe, expect, it } from 'vitest';
 import { renderMarkdown } from '../../functions/core/render-markdown.ts';
 
@@ -95,4 +98,38 @@ describe('renderMarkdown', () => {
     expect(html).toContain('<a href="/2026/09/24/berlin.html">event</a>');
     expect(html).toContain('<img src="img/stage.png" alt="stage">');
   });
+});
+
+describe('renderMarkdown finds alerts without walking every token', () => {
+  // The reference: marked with marked-alert's own walk over every token. Herald's renderer adds heading
+  // ids and cuts page-hijacking tags; the documents below have none of the latter, and the ids are removed.
+  const reference = new Marked({ gfm: true }, markedAlert());
+  const withoutIds = (html: string) => html.replace(/<h([1-6]) id="[^"]*">/g, '<h$1>');
+  const fixtures = readdirSync(new URL('../fixtures/', import.meta.url), { recursive: true })
+    .map(String)
+    .filter((p) => p.endsWith('.md'))
+    .map((p) => readFileSync(new URL(`../fixtures/${p}`, import.meta.url), 'utf8'))
+    .filter((text) => !/<(?:meta|base)\b/i.test(text));
+  const documents = [
+    '> [!NOTE]\n> At the top.\n',
+    '> [!TIP] Inline title text\n> and more.\n',
+    '> [!WARNING]\n',
+    '> [NOTE]\n> Not an alert: no `!`.\n',
+    '> [!note]\n> Lower case.\n',
+    '> quoted\n>\n> > [!CAUTION]\n> > nested in a quote\n',
+    '- item\n\n  > [!IMPORTANT]\n  > in a list item\n\n- tight\n  > [!TIP]\n  > tight item\n',
+    '1. one\n   - two\n     > [!NOTE]\n     > deep\n',
+    '> [!NOTE]\n> > [!TIP]\n> > an alert in an alert\n',
+    '| a | b |\n| - | - |\n| `[!NOTE]` | *y* |\n',
+    '```md\n> [!NOTE]\n> in code\n```\n\n    > [!TIP] indented code\n',
+    '# Title\n\nText with [a link](/x) and ![img](/y.png) and <span>html</span>.\n',
+    ...fixtures,
+  ];
+
+  it.each(documents.map((d, i) => [i, d]))(
+    'renders document %i as marked with marked-alert',
+    (_, markdown) => {
+      expect(withoutIds(renderMarkdown(markdown))).toBe(reference.parse(markdown, { async: false }));
+    },
+  );
 });
