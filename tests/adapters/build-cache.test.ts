@@ -135,6 +135,25 @@ describe('the build cache', () => {
     expect(next.values.map((v) => v.length)).toEqual(inputs.map((i) => i.length + 7));
   });
 
+  it('reads back multi-byte text exactly, however full the write buffer was', () => {
+    // Two-, three- and four-byte UTF-8 in values of uneven sizes, so the 4 MB write buffer is filled to
+    // different points before each flush; one value too large for the buffer at three bytes a unit but
+    // not in its actual bytes.
+    const text = (i: number) =>
+      `${i}:${'é'.repeat(i * 37)}${'✓'.repeat(3_000 + i)}😀${'中'.repeat(i % 7)}${'a'.repeat(i * 101)}`;
+    const inputs = [...Array.from({ length: 700 }, (_, i) => `input ${i}`), 'boundary'];
+    const storedFor = (input: string) =>
+      input === 'boundary' ? 'b'.repeat(2_000_000) : text(Number(input.slice(6)));
+    const cache = openBuildCache(dir);
+    for (const input of inputs) cache.put('markdown', input, storedFor(input));
+    for (const input of inputs) expect(cache.peek('markdown', input)).toBe(storedFor(input));
+    cache.close();
+
+    const next = openBuildCache(dir);
+    for (const input of inputs) expect(next.peek('markdown', input)).toBe(storedFor(input));
+    next.close();
+  });
+
   it('keeps bytes as they are, through compaction too', () => {
     const bytes = Uint8Array.from({ length: 256 * 40 }, (_, i) => i % 256); // not UTF-8
     for (let round = 0; round < 30; round++) {
