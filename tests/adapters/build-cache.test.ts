@@ -140,8 +140,8 @@ describe('the build cache', () => {
     // different points before each flush; one value too large for the buffer at three bytes a unit but
     // not in its actual bytes.
     const text = (i: number) =>
-      `${i}:${'é'.repeat(i * 37)}${'✓'.repeat(3_000 + i)}😀${'中'.repeat(i % 7)}${'a'.repeat(i * 101)}`;
-    const inputs = [...Array.from({ length: 700 }, (_, i) => `input ${i}`), 'boundary'];
+      `${i}:${'é'.repeat((i * 37) % 500)}${'✓'.repeat(5_000 + ((i * 7919) % 10_000))}😀${'中'.repeat(i % 7)}`;
+    const inputs = [...Array.from({ length: 1000 }, (_, i) => `input ${i}`), 'boundary'];
     const storedFor = (input: string) =>
       input === 'boundary' ? 'b'.repeat(2_000_000) : text(Number(input.slice(6)));
     const cache = openBuildCache(dir);
