@@ -45,6 +45,20 @@ let tableName = '';
 /** What the last invoked bundle logged (assertion messages show it). */
 let lastLogs = '';
 
+/**
+ * libfaketime's settings, when the suite runs under `faketime` (checking that it passes at any hour): a
+ * bundle's process, started with a clean environment, would otherwise read the real clock while the test
+ * dates its posts by the fake one.
+ */
+function fakeClockEnv(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      (e): e is [string, string] =>
+        e[1] !== undefined && /^(LD_PRELOAD|FAKETIME\w*|DONT_FAKE_MONOTONIC)$/.test(e[0]),
+    ),
+  );
+}
+
 /** Calls the bundle's handler once in a fresh process; returns what the handler returned. */
 async function invoke(service: string, event: unknown, extraEnv: Record<string, string> = {}) {
   const bundle = bundles.get(service);
@@ -58,6 +72,7 @@ async function invoke(service: string, event: unknown, extraEnv: Record<string, 
     cwd: bundle.dir,
     env: {
       ...env,
+      ...fakeClockEnv(),
       PATH: process.env.PATH ?? '',
       NODE_OPTIONS: `${bundle.nodeOptions} --no-warnings`,
       AWS_LAMBDA_FUNCTION_NAME: service,
