@@ -48,15 +48,22 @@ let lastLogs = '';
 /**
  * libfaketime's settings, when the suite runs under `faketime` (checking that it passes at any hour): a
  * bundle's process, started with a clean environment, would otherwise read the real clock while the test
- * dates its posts by the fake one.
+ * dates its posts by the fake one. An absolute fake time is read in the process's own zone, and a bundle
+ * runs in UTC (as on Lambda) while the suite may not: the bundle is given this process's instant, in UTC.
  */
 function fakeClockEnv(): Record<string, string> {
-  return Object.fromEntries(
+  const vars = Object.fromEntries(
     Object.entries(process.env).filter(
       (e): e is [string, string] =>
         e[1] !== undefined && /^(LD_PRELOAD|FAKETIME\w*|DONT_FAKE_MONOTONIC)$/.test(e[0]),
     ),
   );
+  const spec = vars.FAKETIME;
+  if (spec && /^@?\d{4}-\d\d-\d\d/.test(spec)) {
+    const instant = new Date().toISOString().slice(0, 19).replace('T', ' ');
+    vars.FAKETIME = spec.startsWith('@') ? `@${instant}` : instant;
+  }
+  return vars;
 }
 
 /** Calls the bundle's handler once in a fresh process; returns what the handler returned. */
