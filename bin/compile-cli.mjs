@@ -157,7 +157,11 @@ export async function compileCli({ outDir = CLI_CACHE_DIR } = {}) {
   const staging = `${outDir}.staging-${process.pid}`;
   const result = await build({
     absWorkingDir: ROOT,
-    entryPoints: { main: 'functions/cli/main.ts', 'preview-worker': 'functions/cli/preview-worker.ts' },
+    entryPoints: {
+      main: 'functions/cli/main.ts',
+      'preview-worker': 'functions/cli/preview-worker.ts',
+      'markdown-worker': 'functions/cli/markdown-worker.ts',
+    },
     outdir: staging,
     outExtension: { '.js': '.mjs' },
     bundle: true,

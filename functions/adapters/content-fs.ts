@@ -123,6 +123,7 @@ export async function loadContent(dir: string, options: LoadOptions = {}): Promi
       posts = await loadJekyllFolder(root, dir, found, sources, site, jekyll, {
         now: options.now ?? new Date(),
         ...(options.memo ? { memo: options.memo } : {}),
+        ...(options.onRendered ? { onRendered: options.onRendered } : {}),
       });
     } catch (error) {
       if (!(error instanceof ContentError)) throw error;
@@ -190,6 +191,8 @@ export interface LoadOptions {
   gitTimes?: boolean;
   /** Keeps parsed front matter between builds (the CLI's build cache). */
   memo?: TextMemo;
+  /** A Jekyll site's posts whose Liquid was rendered, each as soon as it is (see `loadJekyllPosts`). */
+  onRendered?: (post: Post) => void;
 }
 
 async function loadJekyllFolder(
@@ -199,7 +202,7 @@ async function loadJekyllFolder(
   sources: string[],
   site: SiteConfig,
   settings: JekyllSettings,
-  { now, memo }: { now: Date; memo?: TextMemo },
+  { now, memo, onRendered }: { now: Date; memo?: TextMemo; onRendered?: (post: Post) => void },
 ): Promise<Post[]> {
   const toPosix = (rel: string) => rel.split(sep).join('/');
   const files: JekyllPostFile[] = found.posts.map((rel, i) => ({
@@ -233,6 +236,7 @@ async function loadJekyllFolder(
     root: join(dir),
     links,
     ...(memo ? { memo } : {}),
+    ...(onRendered ? { onRendered } : {}),
   });
   return posts;
 }

@@ -22,6 +22,7 @@ import { toPortableHtml } from '../core/portable-html.ts';
 import { printable } from '../core/printable.ts';
 import { renderMarkdownReport } from '../core/render-markdown.ts';
 import { postAudience } from '../core/topics.ts';
+import { type MarkdownAhead, startMarkdownAhead } from './markdown-ahead.ts';
 import {
   type EmailReport,
   type PreviewJob,
@@ -72,6 +73,11 @@ export interface BuildOptions {
   cacheDir?: string;
   /** Take `updated` from each post file's last git commit (default true; off where the publish path is compared). */
   gitTimes?: boolean;
+  /**
+   * The worker that renders Markdown while a Jekyll blog's Liquid is rendered (see `startMarkdownAhead`).
+   * Default: the compiled CLI's `markdown-worker.mjs`; none when the CLI runs from its TypeScript sources.
+   */
+  markdownWorker?: URL;
 }
 
 /** See {@link BuildOptions.emails}. */
@@ -106,6 +112,8 @@ export interface BuildReport {
    * swapping the output in).
    */
   phases: Record<'load' | 'render' | 'site' | 'emails' | 'write', number>;
+  /** Posts whose Markdown a second core rendered while the Liquid was rendered (see `startMarkdownAhead`). */
+  markdownAhead: number;
 }
 
 /** Everything a build would write: what `check` validates and `build` writes. */
@@ -128,6 +136,7 @@ export function renderPostLazily(
   post: Post,
   site: SiteConfig,
   cache: BuildCache = NO_BUILD_CACHE,
+  ahead?: MarkdownAhead,
 ): RenderedPost & {
   /** Page-hijacking tags cut from the body. */
   readonly removedTags: string[];
@@ -143,7 +152,7 @@ export function renderPostLazily(
       // quote, took 350 ms of a 10,000-post build, and parsing it back most of a warm one's reading.)
       let made: { html: string; removed: string[] } | undefined;
       const kept = cache.get('markdown', post.body, () => {
-        made = renderMarkdownReport(post.body);
+        made = ahead?.take(post) ?? renderMarkdownReport(post.body);
         return `${JSON.stringify(made.removed)}\n${made.html}`;
       });
       if (made) ({ html, removed } = made);
@@ -271,14 +280,55 @@ export async function prepareBuild(
   };
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   const cache = cacheDir === undefined ? NO_BUILD_CACHE : openBuildCache(cacheDir);
+  const ahead = markdownAheadOf(options.markdownWorker ?? compiledCliFile('markdown-worker.mjs'), cache);
   try {
-    return await prepareWith(options, onSiteFile, startWorker, cache);
+    return await prepareWith(options, onSiteFile, startWorker, cache, ahead);
   } catch (error) {
     worker?.close();
     throw error;
   } finally {
+    ahead.close();
     cache.close();
   }
+}
+
+/**
+ * Markdown on a second core (see {@link startMarkdownAhead}), started when a post's Liquid is rendered
+ * afresh: in a build whose Liquid comes from the build cache, the Markdown mostly does too.
+ */
+function markdownAheadOf(
+  workerUrl: URL | undefined,
+  cache: BuildCache,
+): {
+  memo: BuildCache['get'];
+  onRendered: ((post: Post) => void) | undefined;
+  ahead(): MarkdownAhead | undefined;
+  close(): void;
+} {
+  let fresh = cache === NO_BUILD_CACHE;
+  let ahead: MarkdownAhead | undefined;
+  return {
+    memo: (kind, input, compute) =>
+      cache.get(
+        kind,
+        input,
+        kind === 'liquid'
+          ? () => {
+              fresh = true;
+              return compute();
+            }
+          : compute,
+      ),
+    onRendered:
+      workerUrl &&
+      ((post) => {
+        if (!fresh) return;
+        ahead ??= startMarkdownAhead(workerUrl);
+        ahead.send(post);
+      }),
+    ahead: () => ahead,
+    close: () => ahead?.close(),
+  };
 }
 
 async function prepareWith(
@@ -286,6 +336,7 @@ async function prepareWith(
   onSiteFile: ((file: SiteFile) => void | Promise<void>) | undefined,
   startWorker: () => PreviewWorker | undefined,
   cache: BuildCache,
+  markdown: ReturnType<typeof markdownAheadOf>,
 ): Promise<PreparedBuild> {
   const started = performance.now();
   const templatesDir = resolve(options.templatesDir ?? DEFAULT_TEMPLATES_DIR);
@@ -293,7 +344,8 @@ async function prepareWith(
     loadContent(options.contentDir, {
       ...(options.drafts === undefined ? {} : { drafts: options.drafts }),
       ...(options.gitTimes === undefined ? {} : { gitTimes: options.gitTimes }),
-      ...(cache === NO_BUILD_CACHE ? {} : { memo: cache.get }),
+      ...(cache === NO_BUILD_CACHE ? {} : { memo: markdown.memo }),
+      ...(markdown.onRendered ? { onRendered: markdown.onRendered } : {}),
     }),
     loadSiteTemplates(resolve(templatesDir, 'site')),
   ]);
@@ -308,7 +360,8 @@ async function prepareWith(
   };
 
   const published = content.posts.filter((p) => !p.draft);
-  const rendered = published.map((post) => renderPostLazily(post, site, cache));
+  const ahead = markdown.ahead();
+  const rendered = published.map((post) => renderPostLazily(post, site, cache, ahead));
   const assetBodies = await readFiles(content.assets.map((asset) => asset.file));
   const assets: SiteFile[] = content.assets.map((asset, i) => ({
     path: asset.sitePath,
@@ -381,6 +434,8 @@ async function prepareWith(
     throw error;
   }
   phases.site = lap();
+  // Every page is written: what the worker has not delivered, the main thread has rendered.
+  markdown.close();
 
   const emails: EmailReport[] = [];
   const emailFiles: OutputFile[] = [];
@@ -437,6 +492,7 @@ async function prepareWith(
     bytes: 0,
     durationMs: performance.now() - started,
     phases,
+    markdownAhead: ahead?.taken ?? 0,
   };
   return { content, siteFiles, emailFiles, report };
 }

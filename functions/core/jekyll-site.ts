@@ -36,6 +36,11 @@ export interface JekyllLoadOptions {
   links?: readonly { relativePath: string; url: string }[];
   /** Keeps parsed front matter and rendered Liquid between builds (see {@link TextMemo}). */
   memo?: TextMemo;
+  /**
+   * Called with each post whose body had Liquid, as soon as it is rendered (oldest first), so a caller
+   * can start on its Markdown while the other posts' Liquid is rendered.
+   */
+  onRendered?: (post: Post) => void;
 }
 
 /** Posts of a Jekyll site as Jekyll would publish them. */
@@ -244,7 +249,9 @@ async function renderLiquidWith(
     if (wanted && !wanted.has(entry.post)) continue;
     try {
       const body = await liquid.render(entry);
-      out.set(entry.post, withExcerpt({ ...entry.post, body }, options.settings));
+      const post = withExcerpt({ ...entry.post, body }, options.settings);
+      out.set(entry.post, post);
+      if (body !== entry.post.body) options.onRendered?.(post);
     } catch (error) {
       if (!(error instanceof ContentError)) throw error;
       problems.push(...error.problems);

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error -- plain JavaScript build script without type declarations
 import { compileCli } from '../../bin/compile-cli.mjs';
 import { EmailTemplateError } from '../../functions/adapters/email-template-error.ts';
-import { DEFAULT_TEMPLATES_DIR } from '../../functions/cli/build.ts';
+import { DEFAULT_TEMPLATES_DIR, prepareBuild } from '../../functions/cli/build.ts';
+import { type MarkdownAhead, startMarkdownAhead } from '../../functions/cli/markdown-ahead.ts';
 import {
   type PreviewEmail,
   type PreviewJob,
@@ -17,6 +18,8 @@ import {
   startPreviewEmails,
   startPreviewWorker,
 } from '../../functions/cli/preview-emails.ts';
+import type { Post } from '../../functions/core/model.ts';
+import { renderMarkdownReport } from '../../functions/core/render-markdown.ts';
 import { renderPost } from '../../functions/core/render-post.ts';
 import { makePost, makeSite } from '../helpers/fixtures.ts';
 import { outputManifest } from '../helpers/output-manifest.ts';
@@ -25,6 +28,7 @@ const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SAMPLE_CONTENT = join(ROOT, 'content');
 const GOLDEN = join(ROOT, 'tests', 'fixtures', 'golden');
+const LIQUID_LAB = join(ROOT, 'tests', 'fixtures', 'jekyll-diff', 'liquid-lab');
 
 let outDir: string;
 let entry: string;
@@ -262,4 +266,113 @@ describe('the compiled CLI’s help', () => {
       }
     },
   );
+});
+
+describe('Markdown on the compiled CLI’s worker thread, while Liquid renders', () => {
+  const workerUrl = () => pathToFileURL(join(outDir, 'markdown-worker.mjs'));
+  /** Posts of different files; headings, an alert, raw HTML a page must not keep, a table. */
+  const posts = Array.from({ length: 40 }, (_, i) =>
+    makePost({
+      sourcePath: `_posts/2026-01-${String((i % 28) + 1).padStart(2, '0')}-post-${i}.md`,
+      body: [
+        `## Talk ${i}\n\n## Talk ${i}`,
+        `> [!NOTE]\n> Slides for talk ${i}.`,
+        i % 5 === 0 ? '<meta http-equiv="refresh" content="0; url=https://elsewhere.test">' : '',
+        `| a | b |\n|---|---|\n| ${i} | *${i * 2}* |`,
+        '- one\n- two\n\n```js\nconst x = 1;\n```',
+      ].join('\n\n'),
+    }),
+  );
+  const running: MarkdownAhead[] = [];
+  const start = (url = workerUrl(), options?: { aheadLimit: number }) => {
+    const ahead = startMarkdownAhead(url, options);
+    running.push(ahead);
+    return ahead;
+  };
+  afterAll(() => {
+    for (const ahead of running) ahead.close();
+  });
+  async function delivered(ahead: MarkdownAhead, count: number): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    while (ahead.delivered < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  it('renders what the main thread renders: HTML and the tags it removed', async () => {
+    const ahead = start();
+    for (const post of posts) ahead.send(post);
+    await delivered(ahead, posts.length);
+
+    for (const post of posts) expect(ahead.take(post)).toEqual(renderMarkdownReport(post.body));
+    expect(ahead.taken).toBe(posts.length);
+    expect(posts.filter((p) => ahead.take(p) !== undefined)).toEqual([]);
+  });
+
+  it('leaves the main thread a post it takes first, which the worker then does not render', async () => {
+    const ahead = start();
+    for (const post of posts) ahead.send(post);
+    // Taken at once, oldest first: the worker (still starting, then newest first) has reached few if any.
+    const local = posts.filter((post) => {
+      const taken = ahead.take(post);
+      if (taken) expect(taken).toEqual(renderMarkdownReport(post.body));
+      return taken === undefined;
+    });
+    expect(local.length).toBeGreaterThan(0);
+    const late = makePost({ sourcePath: '_posts/2026-02-01-late.md', body: '# Late' });
+    ahead.send(late);
+    await delivered(ahead, posts.length - local.length + 1);
+
+    expect(ahead.delivered).toBe(posts.length - local.length + 1);
+    expect(ahead.take(late)).toEqual(renderMarkdownReport('# Late'));
+  });
+
+  it('renders at most a set number ahead of what the main thread has taken', async () => {
+    const ahead = start(workerUrl(), { aheadLimit: 5 });
+    for (const post of posts) ahead.send(post);
+    await delivered(ahead, 5);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(ahead.delivered).toBe(5);
+
+    // Newest first: the last five sent are rendered.
+    const newest = posts.at(-1) as Post;
+    expect(ahead.take(newest)).toEqual(renderMarkdownReport(newest.body));
+    await delivered(ahead, 6);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(ahead.delivered).toBe(6);
+  });
+
+  it('gives nothing for a post not sent, or one whose body is not the body sent', () => {
+    const ahead = start();
+    const [first, second] = posts as [Post, Post];
+    ahead.send(first);
+
+    expect(ahead.take(second)).toBeUndefined();
+    expect(ahead.take({ ...first, body: `${first.body}\nchanged` })).toBeUndefined();
+  });
+
+  it('leaves every post to the main thread when the worker cannot start', async () => {
+    const ahead = start(pathToFileURL(join(outDir, 'no-such-worker.mjs')));
+    for (const post of posts) ahead.send(post);
+    await new Promise((r) => setTimeout(r, 200));
+
+    expect(posts.map((p) => ahead.take(p))).toEqual(posts.map(() => undefined));
+  });
+
+  it('builds a Jekyll blog with Liquid as the main thread alone does', async () => {
+    const options = {
+      contentDir: LIQUID_LAB,
+      emails: 'all' as const,
+      now: new Date('2026-01-07T12:00:00Z'),
+      gitTimes: false,
+    };
+    const files = (build: Awaited<ReturnType<typeof prepareBuild>>) =>
+      build.siteFiles.map((f) => [f.path, Buffer.from(f.body).toString('utf8')]);
+
+    const alone = await prepareBuild(options);
+    const ahead = await prepareBuild({ ...options, markdownWorker: workerUrl() });
+
+    expect(files(ahead)).toEqual(files(alone));
+    expect(ahead.report.warnings).toEqual(alone.report.warnings);
+    expect(alone.report.markdownAhead).toBe(0);
+    expect(ahead.report.markdownAhead).toBeLessThanOrEqual(ahead.report.posts);
+  });
 });
