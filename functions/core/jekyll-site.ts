@@ -100,7 +100,15 @@ export async function loadJekyllPosts(
       skipped.push({ path: file.path, reason: 'future' });
       continue;
     }
-    entries.push({ post, relativePath: file.relativePath });
+    // The body is the end of the file: what comes before it is the front matter.
+    const frontMatter = file.source.endsWith(post.body)
+      ? file.source.slice(0, file.source.length - post.body.length)
+      : undefined;
+    entries.push({
+      post,
+      relativePath: file.relativePath,
+      ...(frontMatter === undefined ? {} : { frontMatter }),
+    });
   }
   const rendered = await renderLiquid(entries, options, problems);
   if (problems.length > 0) throw new ContentError(problems);

@@ -109,6 +109,40 @@ describe('Liquid through the build cache', () => {
     expect(run.again).not.toBe(run.first);
   });
 
+  it('keeps the Liquid part when only the text around it changes, and outputs the new text', async () => {
+    const post = entry('Intro.\n\nBy {{ page.author }} for {{ site.title }}.\n\nOutro.', {
+      data: { author: 'Ada' },
+    });
+    const edited = entry('New intro.\n\nBy {{ page.author }} for {{ site.title }}.\n\nNew outro.', {
+      data: { author: 'Ada' },
+    });
+
+    const run = await twoBuilds(post, { post: edited });
+
+    expect(run.again).toBe('New intro.\n\nBy Ada for Test Meetups.\n\nNew outro.');
+    expect(run.again).toBe(run.uncached);
+    expect(run.keptAfterSecond).toBe(1);
+  });
+
+  it.each([
+    ['page.content', '{{ page.content | number_of_words }}'],
+    ['page.excerpt', '{{ page.excerpt | strip_html | strip }}'],
+    ['page whole', '{{ page | jsonify | size }}'],
+    ['an include that reads page.content', '{% include words.html %}'],
+  ])('renders again when the text around Liquid that reads %s changes', async (_what, liquid) => {
+    const both = {
+      files: memorySiteFiles({ '_includes/words.html': '{{ page.content | number_of_words }}' }),
+    };
+    const post = entry(`One two.\n\n${liquid}\n\nThree.`);
+    const edited = entry(`One two three four five.\n\n${liquid}\n\nThree.`);
+
+    const run = await twoBuilds(post, { post: edited, both });
+
+    expect(run.again).toBe(run.uncached);
+    expect(run.again).not.toBe(run.first);
+    expect(run.keptAfterSecond).toBe(2);
+  });
+
   it('renders link and post_url again when another post moves, and keeps them otherwise', async () => {
     const post = entry('Last time: {% post_url 2026-01-02-new-year %}');
     const moved = { ...older, post: { ...older.post, path: '/news/new-year/' } };
@@ -155,6 +189,37 @@ describe('Liquid through the build cache', () => {
 
     expect((await twoBuilds(post)).keptAfterSecond).toBe(0);
     expect((await twoBuilds(data, { both: { data: { when: 'today' } } })).keptAfterSecond).toBe(0);
+  });
+
+  describe("with the front matter's text, as the loader gives it", () => {
+    const withText = (venue: string, extra: Partial<Post> = {}) => ({
+      ...entry('{{ page.title }} at {{ page.venue }}', { data: { venue }, ...extra }),
+      frontMatter: `---\ntitle: Pi Day Meetup\nvenue: ${venue}\n---\n`,
+    });
+
+    it('keeps a post whose front matter is unchanged', async () => {
+      const run = await twoBuilds(withText('Hall A'));
+
+      expect(run.first).toBe('Pi Day Meetup at Hall A');
+      expect(run.keptAfterSecond).toBe(1);
+      expect(run.again).toBe(run.first);
+    });
+
+    it('renders again when the front matter changes', async () => {
+      const run = await twoBuilds(withText('Hall A'), { post: withText('Hall B') });
+
+      expect(run.again).toBe('Pi Day Meetup at Hall B');
+      expect(run.again).toBe(run.uncached);
+    });
+
+    it('never keeps a post whose front matter holds "now"', async () => {
+      const post = {
+        ...entry('{{ page.when | date: "%Y" }}', { data: { when: 'now' } }),
+        frontMatter: '---\nwhen: now\n---\n',
+      };
+
+      expect((await twoBuilds(post)).keptAfterSecond).toBe(0);
+    });
   });
 
   it('keeps nothing for a Liquid error, which still names the file and line', async () => {
