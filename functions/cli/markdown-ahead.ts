@@ -35,11 +35,10 @@ export const MAIN = 2;
 export const DONE = 3;
 /** Posts beyond this many are not sent (the main thread renders them). */
 export const SLOTS = 1 << 16;
-/** Slot 0 counts the worker's renders the main thread has taken. */
-export const TAKEN = 0;
 /**
- * The worker waits while this many of its renders are not taken yet: the Liquid of a large blog is
- * rendered long before its pages are written, and the HTML waiting for them must not hold the archive.
+ * At most this many posts are sent and not taken yet: the Liquid of a large blog is rendered long before
+ * its pages are written, and the bodies and HTML waiting for them (copies, on the worker's heap) must not
+ * hold the archive twice over. Later posts are rendered by the main thread.
  */
 export const AHEAD_LIMIT = 1000;
 
@@ -47,7 +46,6 @@ export const AHEAD_LIMIT = 1000;
 export interface MarkdownWorkerData {
   claims: SharedArrayBuffer;
   results: MessagePort;
-  aheadLimit: number;
 }
 /** A body to render. */
 export interface MarkdownRequest {
@@ -69,11 +67,7 @@ export function startMarkdownAhead(
   const { port1: results, port2 } = new MessageChannel();
   let worker: Worker | undefined;
   try {
-    const data: MarkdownWorkerData = {
-      claims: claims.buffer as SharedArrayBuffer,
-      results: port2,
-      aheadLimit,
-    };
+    const data: MarkdownWorkerData = { claims: claims.buffer as SharedArrayBuffer, results: port2 };
     worker = new Worker(workerUrl, { workerData: data, transferList: [port2] });
     worker.unref();
     worker.on('error', () => close());
@@ -108,8 +102,6 @@ export function startMarkdownAhead(
     const reply = replies.get(seq);
     if (!reply) return undefined;
     replies.delete(seq);
-    Atomics.add(claims, TAKEN, 1);
-    Atomics.notify(claims, TAKEN);
     if ('failed' in reply) return undefined;
     taken++;
     return { html: reply.html, removed: reply.removed };
@@ -117,7 +109,7 @@ export function startMarkdownAhead(
 
   return {
     send({ sourcePath, body }) {
-      if (closed || next >= SLOTS || sent.has(sourcePath)) return;
+      if (closed || next >= SLOTS || sent.size >= aheadLimit || sent.has(sourcePath)) return;
       const seq = next++;
       sent.set(sourcePath, { seq, body });
       try {
@@ -128,8 +120,9 @@ export function startMarkdownAhead(
     },
     take({ sourcePath, body }) {
       const request = closed ? undefined : sent.get(sourcePath);
-      if (request?.body !== body) return undefined;
+      if (!request) return undefined;
       sent.delete(sourcePath);
+      if (request.body !== body) return undefined;
       const { seq } = request;
       drain();
       const known = ready(seq);

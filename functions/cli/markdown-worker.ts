@@ -8,24 +8,15 @@ import {
   type MarkdownReply,
   type MarkdownRequest,
   type MarkdownWorkerData,
-  TAKEN,
   WORKER,
 } from './markdown-ahead.ts';
 
 if (parentPort) {
   const requests = parentPort;
-  const { claims: buffer, results, aheadLimit } = workerData as MarkdownWorkerData;
+  const { claims: buffer, results } = workerData as MarkdownWorkerData;
   const claims = new Int32Array(buffer);
   const pending: MarkdownRequest[] = [];
   let scheduled = false;
-  let delivered = 0;
-  /** Waits (in short steps, so a terminate is not held up) while too many renders are not taken. */
-  const room = () => {
-    for (let taken = Atomics.load(claims, TAKEN); delivered - taken >= aheadLimit; ) {
-      Atomics.wait(claims, TAKEN, taken, 100);
-      taken = Atomics.load(claims, TAKEN);
-    }
-  };
   const reply = (message: MarkdownReply) => results.postMessage(message);
   // Newest first: the Liquid is rendered oldest first, and the site needs the newest posts' pages first.
   const work = () => {
@@ -37,7 +28,6 @@ if (parentPort) {
       const request = pending.pop();
       if (!request) return;
       const { seq, body } = request;
-      room();
       if (Atomics.compareExchange(claims, seq, FREE, WORKER) !== FREE) continue;
       try {
         const { html, removed } = renderMarkdownReport(body);
@@ -45,7 +35,6 @@ if (parentPort) {
       } catch {
         reply({ seq, failed: true });
       }
-      delivered++;
       Atomics.store(claims, seq, DONE);
       Atomics.notify(claims, seq);
     }
