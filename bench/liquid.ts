@@ -5,8 +5,8 @@
 // Liquid step alone, not the extra text it adds. Each build is a whole `herald build` process of the
 // compiled CLI, as a user runs it (no post is recent enough to be mailed, so no preview email dilutes the
 // difference); runs alternate so both corpora see the same machine load, and the table compares medians.
-// Each corpus is built cold (Herald's build cache emptied) and then warm (with what the cold build kept);
-// Liquid is rendered in every build, so it weighs more in a warm one.
+// Each corpus is built cold (Herald's build cache emptied) and then warm (with what the cold build kept:
+// in a warm build each post's rendered Liquid comes from the cache, after hashing its key).
 // Target: at most +10%. Writes bench/liquid-results.json.
 import { constants } from 'node:fs';
 import { access, cp, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -169,8 +169,8 @@ try {
   const dirs: Record<Corpus, string> = { plain, liquid: withLiquid };
   for (let i = 0; i < ROUNDS; i++) {
     for (const k of ['plain', 'liquid'] as const) {
-      // Cold: Herald's build cache emptied (Markdown, front matter, feeds made afresh); warm: the same
-      // build again, with what the cold one kept. Liquid itself is rendered in every build.
+      // Cold: Herald's build cache emptied (Liquid, Markdown, front matter, feeds made afresh); warm: the
+      // same build again, with what the cold one kept.
       await rm(BUILD_CACHE, { recursive: true, force: true });
       runs.cold[k].push(await build(dirs[k], join(work, 'out'), work));
       runs.warm[k].push(await build(dirs[k], join(work, 'out'), work));
