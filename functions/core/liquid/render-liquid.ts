@@ -272,7 +272,7 @@ export function createJekyllLiquid(input: LiquidSite): JekyllLiquid {
     const settings = [site, config, input.data, jekyll, input.excerptSeparator ?? null, includes];
     keyBase = {
       digest: createHash('sha1').update(exactJson(settings)).digest('hex'),
-      unkeyed: markupMatches(includeText, UNKEYED_MARKUP) || mentionsNow(config) || mentionsNow(input.data),
+      unkeyed: unkeyedMarkup(includeText) || mentionsNow(config) || mentionsNow(input.data),
       includesLink: LINK_TAGS.test(includeText),
       includesBody: READS_BODY.test(includeText),
       links: createHash('sha1')
@@ -292,7 +292,7 @@ export function createJekyllLiquid(input: LiquidSite): JekyllLiquid {
     const { post } = entry;
     const b = base();
     const { frontMatter } = entry;
-    if (b.unkeyed || markupMatches(middle, UNKEYED_MARKUP)) return undefined;
+    if (b.unkeyed || unkeyedMarkup(middle)) return undefined;
     if (frontMatter === undefined ? mentionsNow(post.data) : NOW_WORDS.test(frontMatter)) return undefined;
     const links = b.includesLink || LINK_TAGS.test(middle) ? b.links : '';
     // The text around the Liquid part is output as it is; only markup that reads the body sees it.
@@ -411,20 +411,13 @@ const PAGE_INDEX = /page\s*\[/;
 const MARKUP = /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g;
 
 /**
- * Whether a tag or output in `text` matches `pattern` (which must not look past a `{{`/`{%` or `}}`/`%}`,
- * as UNKEYED_MARKUP does not). Text with no match at all has no markup that matches: one scan decides
- * most posts.
+ * Whether a tag or output in `text` matches UNKEYED_MARKUP (which never looks past a `{{`/`{%` or
+ * `}}`/`%}`). Text with none of its words has no such markup: one quick check decides most posts.
  */
-function markupMatches(text: string, pattern: RegExp): boolean {
-  if (
-    pattern === UNKEYED_MARKUP &&
-    !UNKEYED_WORDS.some((word) => text.includes(word)) &&
-    !PAGE_INDEX.test(text)
-  ) {
-    return false;
-  }
-  if (!pattern.test(text)) return false;
-  for (const [markup] of text.matchAll(MARKUP)) if (pattern.test(markup)) return true;
+function unkeyedMarkup(text: string): boolean {
+  if (!UNKEYED_WORDS.some((word) => text.includes(word)) && !PAGE_INDEX.test(text)) return false;
+  if (!UNKEYED_MARKUP.test(text)) return false;
+  for (const [markup] of text.matchAll(MARKUP)) if (UNKEYED_MARKUP.test(markup)) return true;
   return false;
 }
 
